@@ -1,0 +1,20 @@
+"""tabc, the Butcher-tableau architecture compiler.
+
+Residual networks are discretised ODEs (Lu et al., ICML 2018; Zhu, Chang & Fu,
+RKCNN).  tabc reads a numerical scheme from a TOML file, decides exactly whether
+it has the order it claims, and compiles it into a PyTorch module.
+
+Importing this package is cheap: it imports neither sympy nor torch.
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "load_scheme"]
+
+
+def __getattr__(name: str):  # noqa: ANN202 - lazy re-exports keep start-up fast
+    if name == "load_scheme":
+        from .parsing import load_scheme
+
+        return load_scheme
+    raise AttributeError(f"module 'tableau_compiler' has no attribute {name!r}")

@@ -1,0 +1,7 @@
+"""``python -m tableau_compiler`` is ``tabc``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,25 @@
+"""Analysis as pure functions over scheme values: order, stability, parameter regions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..scheme import Scheme
+    from .multistep import MultistepAnalysis
+    from .runge_kutta import RungeKuttaAnalysis
+
+__all__ = ["analyse"]
+
+
+def analyse(scheme: Scheme, *, full: bool = False) -> RungeKuttaAnalysis | MultistepAnalysis:
+    """The analysis ``tabc check`` (``full=False``) or ``tabc info`` (``full=True``) reports."""
+    from ..scheme import ButcherTableau
+
+    if isinstance(scheme, ButcherTableau):
+        from .runge_kutta import analyse_tableau
+
+        return analyse_tableau(scheme, full=full)
+    from .multistep import analyse_multistep
+
+    return analyse_multistep(scheme, full=full)  # type: ignore[arg-type]

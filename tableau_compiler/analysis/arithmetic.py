@@ -1,0 +1,226 @@
+"""The smallest exact domain that holds a scheme's coefficients.
+
+Order conditions are sums of products of coefficients; deciding them exactly is
+cheap only in a small domain where every operation reduces at once:
+
+* rationals (the common case, and decimals read as the exact rationals they
+  write): python-flint's ``fmpq``, with no sympy import at all;
+* rationals with radicals: sympy's algebraic field ``QQ<theta>`` (a primitive
+  element, dense polynomials reduced by its minimal polynomial);
+* parameters or pi: sympy's polynomial rings and fraction fields (``QQ[k]``,
+  ``QQ(k)``); pi is transcendental, so ``QQ[pi]`` decides zero exactly too;
+* anything else: sympy's expression domain ``EX`` (still exact, slower).
+
+Each domain is wrapped in a :class:`Field` with the few operations the analysis
+needs; the elements themselves support ``+``, ``-`` and ``*`` directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+from ..expression import Expression
+
+__all__ = ["Field", "RationalField", "SympyField", "field_for"]
+
+
+class Field:
+    """Exact arithmetic over one domain; elements support ``+ - *``."""
+
+    name: str = "?"
+    symbolic: bool = False
+    """True when elements are functions of free parameters (no single value)."""
+
+    def convert(self, values: Sequence[Any]) -> list[Any]:
+        """Elements for the given values (what :func:`field_for` was built with)."""
+        raise NotImplementedError
+
+    def rational(self, numerator: int, denominator: int = 1) -> Any:
+        raise NotImplementedError
+
+    def is_zero(self, x: Any) -> bool:
+        raise NotImplementedError
+
+    def divide(self, x: Any, y: Any) -> Any:
+        raise NotImplementedError
+
+    @property
+    def sympy_domain(self) -> Any:
+        """The sympy domain whose elements these are (for sympy's polynomials)."""
+        raise NotImplementedError
+
+    def sign(self, x: Any) -> int:
+        """The sign of a real constant: exact zero test, then digits until the sign shows."""
+        if self.is_zero(x):
+            return 0
+        value = self.to_sympy(x)
+        for digits in (30, 100, 400, 1600):
+            approximation = value.evalf(digits)
+            if approximation.is_number and abs(approximation) > 10 ** (5 - digits):
+                return 1 if approximation > 0 else -1
+        from ..errors import AnalysisError
+
+        raise AnalysisError(f"cannot decide the sign of {value}")
+
+    def magnitude(self, x: Any) -> float:
+        """|x| as a float, for reports (not for decisions)."""
+        raise NotImplementedError
+
+    def exceeds(self, x: Any, tolerance: float) -> bool:
+        """Whether |x| > tolerance, deciding on 30 significant digits of |x|."""
+        return self.magnitude(x) > tolerance
+
+    def to_sympy(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def text(self, x: Any) -> str:
+        """The exact value, printed."""
+        return str(self.to_sympy(x))
+
+
+class RationalField(Field):
+    """QQ, with python-flint's ``fmpq``: no sympy needed."""
+
+    name = "QQ"
+
+    def __init__(self) -> None:
+        import flint
+
+        self._fmpq = flint.fmpq
+
+    def convert(self, values: Sequence[Fraction]) -> list[Any]:
+        return [self._fmpq(v.numerator, v.denominator) for v in values]
+
+    def rational(self, numerator: int, denominator: int = 1) -> Any:
+        return self._fmpq(numerator, denominator)
+
+    def is_zero(self, x: Any) -> bool:
+        return x == 0
+
+    def divide(self, x: Any, y: Any) -> Any:
+        return x / y
+
+    @property
+    def sympy_domain(self) -> Any:
+        from sympy import QQ
+
+        return QQ
+
+    def sign(self, x: Any) -> int:
+        return (x > 0) - (x < 0)
+
+    def magnitude(self, x: Any) -> float:
+        return _fraction_magnitude(int(x.p), int(x.q))
+
+    def exceeds(self, x: Any, tolerance: float) -> bool:
+        bound = Fraction(repr(tolerance))  # the tolerance as written, exactly
+        return abs(x) > self._fmpq(bound.numerator, bound.denominator)
+
+    def to_sympy(self, x: Any) -> Any:
+        import sympy
+
+        return sympy.Rational(int(x.p), int(x.q))
+
+    def text(self, x: Any) -> str:
+        return str(x)
+
+
+def _fraction_magnitude(numerator: int, denominator: int) -> float:
+    try:
+        return abs(numerator / denominator)
+    except OverflowError:
+        return float("inf")
+
+
+class SympyField(Field):
+    """A sympy domain (algebraic field, polynomial ring, fraction field or EX)."""
+
+    def __init__(self, domain: Any, symbolic: bool) -> None:
+        self.domain = domain
+        self.name = str(domain)
+        self.symbolic = symbolic
+
+    def convert(self, values: Sequence[Any]) -> list[Any]:
+        return [self.domain.from_sympy(v) for v in values]
+
+    def rational(self, numerator: int, denominator: int = 1) -> Any:
+        import sympy
+
+        return self.domain.from_sympy(sympy.Rational(numerator, denominator))
+
+    def is_zero(self, x: Any) -> bool:
+        return bool(self.domain.is_zero(x))
+
+    def divide(self, x: Any, y: Any) -> Any:
+        return self.domain.quo(x, y)
+
+    @property
+    def sympy_domain(self) -> Any:
+        return self.domain
+
+    def magnitude(self, x: Any) -> float:
+        value = self.domain.to_sympy(x)
+        if value.free_symbols:
+            return float("nan")
+        return abs(float(value.evalf(30)))
+
+    def to_sympy(self, x: Any) -> Any:
+        return self.domain.to_sympy(x)
+
+
+def field_for(
+    expressions: Sequence[Expression],
+    values: Mapping[str, Expression] | None,
+) -> tuple[Field, list[Any]]:
+    """Choose the smallest exact domain for ``expressions`` and convert them.
+
+    ``values`` gives each parameter's value (the analysis "at the parameter
+    values"); None keeps parameters as free symbols (the analysis "for which
+    parameter values").
+    """
+    if values is not None:
+        environment = {}
+        for name, expression in values.items():
+            value = expression.rational()
+            if value is None:
+                break
+            environment[name] = value
+        else:
+            rationals = [expression.rational(environment) for expression in expressions]
+            if all(value is not None for value in rationals):
+                field = RationalField()
+                return field, field.convert(rationals)  # type: ignore[arg-type]
+    elif not any(expression.names for expression in expressions):
+        rationals = [expression.rational() for expression in expressions]
+        if all(value is not None for value in rationals):
+            field = RationalField()
+            return field, field.convert(rationals)  # type: ignore[arg-type]
+    return _sympy_field(expressions, values)
+
+
+def _sympy_field(
+    expressions: Sequence[Expression], values: Mapping[str, Expression] | None
+) -> tuple[Field, list[Any]]:
+    import sympy
+    from sympy.polys.constructor import construct_domain
+
+    names = sorted(set().union(*(expression.names for expression in expressions)))
+    symbols = {name: sympy.Symbol(name, real=True) for name in names}
+    exprs = [expression.to_sympy(symbols) for expression in expressions]
+    if values is not None:
+        substitution = {symbols[n]: values[n].to_sympy() for n in names if n in values}
+        exprs = [e.subs(substitution) for e in exprs]
+    for expression, value in zip(expressions, exprs):
+        if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            from ..errors import CoefficientError
+
+            raise CoefficientError(f"{expression.text!r} is undefined at the parameter values")
+    symbolic = any(e.free_symbols for e in exprs)
+    # A rational constant among the values makes sympy choose QQ rather than ZZ; with
+    # free parameters the fraction field QQ(k) allows the divisions the analysis makes.
+    domain, elements = construct_domain(
+        [*exprs, sympy.Rational(1, 2)], extension=True, field=symbolic
+    )
+    return SympyField(domain, symbolic), list(elements[:-1])

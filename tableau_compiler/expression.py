@@ -1,0 +1,438 @@
+"""The coefficient grammar: a small parser of our own, never ``eval`` or ``sympify``.
+
+A coefficient is a TOML integer, a TOML float, or a string in this grammar::
+
+    expression := term (("+" | "-") term)*
+    term       := unary (("*" | "/") unary)*
+    unary      := ("+" | "-") unary | power
+    power      := atom (("^" | "**") unary)?          # right-associative
+    atom       := number | name | "pi" | "sqrt" "(" expression ")" | "(" expression ")"
+    number     := digits ["." digits] [("e" | "E") ["+" | "-"] digits]
+
+``-2^2`` is ``-4`` and ``2^3^2`` is ``2^9``, as in mathematics.  A power's
+exponent must be a constant integer of modest size; a name must be a declared
+parameter.  Parsing builds a tree of frozen nodes; constant parts are reduced to
+exact rationals as they are read, with every size checked against
+:mod:`tableau_compiler.limits` first, so hostile text (``9^9^9^9``, huge
+literals, deep nesting) is refused in microseconds.
+
+Two readings of a parsed coefficient follow: :meth:`Expression.rational` (an exact
+:class:`fractions.Fraction`, for the common all-rational scheme, with no sympy
+import) and :meth:`Expression.to_sympy` (exact sympy numbers and symbols).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from . import limits
+from .errors import CoefficientError, LimitError
+
+if TYPE_CHECKING:
+    import sympy
+
+__all__ = ["Expression", "parse_expression", "expression_from_toml"]
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+@dataclass(frozen=True)
+class Number:
+    value: Fraction
+    decimal: bool  # written with a point or an exponent: an approximate coefficient
+
+
+@dataclass(frozen=True)
+class Name:
+    name: str
+
+
+@dataclass(frozen=True)
+class Pi:
+    pass
+
+
+@dataclass(frozen=True)
+class Sqrt:
+    argument: Node
+
+
+@dataclass(frozen=True)
+class Sum:
+    terms: tuple[tuple[int, Node], ...]  # (sign, term): sign is +1 or -1
+
+
+@dataclass(frozen=True)
+class Product:
+    factors: tuple[tuple[int, Node], ...]  # (exponent sign, factor): -1 divides
+
+
+@dataclass(frozen=True)
+class Power:
+    base: Node
+    exponent: int
+
+
+Node = Number | Name | Pi | Sqrt | Sum | Product | Power
+
+
+# --------------------------------------------------------------------------- the value
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed coefficient: its source text and its syntax tree."""
+
+    text: str
+    tree: Node
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The parameter names the expression uses."""
+        return frozenset(_names(self.tree))
+
+    @property
+    def is_approximate(self) -> bool:
+        """Whether any literal was written as a decimal (or came from a TOML float)."""
+        return _any_decimal(self.tree)
+
+    def rational(self, values: Mapping[str, Fraction] | None = None) -> Fraction | None:
+        """The exact rational value, or None when it involves sqrt, pi or an unknown name.
+
+        ``values`` gives rational values to parameter names.
+        """
+        return _rational(self.tree, values or {})
+
+    def to_sympy(self, symbols: dict[str, sympy.Symbol] | None = None) -> sympy.Expr:
+        """The exact value as a sympy expression; names map to ``symbols``."""
+        import sympy
+
+        value = _to_sympy(self.tree, symbols or {}, sympy)
+        if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            raise CoefficientError(f"{self.text!r} divides by zero")
+        if value.is_real is False:
+            raise CoefficientError(f"{self.text!r} is not a real number")
+        return value
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _names(node: Node) -> set[str]:
+    if isinstance(node, Name):
+        return {node.name}
+    return set().union(*(_names(child) for child in _children(node)))
+
+
+def _any_decimal(node: Node) -> bool:
+    if isinstance(node, Number):
+        return node.decimal
+    return any(_any_decimal(child) for child in _children(node))
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Sqrt):
+        return (node.argument,)
+    if isinstance(node, Power):
+        return (node.base,)
+    if isinstance(node, Sum):
+        return tuple(term for _, term in node.terms)
+    if isinstance(node, Product):
+        return tuple(factor for _, factor in node.factors)
+    return ()
+
+
+def _rational(node: Node, values: Mapping[str, Fraction] | None = None) -> Fraction | None:
+    if isinstance(node, Number):
+        return node.value
+    if isinstance(node, Name):
+        return values.get(node.name) if values else None
+    if isinstance(node, (Pi, Sqrt)):
+        return None
+    if isinstance(node, Power):
+        base = _rational(node.base, values)
+        if base is None or (base == 0 and node.exponent < 0):
+            return None
+        return base**node.exponent
+    pairs = node.terms if isinstance(node, Sum) else node.factors
+    parts = [(sign, _rational(child, values)) for sign, child in pairs]
+    if any(value is None for _, value in parts):
+        return None
+    if isinstance(node, Sum):
+        return sum((sign * value for sign, value in parts), Fraction(0))
+    result = Fraction(1)
+    for sign, value in parts:
+        if sign < 0 and value == 0:
+            return None  # division by zero at these values: left to the exact sympy reading
+        result = result * value if sign > 0 else result / value
+    return result
+
+
+def _to_sympy(node: Node, symbols: dict, sympy) -> sympy.Expr:  # noqa: ANN001
+    if isinstance(node, Number):
+        return sympy.Rational(node.value.numerator, node.value.denominator)
+    if isinstance(node, Name):
+        return symbols.get(node.name) or sympy.Symbol(node.name, real=True)
+    if isinstance(node, Pi):
+        return sympy.pi
+    if isinstance(node, Sqrt):
+        return sympy.sqrt(_to_sympy(node.argument, symbols, sympy))
+    if isinstance(node, Power):
+        return sympy.Pow(_to_sympy(node.base, symbols, sympy), sympy.Integer(node.exponent))
+    if isinstance(node, Sum):
+        return sympy.Add(*(sign * _to_sympy(term, symbols, sympy) for sign, term in node.terms))
+    return sympy.Mul(
+        *(sympy.Pow(_to_sympy(factor, symbols, sympy), sign) for sign, factor in node.factors)
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
+      | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<op>\*\*|[-+*/^()])
+    )""",
+    re.VERBOSE,
+)
+
+
+def parse_expression(text: str, parameters: frozenset[str] | set[str] = frozenset()) -> Expression:
+    """Parse coefficient text; ``parameters`` are the names it may use.
+
+    Raises :class:`CoefficientError` (or its subclass :class:`LimitError`) with a
+    message that quotes the offending part of the text.
+    """
+    if len(text) > limits.MAX_EXPRESSION_LENGTH:
+        raise LimitError(
+            f"expression of {len(text):,} characters is longer than the limit of "
+            f"{limits.MAX_EXPRESSION_LENGTH:,}"
+        )
+    tokens = _tokenize(text)
+    parser = _Parser(text, tokens, frozenset(parameters))
+    tree = parser.expression(depth=0)
+    if parser.position < len(tokens):
+        kind, value, column = tokens[parser.position]
+        raise CoefficientError(f"unexpected {value!r} at column {column} in {_shown(text)}")
+    return Expression(text, tree)
+
+
+def expression_from_toml(
+    value: object, parameters: frozenset[str] | set[str] = frozenset()
+) -> Expression:
+    """Read a coefficient as TOML gives it: an int, a float or expression text."""
+    if isinstance(value, bool):
+        raise CoefficientError(f"expected a number or an expression string, got {value!r}")
+    if isinstance(value, int):
+        if value.bit_length() > limits.MAX_RATIONAL_BITS:
+            raise LimitError("integer coefficient is too large")
+        return Expression(str(value), Number(Fraction(value), decimal=False))
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise CoefficientError(f"{value!r} is not a finite number")
+        # The shortest text that reads back as this float is what the author wrote.
+        text = repr(value)
+        return Expression(text, Number(Fraction(text), decimal=True))
+    if isinstance(value, str):
+        return parse_expression(value, parameters)
+    raise CoefficientError(
+        f"expected a number or an expression string, got a TOML {_toml_type(value)}"
+    )
+
+
+def _toml_type(value: object) -> str:
+    return {list: "array", dict: "table"}.get(type(value), type(value).__name__)
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _tokenize(text: str) -> list[tuple[str, str, int]]:
+    tokens: list[tuple[str, str, int]] = []
+    position = 0
+    while position < len(text):
+        if text[position:].strip() == "":
+            break
+        match = _TOKEN.match(text, position)
+        if match is None:
+            column = position + len(text[position:]) - len(text[position:].lstrip()) + 1
+            raise CoefficientError(
+                f"unexpected character {text[column - 1]!r} at column {column} in {_shown(text)}"
+            )
+        kind = match.lastgroup
+        assert kind is not None  # one alternative always matched
+        tokens.append((kind, match.group(kind), match.start(kind) + 1))
+        position = match.end()
+    return tokens
+
+
+def _check_size(value: Fraction, text: str) -> Fraction:
+    if max(value.numerator.bit_length(), value.denominator.bit_length()) > limits.MAX_RATIONAL_BITS:
+        raise LimitError(
+            f"a constant in {_shown(text)} exceeds {limits.MAX_RATIONAL_BITS:,} bits"
+        )
+    return value
+
+
+def _number(literal: str, text: str) -> Number:
+    mantissa, _, exponent = literal.lower().partition("e")
+    digits = sum(ch.isdigit() for ch in mantissa)
+    if digits > limits.MAX_LITERAL_DIGITS:
+        raise LimitError(
+            f"number literal of {digits:,} digits exceeds the limit of {limits.MAX_LITERAL_DIGITS:,}"
+        )
+    if exponent:
+        exponent_digits = exponent.lstrip("+-").lstrip("0")
+        if len(exponent_digits) > 4 or int(exponent or "0") not in range(
+            -limits.MAX_DECIMAL_EXPONENT, limits.MAX_DECIMAL_EXPONENT + 1
+        ):
+            raise LimitError(
+                f"decimal exponent in {literal[:40]!r} exceeds ±{limits.MAX_DECIMAL_EXPONENT}"
+            )
+    decimal = "." in literal or bool(exponent)
+    return Number(_check_size(Fraction(literal), text), decimal=decimal)
+
+
+class _Parser:
+    def __init__(self, text: str, tokens: list[tuple[str, str, int]], parameters: frozenset[str]):
+        self.text = text
+        self.tokens = tokens
+        self.parameters = parameters
+        self.position = 0
+
+    # -- token helpers
+    def peek(self) -> tuple[str, str, int] | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def accept(self, *ops: str) -> str | None:
+        token = self.peek()
+        if token is not None and token[0] == "op" and token[1] in ops:
+            self.position += 1
+            return token[1]
+        return None
+
+    def expect(self, op: str) -> None:
+        if self.accept(op) is None:
+            token = self.peek()
+            found = "the end" if token is None else f"{token[1]!r} at column {token[2]}"
+            raise CoefficientError(f"expected {op!r} but found {found} in {_shown(self.text)}")
+
+    def deeper(self, depth: int) -> int:
+        if depth >= limits.MAX_EXPRESSION_NESTING:
+            raise LimitError(
+                f"expression nests deeper than the limit of {limits.MAX_EXPRESSION_NESTING}"
+            )
+        return depth + 1
+
+    # -- grammar
+    def expression(self, depth: int) -> Node:
+        terms = [(1, self.term(depth))]
+        while (op := self.accept("+", "-")) is not None:
+            terms.append((1 if op == "+" else -1, self.term(depth)))
+        return terms[0][1] if len(terms) == 1 else self.fold_sum(tuple(terms))
+
+    def term(self, depth: int) -> Node:
+        factors = [(1, self.unary(depth))]
+        while (op := self.accept("*", "/")) is not None:
+            factors.append((1 if op == "*" else -1, self.unary(depth)))
+        return factors[0][1] if len(factors) == 1 else self.fold_product(tuple(factors))
+
+    def unary(self, depth: int) -> Node:
+        if (op := self.accept("+", "-")) is not None:
+            operand = self.unary(self.deeper(depth))
+            return operand if op == "+" else self.fold_sum(((-1, operand),))
+        return self.power(depth)
+
+    def power(self, depth: int) -> Node:
+        base = self.atom(depth)
+        if self.accept("^", "**") is None:
+            return base
+        exponent_node = self.unary(self.deeper(depth))
+        exponent = _rational(exponent_node)
+        if exponent is None or exponent.denominator != 1:
+            raise CoefficientError(
+                f"an exponent must be a constant integer in {_shown(self.text)} (use sqrt for roots)"
+            )
+        if abs(exponent) > limits.MAX_POWER_EXPONENT:
+            raise LimitError(
+                f"exponent {_short_int(exponent.numerator)} exceeds the limit of "
+                f"±{limits.MAX_POWER_EXPONENT} in {_shown(self.text)}"
+            )
+        value = _rational(base)
+        if value is not None:
+            if value == 0 and exponent < 0:
+                raise CoefficientError(f"{_shown(self.text)} divides by zero")
+            bits = max(value.numerator.bit_length(), value.denominator.bit_length())
+            if bits * abs(int(exponent)) > limits.MAX_RATIONAL_BITS:
+                raise LimitError(
+                    f"a constant in {_shown(self.text)} exceeds {limits.MAX_RATIONAL_BITS:,} bits"
+                )
+            return Number(value ** int(exponent), decimal=_any_decimal(base))
+        return Power(base, int(exponent))
+
+    def atom(self, depth: int) -> Node:
+        token = self.peek()
+        if token is None:
+            raise CoefficientError(f"expression ends too early: {_shown(self.text)}")
+        kind, value, column = token
+        self.position += 1
+        if kind == "number":
+            return _number(value, self.text)
+        if kind == "name":
+            if value == "sqrt":
+                self.expect("(")
+                argument = self.expression(self.deeper(depth))
+                self.expect(")")
+                constant = _rational(argument)
+                if constant is not None and constant < 0:
+                    raise CoefficientError(f"square root of a negative number in {_shown(self.text)}")
+                return Sqrt(argument)
+            if value == "pi":
+                return Pi()
+            if value in self.parameters:
+                return Name(value)
+            declared = ", ".join(sorted(self.parameters)) or "none"
+            raise CoefficientError(
+                f"unknown name {value!r} in {_shown(self.text)}; allowed: numbers, + - * / ^, "
+                f"sqrt(...), pi and declared parameters (declared: {declared})"
+            )
+        if value == "(":
+            inner = self.expression(self.deeper(depth))
+            self.expect(")")
+            return inner
+        raise CoefficientError(f"unexpected {value!r} at column {column} in {_shown(self.text)}")
+
+    # -- constant folding keeps numbers exact and bounded as they are read
+    def fold_sum(self, terms: tuple[tuple[int, Node], ...]) -> Node:
+        values = [_rational(term) for _, term in terms]
+        if all(value is not None for value in values):
+            total = sum((sign * v for (sign, _), v in zip(terms, values)), Fraction(0))
+            decimal = any(_any_decimal(term) for _, term in terms)
+            return Number(_check_size(total, self.text), decimal=decimal)
+        return Sum(terms)
+
+    def fold_product(self, factors: tuple[tuple[int, Node], ...]) -> Node:
+        values = [_rational(factor) for _, factor in factors]
+        if all(value is not None for value in values):
+            result = Fraction(1)
+            for (sign, _), value in zip(factors, values):
+                if sign < 0 and value == 0:
+                    raise CoefficientError(f"{_shown(self.text)} divides by zero")
+                result = result * value if sign > 0 else result / value
+                _check_size(result, self.text)
+            decimal = any(_any_decimal(factor) for _, factor in factors)
+            return Number(result, decimal=decimal)
+        return Product(factors)
+
+
+def _short_int(value: int) -> str:
+    text = str(value) if value.bit_length() < 200 else "a huge number"
+    return text if len(text) <= 30 else text[:12] + "…" + text[-6:]

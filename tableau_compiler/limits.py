@@ -1,0 +1,45 @@
+"""The documented limits on what a scheme file may ask for.
+
+Scheme files are data from strangers (a CI job checks whatever a pull request
+brings), so every input that could make the analysis slow or huge is bounded
+before any arithmetic happens.  The README lists these values.
+"""
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+"""A scheme file larger than this is refused before it is parsed."""
+
+MAX_EXPRESSION_LENGTH = 10_000
+"""Characters in one coefficient expression."""
+
+MAX_EXPRESSION_NESTING = 64
+"""Depth of parentheses, signs, powers and ``sqrt`` calls in one expression."""
+
+MAX_LITERAL_DIGITS = 1_000
+"""Digits in one number literal (Feagin's tableaus use about 90)."""
+
+MAX_DECIMAL_EXPONENT = 400
+"""Largest |e| in a decimal literal written ``1e-300``."""
+
+MAX_POWER_EXPONENT = 64
+"""Largest |n| in ``x^n``; ``n`` must be a constant integer."""
+
+MAX_RATIONAL_BITS = 8_192
+"""Bits in the numerator or denominator of any constant met while reading."""
+
+MAX_STAGES = 64
+"""Stages of a Runge–Kutta tableau (Feagin's 14th-order method has 35)."""
+
+MAX_STEPS = 32
+"""Steps k of a linear multistep method."""
+
+MAX_RUNGE_KUTTA_ORDER = 16
+"""Claimed order of a Runge–Kutta scheme: order 16 already means 235,381 new trees."""
+
+MAX_MULTISTEP_ORDER = 64
+"""Claimed order of a linear multistep scheme."""
+
+MAX_PARAMETERS = 8
+"""Declared parameters of one scheme."""
+
+MAX_TEXT_LENGTH = 10_000
+"""Characters in a title, description or reference."""

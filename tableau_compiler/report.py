@@ -1,0 +1,273 @@
+"""Analyses as text, JSON-ready dicts and GitHub annotations (presentation only)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .analysis.multistep import MultistepAnalysis
+from .analysis.runge_kutta import RungeKuttaAnalysis
+from .errors import SchemeError
+
+Analysis = RungeKuttaAnalysis | MultistepAnalysis
+
+
+def _float(x: float | None) -> float | None:
+    """JSON has no NaN or infinity: report them as null."""
+    return None if x is None or not math.isfinite(x) else x
+
+
+def describe(analysis: Analysis) -> str:
+    """A few words: 'explicit Runge–Kutta, 4 stages' or 'implicit 2-step multistep'."""
+    if isinstance(analysis, RungeKuttaAnalysis):
+        return f"{analysis.classification} Runge–Kutta, {analysis.scheme.stages} stages"
+    nature = "explicit" if analysis.explicit else "implicit"
+    return f"{nature} {analysis.scheme.steps}-step linear multistep"
+
+
+def _decided(analysis: Analysis) -> str:
+    if analysis.tolerance is None:
+        return f"exact in {analysis.domain}"
+    return f"to tolerance {analysis.tolerance:g}"
+
+
+def verdict_line(analysis: Analysis) -> str:
+    """The one line ``tabc check`` prints for a scheme that parsed."""
+    scheme = analysis.scheme
+    head = f"{scheme.source}: {scheme.name}, {describe(analysis)}"
+    if not analysis.passed:
+        return f"FAIL  {head}: " + "; ".join(analysis.failures)
+    if isinstance(analysis, RungeKuttaAnalysis):
+        count = sum(level.count for level in analysis.levels)
+        text = f"order {scheme.order} ({count} conditions, {_decided(analysis)})"
+        if analysis.embedded_order is not None:
+            text += f", embedded order {scheme.embedded_order}"
+    else:
+        text = f"order {scheme.order} ({_decided(analysis)}), zero-stable"
+    return f"ok    {head}: {text}"
+
+
+def error_line(path: str, error: SchemeError) -> str:
+    return f"ERROR {error}"
+
+
+# --------------------------------------------------------------------------- dicts
+
+
+def _levels(levels: Any, weights: str = "b") -> list[dict[str, Any]]:
+    return [
+        {
+            "order": level.order,
+            "conditions": level.count,
+            "failed": level.failed,
+            "holds": level.holds,
+            "largest_residual": _float(level.largest_residual),
+            "worst_condition": level.worst_condition.replace("b·", f"{weights}·", 1),
+            "worst_residual": level.worst_residual,
+        }
+        for level in levels
+    ]
+
+
+def to_dict(analysis: Analysis) -> dict[str, Any]:
+    """Everything the analysis found, as plain JSON-ready data."""
+    scheme = analysis.scheme
+    data: dict[str, Any] = {
+        "file": scheme.source,
+        "name": scheme.name,
+        "kind": scheme.kind,
+        "title": scheme.title,
+        "status": "ok" if analysis.passed else "fail",
+        "claimed_order": scheme.order,
+        "order": analysis.order,
+        "exact": analysis.tolerance is None,
+        "domain": analysis.domain,
+        "tolerance": analysis.tolerance,
+        "failures": analysis.failures,
+        "warnings": list(analysis.warnings),
+        "parameters": {
+            p.name: {"value": p.value.text, "learnable": p.learnable,
+                     "bounds": None if p.bounds is None else [x.text for x in p.bounds]}
+            for p in scheme.parameters
+        },  # fmt: skip
+    }
+    if isinstance(analysis, RungeKuttaAnalysis):
+        data.update(
+            stages=scheme.stages,
+            classification=analysis.classification,
+            conditions=_levels(analysis.levels),
+            stage_order=analysis.stage_order,
+            c_differs_at_stages=list(analysis.c_differences),
+            order_with_written_c=analysis.written_c_order,
+        )
+        if analysis.embedded_levels is not None:
+            data.update(
+                claimed_embedded_order=scheme.embedded_order,
+                embedded_order=analysis.embedded_order,
+                embedded_conditions=_levels(analysis.embedded_levels, "b̂"),
+            )
+        if analysis.principal_error_order is not None:
+            data["principal_error"] = {
+                "order": analysis.principal_error_order,
+                "norm": _float(analysis.principal_error_norm),
+            }
+        if analysis.stability is not None:
+            data["stability"] = analysis.stability.to_dict()
+    else:
+        data.update(
+            steps=scheme.steps,
+            explicit=analysis.explicit,
+            rho=analysis.rho,
+            sigma=analysis.sigma,
+            consistent=analysis.consistent,
+            consistency=analysis.consistency,
+            step_factor=analysis.step_factor,
+            error_constants=[
+                {"q": c.order, "C_q": c.value, "magnitude": _float(c.magnitude), "zero": c.holds}
+                for c in analysis.constants
+            ],
+            error_constant=analysis.error_constant,
+            zero_stable=analysis.zero_stability.holds,
+            zero_stability=analysis.zero_stability.reason,
+        )
+        if analysis.roots:
+            data["roots_of_rho"] = list(analysis.roots)
+    if analysis.parameter_regions is not None:
+        data["parameter_regions"] = analysis.parameter_regions.to_dict()
+    return data
+
+
+def error_dict(path: str, error: SchemeError) -> dict[str, Any]:
+    return {
+        "file": error.path or path,
+        "status": "error",
+        "error": error.message,
+        "key": error.key_path or None,
+        "line": error.line,
+    }
+
+
+# --------------------------------------------------------------------------- GitHub
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(level: str, path: str, line: int | None, message: str) -> str:
+    """A workflow command, e.g. ``::error file=rk4.toml,line=9::message``."""
+    location = f"file={_escape_property(path)}"
+    if line is not None:
+        location += f",line={line}"
+    return f"::{level} {location},title=tabc check::{_escape_data(message)}"
+
+
+# --------------------------------------------------------------------------- info
+
+
+def info_text(analysis: Analysis) -> str:
+    """The full human-readable report of ``tabc info``."""
+    scheme = analysis.scheme
+    lines = [f"{scheme.name}: {scheme.title}" if scheme.title else scheme.name]
+    lines.append(f"  file: {scheme.source}")
+    lines.append(f"  kind: {describe(analysis)}")
+    for reference in scheme.references:
+        lines.append(f"  reference: {reference}")
+    lines.append(f"  arithmetic: {_decided(analysis)}")
+    lines.append("")
+    if isinstance(analysis, RungeKuttaAnalysis):
+        lines += _tableau_table(scheme)
+        lines.append("")
+        lines += _condition_table("order conditions (b)", analysis.levels, "b")
+        lines.append(f"  order: {_order_words(analysis.order, len(analysis.levels), scheme.order)}")
+        if analysis.embedded_levels is not None:
+            lines.append("")
+            lines += _condition_table("embedded conditions (b̂)", analysis.embedded_levels, "b̂")
+            lines.append("  embedded order: " + _order_words(
+                analysis.embedded_order or 0, len(analysis.embedded_levels), scheme.embedded_order or 0
+            ))  # fmt: skip
+        lines.append(f"  stage order: {analysis.stage_order}")
+        if analysis.principal_error_order is not None:
+            lines.append(
+                f"  principal error: A^({analysis.principal_error_order}) = "
+                f"{analysis.principal_error_norm:.6g} (2-norm of the order-"
+                f"{analysis.principal_error_order} error coefficients)"
+            )
+        if analysis.stability is not None:
+            lines.append("")
+            lines += analysis.stability.lines()
+    else:
+        lines += _multistep_table(analysis)
+    if analysis.parameter_regions is not None:
+        lines.append("")
+        lines += analysis.parameter_regions.lines()
+    lines.append("")
+    for warning in analysis.warnings:
+        lines.append(f"  warning: {warning}")
+    verdict = "passes" if analysis.passed else "FAILS"
+    lines.append(f"  verdict: {verdict} tabc check" + (
+        "" if analysis.passed else ": " + "; ".join(analysis.failures)))  # fmt: skip
+    return "\n".join(lines)
+
+
+def _order_words(order: int, checked: int, claimed: int) -> str:
+    exact = f"{order}" if order < checked else f"at least {order}"
+    return f"{exact} (claimed {claimed})"
+
+
+def _tableau_table(scheme: Any) -> list[str]:
+    s = scheme.stages
+    c = scheme.c
+    rows = [[(c[i].text if c is not None else "·")] + [x.text for x in scheme.a[i]] for i in range(s)]
+    rows.append(["b"] + [x.text for x in scheme.b])
+    if scheme.b_hat is not None:
+        rows.append(["b̂"] + [x.text for x in scheme.b_hat])
+    widths = [max(len(row[j]) for row in rows) for j in range(s + 1)]
+    out = ["  tableau (c | A, then b" + (", b̂" if scheme.b_hat else "") + "):"]
+    for i, row in enumerate(rows):
+        if i == s:
+            out.append("    " + "-" * (sum(widths) + 3 * s + 2))
+        cells = [row[0].rjust(widths[0])] + [x.rjust(w) for x, w in zip(row[1:], widths[1:])]
+        out.append("    " + cells[0] + " | " + "   ".join(cells[1:]))
+    return out
+
+
+def _condition_table(title: str, levels: Any, weights: str) -> list[str]:
+    out = [f"  {title}:", "    order  conditions  failing  largest |residual|  worst condition"]
+    for level in levels:
+        worst = "" if level.holds and level.largest_residual == 0 else level.worst_condition.replace(
+            "b·", f"{weights}·", 1)  # fmt: skip
+        out.append(
+            f"    {level.order:>5}  {level.count:>10}  {level.failed:>7}  "
+            f"{level.largest_residual:>18.3g}  {worst}"
+        )
+    return out
+
+
+def _multistep_table(analysis: MultistepAnalysis) -> list[str]:
+    scheme = analysis.scheme
+    out = ["  coefficients:", "    j      alpha_j      beta_j"]
+    for j, (a, b) in enumerate(zip(scheme.alpha, scheme.beta)):
+        out.append(f"    {j:<3} {a.text:>12}  {b.text:>10}")
+    out.append(f"  rho(ζ) = {analysis.rho}")
+    out.append(f"  sigma(ζ) = {analysis.sigma}")
+    if analysis.roots:
+        out.append("  roots of rho: " + "; ".join(analysis.roots))
+    out.append(f"  consistency: {analysis.consistency}")
+    out.append("  error constants C_q (rescaled step):")
+    for constant in analysis.constants:
+        mark = "0" if constant.holds else constant.value
+        out.append(f"    C_{constant.order} = {mark}")
+    out.append(f"  order: {analysis.order} (claimed {scheme.order})")
+    if analysis.error_constant is not None:
+        out.append(f"  error constant C_(p+1)/sigma(1) = {analysis.error_constant}")
+    out.append(
+        "  zero-stable: " + ("yes" if analysis.zero_stability.holds else "no")
+        + f" ({analysis.zero_stability.reason})"
+    )
+    return out
+
