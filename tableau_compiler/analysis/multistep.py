@@ -195,16 +195,19 @@ def analyse_multistep(scheme: MultistepScheme, *, full: bool = False) -> Multist
 
 
 def _roots(field_: Field, alpha: list[Any]) -> tuple[str, ...]:
-    """The roots of ρ, exact where sympy finds radicals, with their moduli."""
+    """The roots of ρ with multiplicities: exact for factors of degree <= 2, else numeric."""
     import sympy
 
     zeta = sympy.Symbol("zeta")
     rho = sympy.Poly([field_.to_sympy(a) for a in reversed(alpha)], zeta)
     shown = []
-    for root, multiplicity in sympy.roots(rho, multiple=False).items() if rho.degree() <= 4 else []:
-        text = f"{root} (|ζ| = {float(abs(sympy.N(root, 30))):.6g})"
-        shown.append(text + (f", multiplicity {multiplicity}" if multiplicity > 1 else ""))
-    if not shown:
-        for root in rho.nroots(n=15):
-            shown.append(f"{complex(root):.6g} (|ζ| = {abs(complex(root)):.6g})")
+    for factor, multiplicity in rho.factor_list()[1]:
+        if factor.degree() <= 2:
+            roots = [sympy.nsimplify(r) if r.is_Rational else r for r in sympy.roots(factor, multiple=True)]
+        else:
+            roots = factor.nroots(n=15)
+        for root in roots:
+            modulus = float(abs(sympy.N(root, 30)))
+            text = f"{root} (|ζ| = {modulus:.6g})"
+            shown.append(text + (f", multiplicity {multiplicity}" if multiplicity > 1 else ""))
     return tuple(shown)

@@ -54,15 +54,6 @@ class ConditionLevel:
         return f"{TREES.weight(self.worst_tree)} = {right} (tree {TREES.bracket(self.worst_tree)})"
 
 
-def _sparse_rows(field: Field, a: Matrix) -> list[list[tuple[int, Any]]]:
-    return [[(j, x) for j, x in enumerate(row) if not field.is_zero(x)] for row in a]
-
-
-def _matvec(field: Field, rows: list[list[tuple[int, Any]]], vector: Vector) -> Vector:
-    zero = field.rational(0)
-    return [sum((x * vector[j] for j, x in row), zero) for row in rows]
-
-
 def elementary_weights(field: Field, a: Matrix, max_order: int, leaf: Vector | None = None) -> list[Vector]:
     """Φ(t) for every tree t with at most ``max_order`` vertices, indexed as :data:`TREES`.
 
@@ -70,25 +61,21 @@ def elementary_weights(field: Field, a: Matrix, max_order: int, leaf: Vector | N
     nodes c, for the non-autonomous reading); by default it is A·1.
     """
     trees = TREES.extend_to(max_order)
-    rows = _sparse_rows(field, a)
     one = field.rational(1)
     phi: list[Vector] = [[one] * len(a)]
-    a_phi: list[Vector] = [leaf if leaf is not None else _matvec(field, rows, phi[0])]
+    a_phi: list[Vector] = [leaf if leaf is not None else field.apply(a, phi)[0]]
     for n in range(2, max_order + 1):
         for t in trees.of_order(n):
             phi.append([x * y for x, y in zip(phi[trees.rest[t]], a_phi[trees.child[t]])])
         if n < max_order:
-            a_phi.extend(_matvec(field, rows, phi[t]) for t in trees.of_order(n))
+            a_phi.extend(field.apply(a, [phi[t] for t in trees.of_order(n)]))
     return phi
 
 
 def residuals(field: Field, b: Vector, phi: Sequence[Vector], trees: range) -> list[Any]:
     """b·Φ(t) − 1/γ(t) for each tree index in ``trees``."""
-    return [
-        sum((x * y for x, y in zip(b, phi[t]) if not field.is_zero(x)), field.rational(0))
-        - field.rational(1, TREES.gamma[t])
-        for t in trees
-    ]
+    weights = field.apply([b], [phi[t] for t in trees])
+    return [w[0] - field.rational(1, TREES.gamma[t]) for w, t in zip(weights, trees)]
 
 
 def order_levels(
@@ -149,13 +136,12 @@ def stage_order(field: Field, a: Matrix, b: Vector, c: Vector, limit: int) -> in
 
     B(q): b·c^(k-1) = 1/k and C(q): A c^(k-1) = c^k / k, for k = 1..q.
     """
-    rows = _sparse_rows(field, a)
     power = [field.rational(1)] * len(c)  # c^(k-1)
     q = 0
     for k in range(1, limit + 1):
         weight = sum((x * y for x, y in zip(b, power)), field.rational(0)) - field.rational(1, k)
         next_power = [x * y for x, y in zip(power, c)]
-        left = _matvec(field, rows, power)
+        (left,) = field.apply(a, [power])
         inverse_k = field.rational(1, k)
         if not field.is_zero(weight) or any(
             not field.is_zero(x - y * inverse_k) for x, y in zip(left, next_power)
