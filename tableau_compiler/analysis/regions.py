@@ -72,11 +72,10 @@ def _zero_set(expressions: Sequence[Any], symbol: Any) -> Any:
     region = sympy.S.Reals
     for expression in expressions:
         numerator, denominator = sympy.fraction(sympy.together(expression))
-        if sympy.expand(numerator) == 0:
-            continue
-        region = region.intersect(sympy.solveset(numerator, symbol, sympy.S.Reals))
         if denominator.has(symbol):
             region = region - sympy.solveset(denominator, symbol, sympy.S.Reals)
+        if sympy.expand(numerator) != 0:
+            region = region.intersect(sympy.solveset(numerator, symbol, sympy.S.Reals))
         if region == sympy.S.EmptySet:
             break
     return region
@@ -116,10 +115,17 @@ def tableau_regions(tableau: ButcherTableau) -> ParameterRegions:
     phi = elementary_weights(field, a, top)
     entries = []
     so_far: list[Any] = []
+    defined = sympy.S.Reals  # where every coefficient is defined (no zero denominator)
+    if len(symbols) == 1:
+        for coefficient in tableau.coefficients():
+            value = coefficient.to_sympy(dict(zip(names, symbols)))
+            denominator = sympy.fraction(sympy.together(value))[1]
+            if denominator.has(symbols[0]):
+                defined -= sympy.solveset(denominator, symbols[0], sympy.S.Reals)
     for q in range(1, top + 1):
         so_far += [field.to_sympy(r) for r in residuals(field, b, phi, TREES.of_order(q))]
         if len(symbols) == 1:
-            where = describe_set(_zero_set(so_far, symbols[0]), names[0])
+            where = describe_set(defined.intersect(_zero_set(so_far, symbols[0])), names[0])
         else:
             where = _solutions(so_far, symbols)
         entries.append((f"order >= {q}", where))
