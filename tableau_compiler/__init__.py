@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "load_scheme"]
 
 
-def __getattr__(name: str):  # noqa: ANN202 - lazy re-exports keep start-up fast
+def __getattr__(name: str):
     if name == "load_scheme":
         from .parsing import load_scheme
 

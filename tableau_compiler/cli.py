@@ -78,7 +78,9 @@ def command_check(args: argparse.Namespace) -> int:
                 line = _line_for(path, ("order",))
                 print(github_annotation("error", path, line, verdict_line(analysis)[6:]))
             for warning in analysis.warnings:
-                print(github_annotation("warning", path, None, f"{analysis.scheme.name}: {warning}"))
+                print(
+                    github_annotation("warning", path, None, f"{analysis.scheme.name}: {warning}")
+                )
     if args.format == "json":
         print(json.dumps(records, indent=2, ensure_ascii=False))
     return status

@@ -23,6 +23,7 @@ import) and :meth:`Expression.to_sympy` (exact sympy numbers and symbols).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from .errors import CoefficientError, LimitError
 if TYPE_CHECKING:
     import sympy
 
-__all__ = ["Expression", "parse_expression", "expression_from_toml"]
+__all__ = ["Expression", "expression_from_toml", "parse_expression"]
 
 
 # --------------------------------------------------------------------------- nodes
@@ -173,7 +174,7 @@ def _rational(node: Node, values: Mapping[str, Fraction] | None = None) -> Fract
     return result
 
 
-def _to_sympy(node: Node, symbols: dict, sympy) -> sympy.Expr:  # noqa: ANN001
+def _to_sympy(node: Node, symbols: dict, sympy) -> sympy.Expr:
     if isinstance(node, Number):
         return sympy.Rational(node.value.numerator, node.value.denominator)
     if isinstance(node, Name):
@@ -219,7 +220,7 @@ def parse_expression(text: str, parameters: frozenset[str] | set[str] = frozense
     parser = _Parser(text, tokens, frozenset(parameters))
     tree = parser.expression(depth=0)
     if parser.position < len(tokens):
-        kind, value, column = tokens[parser.position]
+        _kind, value, column = tokens[parser.position]
         raise CoefficientError(f"unexpected {value!r} at column {column} in {_shown(text)}")
     return Expression(text, tree)
 
@@ -235,7 +236,7 @@ def expression_from_toml(
             raise LimitError("integer coefficient is too large")
         return Expression(str(value), Number(Fraction(value), decimal=False))
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise CoefficientError(f"{value!r} is not a finite number")
         # The shortest text that reads back as this float is what the author wrote.
         text = repr(value)
@@ -276,9 +277,7 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
 
 def _check_size(value: Fraction, text: str) -> Fraction:
     if max(value.numerator.bit_length(), value.denominator.bit_length()) > limits.MAX_RATIONAL_BITS:
-        raise LimitError(
-            f"a constant in {_shown(text)} exceeds {limits.MAX_RATIONAL_BITS:,} bits"
-        )
+        raise LimitError(f"a constant in {_shown(text)} exceeds {limits.MAX_RATIONAL_BITS:,} bits")
     return value
 
 
@@ -393,7 +392,9 @@ class _Parser:
                 self.expect(")")
                 constant = _rational(argument)
                 if constant is not None and constant < 0:
-                    raise CoefficientError(f"square root of a negative number in {_shown(self.text)}")
+                    raise CoefficientError(
+                        f"square root of a negative number in {_shown(self.text)}"
+                    )
                 return Sqrt(argument)
             if value == "pi":
                 return Pi()

@@ -21,7 +21,7 @@ from .errors import KeyPart, LimitError, SchemaError, SchemeError, TomlSyntaxErr
 from .expression import Expression, expression_from_toml
 from .scheme import ButcherTableau, MultistepScheme, Parameter, Scheme
 
-__all__ = ["load_scheme", "parse_scheme", "NAME_PATTERN"]
+__all__ = ["NAME_PATTERN", "load_scheme", "parse_scheme"]
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 PARAMETER_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
@@ -113,7 +113,9 @@ def _string(table: dict[str, Any], name: str, *key: KeyPart, required: bool = Fa
     if not isinstance(value, str):
         raise _fail(f"expected a string, got a {_type_name(value)}", *key, name)
     if len(value) > limits.MAX_TEXT_LENGTH:
-        raise LimitError(f"text longer than {limits.MAX_TEXT_LENGTH:,} characters", key=(*key, name))
+        raise LimitError(
+            f"text longer than {limits.MAX_TEXT_LENGTH:,} characters", key=(*key, name)
+        )
     return value
 
 
@@ -187,16 +189,16 @@ def _scheme_from_document(document: dict[str, Any], source: str) -> Scheme:
         tolerance = float(tolerance)
     parameters = _parameters(document.get("parameters", {}))
     names = frozenset(parameter.name for parameter in parameters)
-    common = dict(
-        name=name,
-        order=order,
-        title=title,
-        description=description,
-        references=references,
-        tolerance=tolerance,
-        parameters=parameters,
-        source=source,
-    )
+    common = {
+        "name": name,
+        "order": order,
+        "title": title,
+        "description": description,
+        "references": references,
+        "tolerance": tolerance,
+        "parameters": parameters,
+        "source": source,
+    }
     if kind == "runge-kutta":
         if "coefficients" in document:
             raise _fail("belongs to linear-multistep schemes; use [tableau]", "coefficients")
@@ -239,7 +241,9 @@ def _parameters(table: object) -> tuple[Parameter, ...]:
             entries = _array(spec["bounds"], *key, "bounds")
             if len(entries) != 2:
                 raise _fail(f"expected [low, high], got {len(entries)} entries", *key, "bounds")
-            low, high = (_coefficient(e, frozenset(), *key, "bounds", i) for i, e in enumerate(entries))
+            low, high = (
+                _coefficient(e, frozenset(), *key, "bounds", i) for i, e in enumerate(entries)
+            )
             low_value, high_value, at = (_real(x, *key, "bounds") for x in (low, high, value))
             if not low_value < high_value:
                 raise _fail("low must be less than high", *key, "bounds")
@@ -303,7 +307,9 @@ def _tableau(table: object, names: frozenset[str], common: dict[str, Any]) -> Bu
         )
     elif "embedded_order" in table:
         raise _fail("given without b_hat", "tableau", "embedded_order")
-    return ButcherTableau(a=tuple(a), b=b, c=c, b_hat=b_hat, embedded_order=embedded_order, **common)
+    return ButcherTableau(
+        a=tuple(a), b=b, c=c, b_hat=b_hat, embedded_order=embedded_order, **common
+    )
 
 
 def _multistep(table: object, names: frozenset[str], common: dict[str, Any]) -> MultistepScheme:
@@ -322,7 +328,9 @@ def _multistep(table: object, names: frozenset[str], common: dict[str, Any]) -> 
     beta = _vector(table, "beta", length, names, "coefficients")
     scheme = MultistepScheme(alpha=alpha, beta=beta, **common)
     if _is_zero_at_values(alpha[-1], scheme.parameters):
-        raise _fail("alpha_k (the last entry) must not be zero", "coefficients", "alpha", length - 1)
+        raise _fail(
+            "alpha_k (the last entry) must not be zero", "coefficients", "alpha", length - 1
+        )
     return scheme
 
 

@@ -20,7 +20,8 @@ def _float(x: float | None) -> float | None:
 def describe(analysis: Analysis) -> str:
     """A few words: 'explicit Runge–Kutta, 4 stages' or 'implicit 2-step multistep'."""
     if isinstance(analysis, RungeKuttaAnalysis):
-        return f"{analysis.classification} Runge–Kutta, {analysis.scheme.stages} stages"
+        stages = analysis.scheme.stages
+        return f"{analysis.classification} Runge–Kutta, {stages} stage{'s' * (stages != 1)}"
     nature = "explicit" if analysis.explicit else "implicit"
     return f"{nature} {analysis.scheme.steps}-step linear multistep"
 
@@ -39,7 +40,7 @@ def verdict_line(analysis: Analysis) -> str:
         return f"FAIL  {head}: " + "; ".join(analysis.failures)
     if isinstance(analysis, RungeKuttaAnalysis):
         count = sum(level.count for level in analysis.levels)
-        text = f"order {scheme.order} ({count} conditions, {_decided(analysis)})"
+        text = f"order {scheme.order} ({count} condition{'s' * (count != 1)}, {_decided(analysis)})"
         if analysis.embedded_order is not None:
             text += f", embedded order {scheme.embedded_order}"
     else:
@@ -86,10 +87,13 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         "failures": analysis.failures,
         "warnings": list(analysis.warnings),
         "parameters": {
-            p.name: {"value": p.value.text, "learnable": p.learnable,
-                     "bounds": None if p.bounds is None else [x.text for x in p.bounds]}
+            p.name: {
+                "value": p.value.text,
+                "learnable": p.learnable,
+                "bounds": None if p.bounds is None else [x.text for x in p.bounds],
+            }
             for p in scheme.parameters
-        },  # fmt: skip
+        },
     }
     if isinstance(analysis, RungeKuttaAnalysis):
         data.update(
@@ -222,7 +226,9 @@ def _order_words(order: int, checked: int, claimed: int) -> str:
 def _tableau_table(scheme: Any) -> list[str]:
     s = scheme.stages
     c = scheme.c
-    rows = [[(c[i].text if c is not None else "·")] + [x.text for x in scheme.a[i]] for i in range(s)]
+    rows = [
+        [(c[i].text if c is not None else "·")] + [x.text for x in scheme.a[i]] for i in range(s)
+    ]
     rows.append(["b"] + [x.text for x in scheme.b])
     if scheme.b_hat is not None:
         rows.append(["b̂"] + [x.text for x in scheme.b_hat])
@@ -266,8 +272,8 @@ def _multistep_table(analysis: MultistepAnalysis) -> list[str]:
     if analysis.error_constant is not None:
         out.append(f"  error constant C_(p+1)/sigma(1) = {analysis.error_constant}")
     out.append(
-        "  zero-stable: " + ("yes" if analysis.zero_stability.holds else "no")
+        "  zero-stable: "
+        + ("yes" if analysis.zero_stability.holds else "no")
         + f" ({analysis.zero_stability.reason})"
     )
     return out
-

@@ -40,7 +40,9 @@ class Field:
     def rational(self, numerator: int, denominator: int = 1) -> Any:
         raise NotImplementedError
 
-    def apply(self, matrix: Sequence[Sequence[Any]], vectors: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    def apply(
+        self, matrix: Sequence[Sequence[Any]], vectors: Sequence[Sequence[Any]]
+    ) -> list[list[Any]]:
         """[M v for v in vectors]: one matrix applied to many vectors (zeros of M skipped)."""
         zero = self.rational(0)
         rows = [[(j, x) for j, x in enumerate(row) if not self.is_zero(x)] for row in matrix]
@@ -102,16 +104,18 @@ class RationalField(Field):
     def rational(self, numerator: int, denominator: int = 1) -> Any:
         return self._fmpq(numerator, denominator)
 
-    def apply(self, matrix: Sequence[Sequence[Any]], vectors: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    def apply(
+        self, matrix: Sequence[Sequence[Any]], vectors: Sequence[Sequence[Any]]
+    ) -> list[list[Any]]:
         """One flint matrix product for all vectors: the bulk of the order-condition work."""
         import flint
 
         if not vectors:
             return []
         rows, columns, count = len(matrix), len(matrix[0]), len(vectors)
-        product = flint.fmpq_mat(rows, columns, [x for row in matrix for x in row]) * flint.fmpq_mat(
-            columns, count, [v[i] for i in range(columns) for v in vectors]
-        )
+        product = flint.fmpq_mat(
+            rows, columns, [x for row in matrix for x in row]
+        ) * flint.fmpq_mat(columns, count, [v[i] for i in range(columns) for v in vectors])
         entries = product.entries()
         return [entries[j::count] for j in range(count)]
 

@@ -85,9 +85,7 @@ def _polynomial_text(field_: Field, coefficients: list[Any]) -> str:
     return str(sympy.expand(sum(field_.to_sympy(c) * zeta**j for j, c in enumerate(coefficients))))
 
 
-def error_constants(
-    field_: Field, alpha: list[Any], beta: list[Any], highest: int
-) -> list[Any]:
+def error_constants(field_: Field, alpha: list[Any], beta: list[Any], highest: int) -> list[Any]:
     """C_0 .. C_highest of the method (α, β), exactly."""
     constants = []
     for q in range(highest + 1):
@@ -126,7 +124,11 @@ def consistency(
     if negligible(rho_prime_1 - sigma_1):
         return True, "consistent", None
     factor = field_.divide(sigma_1, rho_prime_1)
-    return True, f"consistent with the step rescaled by sigma(1)/rho'(1) = {field_.text(factor)}", factor
+    return (
+        True,
+        f"consistent with the step rescaled by sigma(1)/rho'(1) = {field_.text(factor)}",
+        factor,
+    )
 
 
 def analyse_multistep(scheme: MultistepScheme, *, full: bool = False) -> MultistepAnalysis:
@@ -203,7 +205,10 @@ def _roots(field_: Field, alpha: list[Any]) -> tuple[str, ...]:
     shown = []
     for factor, multiplicity in rho.factor_list()[1]:
         if factor.degree() <= 2:
-            roots = [sympy.nsimplify(r) if r.is_Rational else r for r in sympy.roots(factor, multiple=True)]
+            roots = [
+                sympy.nsimplify(r) if r.is_Rational else r
+                for r in sympy.roots(factor, multiple=True)
+            ]
         else:
             roots = factor.nroots(n=15)
         for root in roots:

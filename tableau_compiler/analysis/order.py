@@ -18,9 +18,9 @@ from .rooted_trees import TREES
 
 __all__ = [
     "ConditionLevel",
+    "achieved_order",
     "elementary_weights",
     "order_levels",
-    "achieved_order",
     "principal_error",
     "stage_order",
 ]
@@ -54,7 +54,9 @@ class ConditionLevel:
         return f"{TREES.weight(self.worst_tree)} = {right} (tree {TREES.bracket(self.worst_tree)})"
 
 
-def elementary_weights(field: Field, a: Matrix, max_order: int, leaf: Vector | None = None) -> list[Vector]:
+def elementary_weights(
+    field: Field, a: Matrix, max_order: int, leaf: Vector | None = None
+) -> list[Vector]:
     """Φ(t) for every tree t with at most ``max_order`` vertices, indexed as :data:`TREES`.
 
     ``leaf`` replaces A·1 where a child of the root is a single vertex (the written
@@ -119,7 +121,9 @@ def achieved_order(levels: Sequence[ConditionLevel]) -> int:
     return p
 
 
-def principal_error(field: Field, b: Vector, phi: Sequence[Vector], order: int) -> tuple[float, list[float]]:
+def principal_error(
+    field: Field, b: Vector, phi: Sequence[Vector], order: int
+) -> tuple[float, list[float]]:
     """The error coefficients of order p+1 = ``order`` and their 2-norm A^(p+1).
 
     τ(t) = (b·Φ(t) − 1/γ(t)) / σ(t) for |t| = p+1 (Prince & Dormand 1981;

@@ -18,7 +18,7 @@ from typing import Any
 from ..scheme import ButcherTableau, MultistepScheme
 from .arithmetic import RationalField, field_for
 
-__all__ = ["ParameterRegions", "multistep_regions", "tableau_regions", "root_condition_region"]
+__all__ = ["ParameterRegions", "multistep_regions", "root_condition_region", "tableau_regions"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,9 @@ class ParameterRegions:
 
     def lines(self) -> list[str]:
         names = ", ".join(self.parameters)
-        return [f"  parameter regions ({names}):"] + [f"    {what}: {where}" for what, where in self.entries]
+        return [f"  parameter regions ({names}):"] + [
+            f"    {what}: {where}" for what, where in self.entries
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {"parameters": list(self.parameters), "regions": dict(self.entries)}
@@ -55,7 +57,11 @@ def describe_set(region: Any, name: str) -> str:
         if isinstance(part, sympy.FiniteSet):
             texts += [f"{name} = {value}" for value in sorted(part, key=lambda v: float(v))]
         elif isinstance(part, sympy.Interval):
-            low = "" if part.start == -sympy.oo else f"{part.start} {'<' if part.left_open else '<='} "
+            low = (
+                ""
+                if part.start == -sympy.oo
+                else f"{part.start} {'<' if part.left_open else '<='} "
+            )
             high = "" if part.end == sympy.oo else f" {'<' if part.right_open else '<='} {part.end}"
             texts.append(f"{low}{name}{high}")
         elif isinstance(part, sympy.Complement) and part.args[0] == sympy.S.Reals:
@@ -93,7 +99,8 @@ def _solutions(expressions: Sequence[Any], symbols: Sequence[Any]) -> str:
     if not solutions:
         return "no real values"
     return " or ".join(
-        ", ".join(f"{k} = {v}" for k, v in solution.items()) or "every value" for solution in solutions
+        ", ".join(f"{k} = {v}" for k, v in solution.items()) or "every value"
+        for solution in solutions
     )
 
 

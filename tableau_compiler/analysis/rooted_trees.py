@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-__all__ = ["TreeTable", "TREES", "count_trees", "level_sequences"]
+__all__ = ["TREES", "TreeTable", "count_trees", "level_sequences"]
 
 
 @dataclass
@@ -77,7 +77,7 @@ class TreeTable:
     def up_to(self, n: int) -> range:
         """Indices of the trees with at most ``n`` vertices."""
         self.extend_to(n)
-        return range(0, self.start[n + 1])
+        return range(self.start[n + 1])
 
     def children(self, t: int) -> list[int]:
         """The children of the root, largest first (reverse for smallest first)."""

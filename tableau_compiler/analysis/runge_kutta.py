@@ -62,8 +62,14 @@ class RungeKuttaAnalysis:
             if self.embedded_order < claimed_hat:
                 level = self.embedded_levels[self.embedded_order]
                 reasons.append(
-                    _level_failure("embedded order", self.embedded_order, claimed_hat, level,
-                                   self.tolerance, weights="b̂")  # fmt: skip
+                    _level_failure(
+                        "embedded order",
+                        self.embedded_order,
+                        claimed_hat,
+                        level,
+                        self.tolerance,
+                        weights="b̂",
+                    )
                 )
         return reasons
 
@@ -79,7 +85,7 @@ def _level_failure(
     condition = level.worst_condition.replace("b·", f"{weights}·", 1)
     against = "not zero" if tolerance is None else f"above the tolerance {tolerance:g}"
     return (
-        f"{what} {reached}, claimed {claimed}: {level.failed} of {level.count} conditions of "
+        f"{what} {reached}, claimed {claimed}: {level.failed} of {level.count} condition{'s' * (level.count != 1)} of "
         f"order {level.order} fail; worst {condition} misses by {level.worst_residual} "
         f"(|residual| {level.largest_residual:.3g}, {against})"
     )
@@ -145,10 +151,14 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
     differences: tuple[int, ...] = ()
     if c is not None:
         if tolerance is None:
-            differences = tuple(i + 1 for i, (x, y) in enumerate(zip(c, row_sums)) if not field_.is_zero(x - y))
+            differences = tuple(
+                i + 1 for i, (x, y) in enumerate(zip(c, row_sums)) if not field_.is_zero(x - y)
+            )
         else:
             differences = tuple(
-                i + 1 for i, (x, y) in enumerate(zip(c, row_sums)) if field_.exceeds(x - y, tolerance)
+                i + 1
+                for i, (x, y) in enumerate(zip(c, row_sums))
+                if field_.exceeds(x - y, tolerance)
             )
         if differences:
             phi_c = elementary_weights(field_, a, claimed, leaf=c)

@@ -101,10 +101,14 @@ def _a_stable(field: Field, numerator: Any, denominator: Any, z: Any) -> bool:
     from sympy import I, Poly, Symbol, expand, im, re
 
     if denominator.degree() == 0:
-        return numerator.degree() == 0 and field.sign(
-            field.sympy_domain.from_sympy(abs(numerator.as_expr() / denominator.as_expr()))
-            - field.rational(1)
-        ) <= 0
+        return (
+            numerator.degree() == 0
+            and field.sign(
+                field.sympy_domain.from_sympy(abs(numerator.as_expr() / denominator.as_expr()))
+                - field.rational(1)
+            )
+            <= 0
+        )
     if numerator.degree() > denominator.degree():
         return False  # |R| grows without bound along the negative real axis
     if not _poles_in_right_half_plane(field, denominator, z):

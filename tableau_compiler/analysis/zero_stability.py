@@ -18,6 +18,7 @@ to enough digits for algebraic coefficients (:meth:`Field.sign`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -102,7 +103,7 @@ def _distinct_real_roots(field: Field, q: Any, low: int, high: int) -> int:
     def changes(point: int) -> int:
         signs = [field.sign(_value(field, p, point)) for p in sequence]
         signs = [s for s in signs if s]
-        return sum(1 for s, t in zip(signs, signs[1:]) if s != t)
+        return sum(1 for s, t in itertools.pairwise(signs) if s != t)
 
     return changes(low) - changes(high)
 

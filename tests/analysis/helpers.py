@@ -71,7 +71,7 @@ def collocation(nodes, *, order, name="collocation"):
         return tableau(a, b, order=order, name=name)
     a = [_lagrange_integrals(nodes, c) for c in nodes]
     b = _lagrange_integrals(nodes, 1)
-    text = lambda x: str(sympy.radsimp(sympy.expand(x))).replace("**", "^")  # noqa: E731
+    text = lambda x: str(sympy.radsimp(sympy.expand(x))).replace("**", "^")
     return tableau(
         [[text(x) for x in row] for row in a], [text(x) for x in b], order=order, name=name
     )

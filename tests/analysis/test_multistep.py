@@ -35,9 +35,7 @@ def test_bdf7_is_consistent_of_order_7_and_not_zero_stable():
     analysis = analyse(multistep(alpha, beta, order=7))
     assert analysis.consistent and analysis.order == 7
     assert not analysis.zero_stability.holds
-    assert analysis.failures == [
-        "not zero-stable: a root of rho lies outside the closed unit disc"
-    ]
+    assert analysis.failures == ["not zero-stable: a root of rho lies outside the closed unit disc"]
 
 
 def test_milne_simpson_is_zero_stable_with_a_simple_root_at_minus_one():

@@ -36,10 +36,10 @@ def test_order_conditions_are_decided_up_to_order_14():
     assert analysis.passed and analysis.order == 14
 
 
-RK4 = dict(
-    a=[[], ["1/2"], [0, "1/2"], [0, 0, 1]],
-    b=["1/6", "1/3", "1/3", "1/6"],
-)
+RK4 = {
+    "a": [[], ["1/2"], [0, "1/2"], [0, 0, 1]],
+    "b": ["1/6", "1/3", "1/3", "1/6"],
+}
 
 
 def test_rk4_has_order_4_exactly_with_8_conditions():
@@ -50,14 +50,18 @@ def test_rk4_has_order_4_exactly_with_8_conditions():
 
 
 def test_a_failing_condition_is_named_with_its_exact_residual():
-    scheme = tableau(a=[[], ["1/2"], [0, "1/2"], [0, 0, 1]], b=["1/6", "1/3", "1/3", "1/6"], order=5)
+    scheme = tableau(
+        a=[[], ["1/2"], [0, "1/2"], [0, 0, 1]], b=["1/6", "1/3", "1/3", "1/6"], order=5
+    )
     (failure,) = analyse(scheme).failures
     assert "order 4, claimed 5" in failure
     assert "9 of 9 conditions of order 5" in failure
 
 
 def test_claiming_too_much_fails_and_a_broken_weight_fails_order_one():
-    scheme = tableau(a=[[], ["1/2"], [0, "1/2"], [0, 0, 1]], b=["1/6", "1/3", "1/3", "1/5"], order=4)
+    scheme = tableau(
+        a=[[], ["1/2"], [0, "1/2"], [0, 0, 1]], b=["1/6", "1/3", "1/3", "1/5"], order=4
+    )
     analysis = analyse(scheme)
     assert not analysis.passed and analysis.order == 0
     assert analysis.levels[0].worst_residual == "1/30"
@@ -89,8 +93,15 @@ def test_written_c_that_differs_from_the_row_sums_is_a_warning_with_its_own_orde
 
 
 def test_decimals_are_approximate_and_judged_against_the_tolerance():
-    decimals = dict(a=RK4["a"], b=["0.1666666666666667", "0.3333333333333333"] * 1
-                    + ["0.3333333333333333", "0.1666666666666667"])  # fmt: skip
+    decimals = {
+        "a": RK4["a"],
+        "b": [
+            "0.1666666666666667",
+            "0.3333333333333333",
+            "0.3333333333333333",
+            "0.1666666666666667",
+        ],
+    }
     loose = analyse(tableau(**decimals, order=4))
     assert loose.passed and loose.tolerance == 1e-12
     # These decimals happen to meet the conditions of order 1 and 2 exactly; order 3 misses

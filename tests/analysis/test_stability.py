@@ -37,9 +37,7 @@ def test_radau_iia_methods_are_l_stable(s):
 
 def test_sdirk_with_gamma_3_plus_sqrt3_over_6_is_a_stable_but_minus_is_not():
     def sdirk(gamma):
-        return tableau(
-            [[gamma, 0], [f"1 - 2*({gamma})", gamma]], ["1/2", "1/2"], order=3
-        )
+        return tableau([[gamma, 0], [f"1 - 2*({gamma})", gamma]], ["1/2", "1/2"], order=3)
 
     assert stability(sdirk("(3 + sqrt(3))/6")).a_stable
     assert not stability(sdirk("(3 - sqrt(3))/6")).a_stable
