@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from .analysis.multistep import MultistepAnalysis
+from .analysis.rooted_trees import TREES
 from .analysis.runge_kutta import RungeKuttaAnalysis
 from .errors import SchemeError
 
@@ -114,6 +115,10 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             data["principal_error"] = {
                 "order": analysis.principal_error_order,
                 "norm": _float(analysis.principal_error_norm),
+                "coefficients": [
+                    {"tree": TREES.bracket(t), "abs_tau": _float(value)}
+                    for t, value in analysis.principal_error_coefficients
+                ],
             }
         if analysis.stability is not None:
             data["stability"] = analysis.stability.to_dict()
@@ -200,6 +205,11 @@ def info_text(analysis: Analysis) -> str:
                 f"  principal error: A^({analysis.principal_error_order}) = "
                 f"{analysis.principal_error_norm:.6g} (2-norm of the order-"
                 f"{analysis.principal_error_order} error coefficients)"
+            )
+            largest = sorted(analysis.principal_error_coefficients, key=lambda x: -x[1])[:5]
+            lines.append(
+                "  largest |τ(t)|: "
+                + ", ".join(f"{TREES.bracket(t)} {value:.3g}" for t, value in largest)
             )
         if analysis.stability is not None:
             lines.append("")

@@ -17,6 +17,7 @@ from .order import (
     principal_error,
     stage_order,
 )
+from .rooted_trees import TREES
 
 __all__ = ["RungeKuttaAnalysis", "analyse_tableau", "classify"]
 
@@ -41,6 +42,8 @@ class RungeKuttaAnalysis:
     """1-based stages whose written c differs from the row sum."""
     principal_error_norm: float | None = None
     principal_error_order: int | None = None
+    principal_error_coefficients: tuple[tuple[int, float], ...] = ()
+    """(tree index, |τ(t)|) for every tree of the principal error order."""
     stability: Any = None
     parameter_regions: Any = None
     warnings: tuple[str, ...] = field(default=())
@@ -173,11 +176,13 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
         warnings.append(f"the scheme reaches order {order}, above the claimed {claimed}")
 
     error_norm = error_order = None
+    error_coefficients: tuple[tuple[int, float], ...] = ()
     stability = regions = None
     if full:
         if order < len(levels):  # the first order whose conditions fail
             error_order = order + 1
-            error_norm, _ = principal_error(field_, b, phi, error_order)
+            error_norm, coefficients = principal_error(field_, b, phi, error_order)
+            error_coefficients = tuple(zip(TREES.of_order(error_order), coefficients))
         from .stability import runge_kutta_stability
 
         stability = runge_kutta_stability(field_, a, b)
@@ -200,6 +205,7 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
         c_differences=differences,
         principal_error_norm=error_norm,
         principal_error_order=error_order,
+        principal_error_coefficients=error_coefficients,
         stability=stability,
         parameter_regions=regions,
         warnings=tuple(warnings),
