@@ -40,13 +40,14 @@ class Field:
     def rational(self, numerator: int, denominator: int = 1) -> Any:
         raise NotImplementedError
 
-    def apply(
-        self, matrix: Sequence[Sequence[Any]], vectors: Sequence[Sequence[Any]]
-    ) -> list[list[Any]]:
-        """[M v for v in vectors]: one matrix applied to many vectors (zeros of M skipped)."""
+    def matrix(self, rows: Sequence[Sequence[Any]]) -> Any:
+        """A matrix prepared for repeated :meth:`apply` (here: its non-zero entries by row)."""
+        return [[(j, x) for j, x in enumerate(row) if not self.is_zero(x)] for row in rows]
+
+    def apply(self, matrix: Any, vectors: Sequence[Sequence[Any]]) -> list[list[Any]]:
+        """[M v for v in vectors] for a matrix from :meth:`matrix`."""
         zero = self.rational(0)
-        rows = [[(j, x) for j, x in enumerate(row) if not self.is_zero(x)] for row in matrix]
-        return [[sum((x * v[j] for j, x in row), zero) for row in rows] for v in vectors]
+        return [[sum((x * v[j] for j, x in row), zero) for row in matrix] for v in vectors]
 
     def is_zero(self, x: Any) -> bool:
         raise NotImplementedError
@@ -104,20 +105,16 @@ class RationalField(Field):
     def rational(self, numerator: int, denominator: int = 1) -> Any:
         return self._fmpq(numerator, denominator)
 
-    def apply(
-        self, matrix: Sequence[Sequence[Any]], vectors: Sequence[Sequence[Any]]
-    ) -> list[list[Any]]:
+    def matrix(self, rows: Sequence[Sequence[Any]]) -> Any:
+        import flint
+
+        return flint.fmpq_mat(len(rows), len(rows[0]), [x for row in rows for x in row])
+
+    def apply(self, matrix: Any, vectors: Sequence[Sequence[Any]]) -> list[list[Any]]:
         """One flint matrix product for all vectors: the bulk of the order-condition work."""
         import flint
 
-        if not vectors:
-            return []
-        rows, columns, count = len(matrix), len(matrix[0]), len(vectors)
-        product = flint.fmpq_mat(
-            rows, columns, [x for row in matrix for x in row]
-        ) * flint.fmpq_mat(columns, count, [v[i] for i in range(columns) for v in vectors])
-        entries = product.entries()
-        return [entries[j::count] for j in range(count)]
+        return _columns(matrix, flint.fmpq_mat, vectors)
 
     def is_zero(self, x: Any) -> bool:
         return x == 0
@@ -155,6 +152,91 @@ def _fraction_magnitude(numerator: int, denominator: int) -> float:
         return abs(numerator / denominator)
     except OverflowError:
         return float("inf")
+
+
+def _columns(matrix: Any, kind: Any, vectors: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """[M v for v in vectors] as one flint matrix product (``kind``: the matrix type)."""
+    if not vectors:
+        return []
+    columns, count = matrix.ncols(), len(vectors)
+    entries = (
+        matrix * kind(columns, count, [v[i] for i in range(columns) for v in vectors])
+    ).entries()
+    return [entries[j::count] for j in range(count)]
+
+
+class Undecided(Exception):
+    """A ball is too wide to decide a comparison at the current precision."""
+
+
+class BallField(Field):
+    """Real balls (python-flint's ``arb``) at a fixed precision: for approximate schemes.
+
+    Every value is a rigorous enclosure of the exact rational it stands for, so a
+    comparison with the tolerance that the ball decides is decided correctly; one it
+    cannot decide raises :class:`Undecided` and the caller retries with more bits.
+    """
+
+    name = "real balls"
+
+    def __init__(self, bits: int) -> None:
+        import flint
+
+        self.bits = bits
+        self._arb = flint.arb
+        self._flint = flint
+        self._bound: tuple[float, Any] | None = None
+
+    def precision(self):
+        """Use this field's precision inside a ``with`` block (flint's is global)."""
+        return _Precision(self._flint, self.bits)
+
+    def rational(self, numerator: int, denominator: int = 1) -> Any:
+        return self._arb(self._flint.fmpq(numerator, denominator))
+
+    def convert(self, values: Sequence[Any]) -> list[Any]:
+        return [self._arb(v) for v in values]
+
+    def matrix(self, rows: Sequence[Sequence[Any]]) -> Any:
+        return self._flint.arb_mat(len(rows), len(rows[0]), [x for row in rows for x in row])
+
+    def apply(self, matrix: Any, vectors: Sequence[Sequence[Any]]) -> list[list[Any]]:
+        return _columns(matrix, self._flint.arb_mat, vectors)
+
+    def is_zero(self, x: Any) -> bool:
+        raise Undecided("balls cannot prove a value zero")
+
+    def exceeds(self, x: Any, tolerance: float) -> bool:
+        if self._bound is None or self._bound[0] != tolerance:
+            exact = Fraction(repr(tolerance))
+            self._bound = (
+                tolerance,
+                self._arb(self._flint.fmpq(exact.numerator, exact.denominator)),
+            )
+        bound_ball = self._bound[1]
+        if abs(x) > bound_ball:
+            return True
+        if abs(x) <= bound_ball:
+            return False
+        raise Undecided(f"|{x}| against {tolerance:g}")
+
+    def magnitude(self, x: Any) -> float:
+        return float(abs(x).mid())
+
+    def text(self, x: Any) -> str:
+        return x.mid().str(12, radius=False, more=True)
+
+
+class _Precision:
+    def __init__(self, flint: Any, bits: int) -> None:
+        self.flint, self.bits = flint, bits
+
+    def __enter__(self) -> None:
+        self.saved = self.flint.ctx.prec
+        self.flint.ctx.prec = self.bits
+
+    def __exit__(self, *exc: object) -> None:
+        self.flint.ctx.prec = self.saved
 
 
 class SympyField(Field):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .arithmetic import Field
+from .arithmetic import Field, _columns
 from .rooted_trees import TREES
 
 __all__ = [
@@ -54,36 +54,105 @@ class ConditionLevel:
         return f"{TREES.weight(self.worst_tree)} = {right} (tree {TREES.bracket(self.worst_tree)})"
 
 
+class ElementaryWeights:
+    """Φ(t) for every tree t up to an order, indexed as :data:`TREES`, over any field."""
+
+    def __init__(self, field: Field, vectors: list[Vector]) -> None:
+        self.field = field
+        self.vectors = vectors
+
+    def residuals(self, b: Vector, trees: range) -> list[Any]:
+        """b·Φ(t) − 1/γ(t) for each tree index in ``trees``: one batched product."""
+        field = self.field
+        weights = field.apply(field.matrix([b]), [self.vectors[t] for t in trees])
+        return [w[0] - field.rational(1, TREES.gamma[t]) for w, t in zip(weights, trees)]
+
+
+class ScaledIntegerWeights(ElementaryWeights):
+    """Φ(t) over QQ kept as integer vectors: Φ(t) = Φ̃(t) / D^(|t|−1), D the common denominator of A.
+
+    Rational matrix products spend most of their time in gcds of ever larger numbers;
+    scaling A to the integer matrix D·A once makes every product an integer one
+    (flint's ``fmpz_mat``) and defers the one gcd per condition to its residual.
+    """
+
+    def __init__(self, field: Field, a: Matrix, max_order: int, leaf: Vector | None) -> None:
+        import flint
+
+        s = len(a)
+        denominators = [x.q for row in a for x in row] + [x.q for x in (leaf or ())]
+        scale = flint.fmpz(1)
+        for d in denominators:
+            scale = scale.lcm(d)
+        self.field = field
+        self.scale = scale
+        a_int = flint.fmpz_mat(s, s, [(x * scale).p for row in a for x in row])
+        trees = TREES.extend_to(max_order)
+        ones = [flint.fmpz(1)] * s
+        phi: list[list[Any]] = [ones]
+        if leaf is not None:
+            first = [(x * scale).p for x in leaf]
+        else:
+            first = _columns(a_int, flint.fmpz_mat, [ones])[0]
+        a_phi: list[list[Any]] = [first]
+        for n in range(2, max_order + 1):
+            for t in trees.of_order(n):
+                phi.append([x * y for x, y in zip(phi[trees.rest[t]], a_phi[trees.child[t]])])
+            if n < max_order:
+                a_phi.extend(_columns(a_int, flint.fmpz_mat, [phi[t] for t in trees.of_order(n)]))
+        self.vectors = phi
+
+    def residuals(self, b: Vector, trees: range) -> list[Any]:
+        import flint
+
+        if not len(trees):
+            return []
+        b_scale = flint.fmpz(1)
+        for x in b:
+            b_scale = b_scale.lcm(x.q)
+        b_int = flint.fmpz_mat(1, len(b), [(x * b_scale).p for x in b])
+        sums = _columns(b_int, flint.fmpz_mat, [self.vectors[t] for t in trees])
+        out = []
+        for (total,), t in zip(sums, trees):
+            denominator = b_scale * self.scale ** (TREES.order[t] - 1)
+            out.append(flint.fmpq(total, denominator) - flint.fmpq(1, TREES.gamma[t]))
+        return out
+
+
 def elementary_weights(
     field: Field, a: Matrix, max_order: int, leaf: Vector | None = None
-) -> list[Vector]:
+) -> ElementaryWeights:
     """Φ(t) for every tree t with at most ``max_order`` vertices, indexed as :data:`TREES`.
 
     ``leaf`` replaces A·1 where a child of the root is a single vertex (the written
     nodes c, for the non-autonomous reading); by default it is A·1.
     """
+    from .arithmetic import RationalField
+
+    if isinstance(field, RationalField):
+        return ScaledIntegerWeights(field, a, max_order, leaf)
     trees = TREES.extend_to(max_order)
     one = field.rational(1)
     phi: list[Vector] = [[one] * len(a)]
-    a_phi: list[Vector] = [leaf if leaf is not None else field.apply(a, phi)[0]]
+    matrix = field.matrix(a)
+    a_phi: list[Vector] = [leaf if leaf is not None else field.apply(matrix, phi)[0]]
     for n in range(2, max_order + 1):
         for t in trees.of_order(n):
             phi.append([x * y for x, y in zip(phi[trees.rest[t]], a_phi[trees.child[t]])])
         if n < max_order:
-            a_phi.extend(field.apply(a, [phi[t] for t in trees.of_order(n)]))
-    return phi
+            a_phi.extend(field.apply(matrix, [phi[t] for t in trees.of_order(n)]))
+    return ElementaryWeights(field, phi)
 
 
-def residuals(field: Field, b: Vector, phi: Sequence[Vector], trees: range) -> list[Any]:
+def residuals(field: Field, b: Vector, phi: ElementaryWeights, trees: range) -> list[Any]:
     """b·Φ(t) − 1/γ(t) for each tree index in ``trees``."""
-    weights = field.apply([b], [phi[t] for t in trees])
-    return [w[0] - field.rational(1, TREES.gamma[t]) for w, t in zip(weights, trees)]
+    return phi.residuals(b, trees)
 
 
 def order_levels(
     field: Field,
     b: Vector,
-    phi: Sequence[Vector],
+    phi: ElementaryWeights,
     max_order: int,
     tolerance: float | None,
 ) -> list[ConditionLevel]:
@@ -122,7 +191,7 @@ def achieved_order(levels: Sequence[ConditionLevel]) -> int:
 
 
 def principal_error(
-    field: Field, b: Vector, phi: Sequence[Vector], order: int
+    field: Field, b: Vector, phi: ElementaryWeights, order: int
 ) -> tuple[float, list[float]]:
     """The error coefficients of order p+1 = ``order`` and their 2-norm A^(p+1).
 
@@ -135,21 +204,26 @@ def principal_error(
     return sum(x * x for x in coefficients) ** 0.5, coefficients
 
 
-def stage_order(field: Field, a: Matrix, b: Vector, c: Vector, limit: int) -> int:
+def stage_order(
+    field: Field, a: Matrix, b: Vector, c: Vector, limit: int, tolerance: float | None = None
+) -> int:
     """The largest q <= limit with B(q) and C(q) (HNW IV.5 / Butcher's simplifying assumptions).
 
     B(q): b·c^(k-1) = 1/k and C(q): A c^(k-1) = c^k / k, for k = 1..q.
     """
+    matrix = field.matrix(a)
     power = [field.rational(1)] * len(c)  # c^(k-1)
     q = 0
     for k in range(1, limit + 1):
         weight = sum((x * y for x, y in zip(b, power)), field.rational(0)) - field.rational(1, k)
         next_power = [x * y for x, y in zip(power, c)]
-        (left,) = field.apply(a, [power])
+        (left,) = field.apply(matrix, [power])
         inverse_k = field.rational(1, k)
-        if not field.is_zero(weight) or any(
-            not field.is_zero(x - y * inverse_k) for x, y in zip(left, next_power)
-        ):
+
+        def off(x: Any) -> bool:
+            return not field.is_zero(x) if tolerance is None else field.exceeds(x, tolerance)
+
+        if off(weight) or any(off(x - y * inverse_k) for x, y in zip(left, next_power)):
             break
         q = k
         power = next_power

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..expression import Expression
 from ..scheme import ButcherTableau
-from .arithmetic import Field, field_for
+from .arithmetic import BallField, Field, RationalField, Undecided, field_for
 from .order import (
     ConditionLevel,
+    ElementaryWeights,
     achieved_order,
     elementary_weights,
     order_levels,
@@ -126,6 +128,95 @@ def parameter_values(tableau: ButcherTableau) -> dict[str, Expression]:
     return {parameter.name: parameter.value for parameter in tableau.parameters}
 
 
+Decided = tuple[
+    list[ConditionLevel],
+    tuple[ConditionLevel, ...] | None,
+    tuple[int, ...],
+    int | None,
+    ElementaryWeights,
+    Field,
+    list[Any],
+]
+
+
+def _decide(
+    tableau: ButcherTableau,
+    field_: Field,
+    a: list[list[Any]],
+    b: list[Any],
+    c: list[Any] | None,
+    b_hat: list[Any] | None,
+    tolerance: float | None,
+    full: bool,
+) -> Decided:
+    """The order conditions of b (and b̂), and the written c's, over one field."""
+    claimed = tableau.order
+    top = max(claimed, tableau.embedded_order or 0) + (1 if full else 0)
+    phi = elementary_weights(field_, a, top)
+    levels = order_levels(field_, b, phi, claimed + (1 if full else 0), tolerance)
+    embedded_levels = None
+    if b_hat is not None and tableau.embedded_order is not None:
+        depth = tableau.embedded_order + (1 if full else 0)
+        embedded_levels = tuple(order_levels(field_, b_hat, phi, depth, tolerance))
+
+    def differs(x: Any) -> bool:
+        return not field_.is_zero(x) if tolerance is None else field_.exceeds(x, tolerance)
+
+    differences: tuple[int, ...] = ()
+    written_c_order = None
+    if c is not None:
+        row_sums = [sum(row, field_.rational(0)) for row in a]
+        differences = tuple(i + 1 for i, (x, y) in enumerate(zip(c, row_sums)) if differs(x - y))
+        if differences:
+            phi_c = elementary_weights(field_, a, claimed, leaf=c)
+            written_c_order = achieved_order(order_levels(field_, b, phi_c, claimed, tolerance))
+    return levels, embedded_levels, differences, written_c_order, phi, field_, b
+
+
+def _decide_in_balls(
+    tableau: ButcherTableau,
+    a: list[list[Any]],
+    b: list[Any],
+    c: list[Any] | None,
+    b_hat: list[Any] | None,
+    tolerance: float,
+    full: bool,
+) -> Decided:
+    """An approximate scheme against its tolerance, in rigorous ball arithmetic.
+
+    Every comparison a ball decides is correct; when one is too close to call, the
+    precision doubles, and past 4096 bits the exact rationals decide.
+    """
+    bits = max(128, int(math.log2(1 / tolerance)) + 96)
+    while bits <= 4096:
+        ball = BallField(bits)
+        with ball.precision():
+            try:
+                convert = ball.convert
+                return _decide(
+                    tableau,
+                    ball,
+                    [convert(row) for row in a],
+                    convert(b),
+                    None if c is None else convert(c),
+                    None if b_hat is None else convert(b_hat),
+                    tolerance,
+                    full,
+                )
+            except Undecided:
+                bits *= 2
+    return _decide(tableau, RationalField(), a, b, c, b_hat, tolerance, full)
+
+
+def _principal_error(
+    field_: Field, b: list[Any], phi: ElementaryWeights, order: int
+) -> tuple[float, list[float]]:
+    if isinstance(field_, BallField):
+        with field_.precision():
+            return principal_error(field_, b, phi, order)
+    return principal_error(field_, b, phi, order)
+
+
 def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKuttaAnalysis:
     """Decide the order of ``tableau`` at its parameter values.
 
@@ -138,40 +229,21 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
     warnings = []
 
     claimed = tableau.order
-    top = max(claimed, tableau.embedded_order or 0) + (1 if full else 0)
-    phi = elementary_weights(field_, a, top)
-    levels = order_levels(field_, b, phi, claimed + (1 if full else 0), tolerance)
+    if tolerance is not None and isinstance(field_, RationalField):
+        decided = _decide_in_balls(tableau, a, b, c, b_hat, tolerance, full)
+    else:
+        decided = _decide(tableau, field_, a, b, c, b_hat, tolerance, full)
+    levels, embedded_levels, differences, written_c_order, phi, order_field, b_used = decided
     order = achieved_order(levels)
-
-    embedded_levels = embedded_order = None
-    if b_hat is not None and tableau.embedded_order is not None:
-        depth = tableau.embedded_order + (1 if full else 0)
-        embedded_levels = tuple(order_levels(field_, b_hat, phi, depth, tolerance))
-        embedded_order = achieved_order(embedded_levels)
-
+    embedded_order = None if embedded_levels is None else achieved_order(embedded_levels)
+    if differences:
+        stages = ", ".join(map(str, differences))
+        warnings.append(
+            f"c differs from the row sums of A at stage {stages}; conditions are judged with "
+            f"the row sums (order {order}); with the written c the order would be "
+            f"{written_c_order}"
+        )
     row_sums = [sum(row, field_.rational(0)) for row in a]
-    written_c_order = None
-    differences: tuple[int, ...] = ()
-    if c is not None:
-        if tolerance is None:
-            differences = tuple(
-                i + 1 for i, (x, y) in enumerate(zip(c, row_sums)) if not field_.is_zero(x - y)
-            )
-        else:
-            differences = tuple(
-                i + 1
-                for i, (x, y) in enumerate(zip(c, row_sums))
-                if field_.exceeds(x - y, tolerance)
-            )
-        if differences:
-            phi_c = elementary_weights(field_, a, claimed, leaf=c)
-            written_c_order = achieved_order(order_levels(field_, b, phi_c, claimed, tolerance))
-            stages = ", ".join(map(str, differences))
-            warnings.append(
-                f"c differs from the row sums of A at stage {stages}; conditions are judged with "
-                f"the row sums (order {order}); with the written c the order would be "
-                f"{written_c_order}"
-            )
     if order > claimed:
         warnings.append(f"the scheme reaches order {order}, above the claimed {claimed}")
 
@@ -181,7 +253,7 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
     if full:
         if order < len(levels):  # the first order whose conditions fail
             error_order = order + 1
-            error_norm, coefficients = principal_error(field_, b, phi, error_order)
+            error_norm, coefficients = _principal_error(order_field, b_used, phi, error_order)
             error_coefficients = tuple(zip(TREES.of_order(error_order), coefficients))
         from .stability import runge_kutta_stability
 
@@ -200,7 +272,7 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
         order=order,
         embedded_levels=embedded_levels,
         embedded_order=embedded_order,
-        stage_order=stage_order(field_, a, b, row_sums, tableau.stages + 1),
+        stage_order=stage_order(field_, a, b, row_sums, tableau.stages + 1, tolerance),
         written_c_order=written_c_order,
         c_differences=differences,
         principal_error_norm=error_norm,
