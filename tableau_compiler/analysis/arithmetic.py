@@ -278,30 +278,37 @@ class SympyField(Field):
 def field_for(
     expressions: Sequence[Expression],
     values: Mapping[str, Expression] | None,
+    *,
+    quadratic: bool = True,
 ) -> tuple[Field, list[Any]]:
     """Choose the smallest exact domain for ``expressions`` and convert them.
 
     ``values`` gives each parameter's value (the analysis "at the parameter
     values"); None keeps parameters as free symbols (the analysis "for which
-    parameter values").
+    parameter values").  ``quadratic=False`` skips the QQ(√d) field, for callers
+    that hand the elements on to sympy.
     """
+    environment: dict[str, Fraction] | None = {}
     if values is not None:
-        environment = {}
         for name, expression in values.items():
             value = expression.rational()
             if value is None:
+                environment = None
                 break
-            environment[name] = value
-        else:
-            rationals = [expression.rational(environment) for expression in expressions]
-            if all(value is not None for value in rationals):
-                field = RationalField()
-                return field, field.convert(rationals)  # type: ignore[arg-type]
-    elif not any(expression.names for expression in expressions):
-        rationals = [expression.rational() for expression in expressions]
+            environment[name] = value  # type: ignore[index]
+    elif any(expression.names for expression in expressions):
+        environment = None
+    if environment is not None:
+        rationals = [expression.rational(environment) for expression in expressions]
         if all(value is not None for value in rationals):
             field = RationalField()
             return field, field.convert(rationals)  # type: ignore[arg-type]
+        if quadratic:
+            from .quadratic import quadratic_values
+
+            found = quadratic_values(expressions, environment)
+            if found is not None:
+                return found
     return _sympy_field(expressions, values)
 
 

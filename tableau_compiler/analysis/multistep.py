@@ -134,7 +134,7 @@ def consistency(
 def analyse_multistep(scheme: MultistepScheme, *, full: bool = False) -> MultistepAnalysis:
     """Consistency, order, error constant and zero-stability at the parameter values."""
     values = {parameter.name: parameter.value for parameter in scheme.parameters}
-    field_, elements = field_for([*scheme.alpha, *scheme.beta], values)
+    field_, elements = field_for([*scheme.alpha, *scheme.beta], values, quadratic=False)
     k = scheme.steps
     alpha, beta = elements[: k + 1], elements[k + 1 :]
     tolerance = scheme.effective_tolerance if scheme.is_approximate else None

@@ -147,7 +147,7 @@ def multistep_regions(scheme: MultistepScheme) -> ParameterRegions:
 
     from .multistep import error_constants
 
-    field, elements = field_for([*scheme.alpha, *scheme.beta], None)
+    field, elements = field_for([*scheme.alpha, *scheme.beta], None, quadratic=False)
     k = scheme.steps
     alpha, beta = elements[: k + 1], elements[k + 1 :]
     names = sorted({n for x in scheme.coefficients() for n in x.names})

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..expression import Expression
 from ..scheme import ButcherTableau
-from .arithmetic import BallField, Field, RationalField, Undecided, field_for
+from .arithmetic import BallField, Field, RationalField, SympyField, Undecided, field_for
 from .order import (
     ConditionLevel,
     ElementaryWeights,
@@ -107,13 +107,13 @@ def classify(field_: Field, a: list[list[Any]]) -> str:
 
 
 def convert_tableau(
-    tableau: ButcherTableau, values: Mapping[str, Expression] | None
+    tableau: ButcherTableau, values: Mapping[str, Expression] | None, *, quadratic: bool = True
 ) -> tuple[Field, list[list[Any]], list[Any], list[Any] | None, list[Any] | None]:
     """A, b, written c and b̂ as elements of one exact field."""
     s = tableau.stages
     expressions = [x for row in tableau.a for x in row] + list(tableau.b)
     expressions += list(tableau.c or ()) + list(tableau.b_hat or ())
-    field_, elements = field_for(expressions, values)
+    field_, elements = field_for(expressions, values, quadratic=quadratic)
     a = [elements[i * s : (i + 1) * s] for i in range(s)]
     rest = elements[s * s :]
     b, rest = rest[:s], rest[s:]
@@ -257,7 +257,13 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
             error_coefficients = tuple(zip(TREES.of_order(error_order), coefficients))
         from .stability import runge_kutta_stability
 
-        stability = runge_kutta_stability(field_, a, b)
+        if isinstance(field_, (RationalField, SympyField)):
+            stability = runge_kutta_stability(field_, a, b)
+        else:  # the stability function is computed with sympy's polynomials
+            sympy_field, a_s, b_s, _, _ = convert_tableau(
+                tableau, parameter_values(tableau), quadratic=False
+            )
+            stability = runge_kutta_stability(sympy_field, a_s, b_s)
         if tableau.parameters and any(x.names for x in tableau.coefficients()):
             from .regions import tableau_regions
 
