@@ -205,6 +205,9 @@ _TOKEN = re.compile(
 )
 
 
+_SIMPLE_RATIONAL = re.compile(r"\s*([+-]?)\s*(\d+)\s*(?:/\s*(\d+))?\s*")
+
+
 def parse_expression(text: str, parameters: frozenset[str] | set[str] = frozenset()) -> Expression:
     """Parse coefficient text; ``parameters`` are the names it may use.
 
@@ -216,6 +219,16 @@ def parse_expression(text: str, parameters: frozenset[str] | set[str] = frozense
             f"expression of {len(text):,} characters is longer than the limit of "
             f"{limits.MAX_EXPRESSION_LENGTH:,}"
         )
+    simple = _SIMPLE_RATIONAL.fullmatch(text)
+    if simple is not None:  # the common "p", "-p/q": no tokens, no tree walk
+        sign, numerator, denominator = simple.groups()
+        if len(numerator) + len(denominator or "") <= limits.MAX_LITERAL_DIGITS:
+            if denominator is not None and int(denominator) == 0:
+                raise CoefficientError(f"{_shown(text)} divides by zero")
+            value = Fraction(int(numerator), int(denominator or 1))
+            return Expression(
+                text, Number(_check_size(-value if sign == "-" else value, text), False)
+            )
     tokens = _tokenize(text)
     parser = _Parser(text, tokens, frozenset(parameters))
     tree = parser.expression(depth=0)
