@@ -97,6 +97,12 @@ def _type_name(value: object) -> str:
     }.get(type(value), type(value).__name__)  # fmt: skip
 
 
+def _a_type(value: object) -> str:
+    """'an integer', 'a string', 'an array'... for messages."""
+    name = _type_name(value)
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
+
+
 def _check_keys(table: dict[str, Any], allowed: set[str], *key: KeyPart) -> None:
     for name in table:
         if name not in allowed:
@@ -104,14 +110,14 @@ def _check_keys(table: dict[str, Any], allowed: set[str], *key: KeyPart) -> None
             raise _fail(f"unknown key (known keys here: {known})", *key, name)
 
 
-def _string(table: dict[str, Any], name: str, *key: KeyPart, required: bool = False) -> str:
+def _string(table: dict[Any, Any], name: KeyPart, *key: KeyPart, required: bool = False) -> str:
     if name not in table:
         if required:
             raise _fail("required key is missing", *key, name)
         return ""
     value = table[name]
     if not isinstance(value, str):
-        raise _fail(f"expected a string, got a {_type_name(value)}", *key, name)
+        raise _fail(f"expected a string, got {_a_type(value)}", *key, name)
     if len(value) > limits.MAX_TEXT_LENGTH:
         raise LimitError(
             f"text longer than {limits.MAX_TEXT_LENGTH:,} characters", key=(*key, name)
@@ -124,7 +130,7 @@ def _integer(table: dict[str, Any], name: str, *key: KeyPart, low: int, high: in
         raise _fail("required key is missing", *key, name)
     value = table[name]
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(f"expected an integer, got a {_type_name(value)}", *key, name)
+        raise _fail(f"expected an integer, got {_a_type(value)}", *key, name)
     if not low <= value <= high:
         raise _fail(f"must be an integer from {low} to {high}, got {value}", *key, name)
     return value
@@ -132,7 +138,7 @@ def _integer(table: dict[str, Any], name: str, *key: KeyPart, low: int, high: in
 
 def _array(value: object, *key: KeyPart) -> list[Any]:
     if not isinstance(value, list):
-        raise _fail(f"expected an array, got a {_type_name(value)}", *key)
+        raise _fail(f"expected an array, got {_a_type(value)}", *key)
     return value
 
 
@@ -176,14 +182,15 @@ def _scheme_from_document(document: dict[str, Any], source: str) -> Scheme:
         raise _fail("must be one line", "title")
     description = _string(document, "description")
     references = tuple(
-        _string({"": entry}, "", "references", i)
-        for i, entry in enumerate(_array(document.get("references", []), "references"))
+        _string(dict(enumerate(entries)), i, "references")
+        for entries in [_array(document.get("references", []), "references")]
+        for i in range(len(entries))
     )
     tolerance = None
     if "tolerance" in document:
         tolerance = document["tolerance"]
         if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)):
-            raise _fail(f"expected a float, got a {_type_name(tolerance)}", "tolerance")
+            raise _fail(f"expected a float, got {_a_type(tolerance)}", "tolerance")
         if not (math.isfinite(tolerance) and tolerance > 0):
             raise _fail(f"must be a finite number > 0, got {tolerance!r}", "tolerance")
         tolerance = float(tolerance)
@@ -214,7 +221,7 @@ def _scheme_from_document(document: dict[str, Any], source: str) -> Scheme:
 
 def _parameters(table: object) -> tuple[Parameter, ...]:
     if not isinstance(table, dict):
-        raise _fail(f"expected a table of [parameters.NAME] tables, got a {_type_name(table)}",
+        raise _fail(f"expected a table of [parameters.NAME] tables, got {_a_type(table)}",
                     "parameters")  # fmt: skip
     if len(table) > limits.MAX_PARAMETERS:
         raise LimitError(f"more than {limits.MAX_PARAMETERS} parameters", key=("parameters",))
@@ -228,14 +235,14 @@ def _parameters(table: object) -> tuple[Parameter, ...]:
                 *key,
             )
         if not isinstance(spec, dict):
-            raise _fail(f"expected a table, got a {_type_name(spec)}", *key)
+            raise _fail(f"expected a table, got {_a_type(spec)}", *key)
         _check_keys(spec, PARAMETER_KEYS, *key)
         if "value" not in spec:
             raise _fail("required key is missing", *key, "value")
         value = _coefficient(spec["value"], frozenset(), *key, "value")
         learnable = spec.get("learnable", False)
         if not isinstance(learnable, bool):
-            raise _fail(f"expected true or false, got a {_type_name(learnable)}", *key, "learnable")
+            raise _fail(f"expected true or false, got {_a_type(learnable)}", *key, "learnable")
         bounds = None
         if "bounds" in spec:
             entries = _array(spec["bounds"], *key, "bounds")
@@ -265,13 +272,18 @@ def _real(expression: Expression, *key: KeyPart) -> Fraction | float:
         raise type(error)(error.message, key=key) from None
 
 
-def _tableau(table: object, names: frozenset[str], common: dict[str, Any]) -> ButcherTableau:
+def _sized_table(table: object, name: str, allowed: set[str], sizing: str) -> tuple[dict, int]:
+    """Check the [name] table's keys; return it with the length of its array ``sizing``."""
     if not isinstance(table, dict):
-        raise _fail(f"expected a table, got a {_type_name(table)}", "tableau")
-    _check_keys(table, TABLEAU_KEYS, "tableau")
-    if "b" not in table:
-        raise _fail("required key is missing", "tableau", "b")
-    stages = len(_array(table["b"], "tableau", "b"))
+        raise _fail(f"expected a table, got {_a_type(table)}", name)
+    _check_keys(table, allowed, name)
+    if sizing not in table:
+        raise _fail("required key is missing", name, sizing)
+    return table, len(_array(table[sizing], name, sizing))
+
+
+def _tableau(table: object, names: frozenset[str], common: dict[str, Any]) -> ButcherTableau:
+    table, stages = _sized_table(table, "tableau", TABLEAU_KEYS, "b")
     if stages == 0:
         raise _fail("a tableau needs at least one stage", "tableau", "b")
     if stages > limits.MAX_STAGES:
@@ -313,12 +325,7 @@ def _tableau(table: object, names: frozenset[str], common: dict[str, Any]) -> Bu
 
 
 def _multistep(table: object, names: frozenset[str], common: dict[str, Any]) -> MultistepScheme:
-    if not isinstance(table, dict):
-        raise _fail(f"expected a table, got a {_type_name(table)}", "coefficients")
-    _check_keys(table, COEFFICIENT_KEYS, "coefficients")
-    if "alpha" not in table:
-        raise _fail("required key is missing", "coefficients", "alpha")
-    length = len(_array(table["alpha"], "coefficients", "alpha"))
+    table, length = _sized_table(table, "coefficients", COEFFICIENT_KEYS, "alpha")
     if length < 2:
         raise _fail("a k-step method needs k+1 >= 2 coefficients", "coefficients", "alpha")
     if length - 1 > limits.MAX_STEPS:
