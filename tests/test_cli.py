@@ -1,0 +1,546 @@
+"""The ``tabc`` command line (tableau_compiler/cli.py; SCHEME_FORMAT.md, "Errors").
+
+Exit status: 0 when every scheme passes, 1 when a valid scheme misses its claim, 2 for
+invalid input, which is reported as ``ERROR file:line: key: message`` and never as a
+traceback.  ``check`` and ``info`` never import torch, and ``check`` of an all-rational
+scheme does not import sympy either.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from fractions import Fraction
+from math import factorial
+from pathlib import Path
+
+import pytest
+import sympy
+
+from tableau_compiler.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLEAUS = ROOT / "tableaus"
+RK4_TEXT = (TABLEAUS / "rk4.toml").read_text(encoding="utf-8")
+
+BAD = """\
+name = "bad"
+kind = "runge-kutta"
+order = 2
+
+[tableau]
+a = [
+  [],
+  ["1/2"],
+  ["0", "1/"],
+]
+b = ["0", "1", "0"]
+"""
+BAD_LINE = 9  # the line of ["0", "1/"]
+
+
+def perturbed_rk4() -> tuple[str, Fraction]:
+    """rk4 with its last weight 1/6 written as 1/7, and the residual of b·1 = 1 it causes."""
+    text = RK4_TEXT.replace('b = ["1/6", "1/3", "1/3", "1/6"]', 'b = ["1/6", "1/3", "1/3", "1/7"]')
+    text = text.replace('name = "rk4"', 'name = "rk4_perturbed"')
+    assert text.count("1/7") == 1
+    residual = Fraction(1, 6) + Fraction(1, 3) + Fraction(1, 3) + Fraction(1, 7) - 1
+    return text, residual
+
+
+def tabc(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A scratch directory as the working directory, so reports show short relative paths."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(directory: Path, name: str, text: str) -> str:
+    (directory / name).write_text(text, encoding="utf-8")
+    return name
+
+
+# --------------------------------------------------------------------------- exit 0
+
+
+def test_check_of_the_whole_tableaus_directory_exits_0(capsys):
+    code, out, _ = tabc(capsys, "check", str(TABLEAUS))
+    assert code == 0
+    lines = out.strip().splitlines()
+    verdicts = [line for line in lines if not line.startswith(" ")]
+    assert len(verdicts) == len(list(TABLEAUS.glob("*.toml")))
+    assert all(line.startswith("ok") for line in verdicts)
+
+
+def test_check_of_one_file_exits_0_and_names_it(capsys):
+    code, out, _ = tabc(capsys, "check", str(TABLEAUS / "rk4.toml"))
+    assert code == 0
+    assert out.startswith("ok") and "rk4.toml" in out and "order 4" in out
+
+
+def test_python_dash_m_runs_the_console_entry():
+    result = subprocess.run(
+        [sys.executable, "-m", "tableau_compiler", "check", "tableaus/rk4.toml"],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok") and "rk4" in result.stdout
+
+
+def test_the_installed_tabc_script_runs():
+    script = Path(sys.executable).with_name("tabc")
+    if not script.exists():
+        pytest.skip("no tabc console script next to this interpreter")
+    result = subprocess.run(
+        [str(script), "check", "tableaus/rk4.toml", "tableaus/bdf2.toml"],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.strip().splitlines()) == 2
+
+
+# --------------------------------------------------------------------------- exit 1
+
+
+def test_a_valid_scheme_that_misses_its_order_exits_1_saying_what_failed_and_by_how_much(
+    capsys, workdir
+):
+    text, residual = perturbed_rk4()
+    name = write(workdir, "perturbed.toml", text)
+    code, out, err = tabc(capsys, "check", name)
+    assert code == 1
+    assert out.startswith("FAIL") and name in out
+    assert "claimed 4" in out
+    assert "order 1" in out  # the first order whose condition b·1 = 1 fails
+    assert str(residual) in out  # -1/42, exactly
+    assert "ERROR" not in out + err
+
+
+def test_bdf7_is_consistent_and_of_order_7_but_check_exits_1_for_zero_stability(capsys, workdir):
+    # BDF7 in the form sum_{j=1}^{7} (1/j) nabla^j y_{n+7} = h f_{n+7}: the coefficient of
+    # y_{n+7-m} is (-1)^m sum_{j>=m} binom(j, m)/j (Hairer & Wanner II, III.1).
+    alpha = ["-1/7", "7/6", "-21/5", "35/4", "-35/3", "21/2", "-7", "363/140"]
+    beta = ["0"] * 7 + ["1"]
+    a = [Fraction(x) for x in alpha]
+    b = [Fraction(x) for x in beta]
+
+    def c(q: int) -> Fraction:  # the format page's C_q
+        total = sum(Fraction(j**q, factorial(q)) * x for j, x in enumerate(a))
+        if q >= 1:
+            total -= sum(Fraction(j ** (q - 1), factorial(q - 1)) * x for j, x in enumerate(b))
+        return total
+
+    assert [c(q) for q in range(8)] == [0] * 8 and c(8) != 0  # consistent, order exactly 7
+    zeta = sympy.Symbol("zeta")
+    rho = sympy.Poly(list(reversed(a)), zeta)
+    assert max(abs(complex(r)) for r in rho.nroots(n=30)) > 1  # a root outside the unit disc
+
+    def quoted(xs: list[str]) -> str:
+        return "[" + ", ".join(f'"{x}"' for x in xs) + "]"
+
+    name = write(
+        workdir,
+        "bdf7.toml",
+        (
+            'name = "bdf7"\nkind = "linear-multistep"\norder = 7\n\n[coefficients]\n'
+            f"alpha = {quoted(alpha)}\nbeta = {quoted(beta)}\n"
+        ),
+    )
+    code, out, _ = tabc(capsys, "check", name)
+    assert code == 1
+    assert "not zero-stable" in out
+    assert "not consistent" not in out and "claimed 7" not in out
+    code, out, _ = tabc(capsys, "check", "--format", "json", name)
+    (record,) = json.loads(out)
+    assert code == 1
+    assert (record["status"], record["consistent"], record["order"]) == ("fail", True, 7)
+    assert record["zero_stable"] is False
+
+
+# --------------------------------------------------------------------------- exit 2
+
+
+ERROR_LINE = re.compile(r"^ERROR (?P<file>[^:]+):(?P<line>\d+): (?P<key>\S+): (?P<message>.+)$")
+
+
+def test_invalid_input_exits_2_with_file_line_key_and_message(capsys, workdir):
+    name = write(workdir, "bad.toml", BAD)
+    code, out, err = tabc(capsys, "check", name)
+    assert code == 2
+    (line,) = [x for x in (out + err).splitlines() if x.startswith("ERROR")]
+    match = ERROR_LINE.match(line)
+    assert match, line
+    assert match["file"] == name
+    assert int(match["line"]) == BAD_LINE
+    assert match["key"] == "tableau.a[3][2]"
+    assert "1/" in match["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "line"),
+    [
+        (
+            'name = "x"\nkind = "runge-kutta"\norder = "four"\n[tableau]\na = [[]]\nb = ["1"]\n',
+            "order",
+            3,
+        ),
+        ('name = "x"\nkind = "rk"\norder = 1\n', "kind", 2),
+        (
+            (
+                'name = "x"\nkind = "linear-multistep"\norder = 1\n[coefficients]\n'
+                'alpha = ["-1", "1", "0"]\nbeta = ["1", "0", "0"]\n'
+            ),
+            "coefficients.alpha[3]",
+            5,
+        ),
+    ],
+)
+def test_schema_errors_are_reported_with_their_key_and_line(capsys, workdir, text, key, line):
+    name = write(workdir, "s.toml", text)
+    code, out, err = tabc(capsys, "check", name)
+    assert code == 2
+    assert f"ERROR {name}:{line}: {key}: " in out + err
+
+
+def test_a_toml_syntax_error_exits_2_with_its_line(capsys, workdir):
+    name = write(workdir, "syntax.toml", 'name = "x"\nkind = "runge-kutta"\norder = = 1\n')
+    code, out, err = tabc(capsys, "check", name)
+    assert code == 2
+    assert f"ERROR {name}:3: " in out + err
+
+
+def test_a_file_that_is_not_utf8_exits_2(capsys, workdir):
+    (workdir / "latin1.toml").write_bytes('title = "Runge–Kutta"\n'.encode("cp1252"))
+    code, out, err = tabc(capsys, "check", "latin1.toml")
+    assert code == 2
+    assert "ERROR latin1.toml" in out + err
+
+
+def test_a_missing_path_exits_2(capsys, workdir):
+    code, out, err = tabc(capsys, "check", "nothing_here.toml")
+    assert code == 2
+    assert "ERROR nothing_here.toml" in out + err
+
+
+def test_an_empty_directory_exits_2(capsys, workdir):
+    (workdir / "empty").mkdir()
+    code, out, err = tabc(capsys, "check", "empty")
+    assert code == 2
+    assert "ERROR empty" in out + err
+
+
+def test_one_invalid_and_one_failing_file_exit_2_and_both_are_reported(capsys, workdir):
+    bad = write(workdir, "bad.toml", BAD)
+    failing = write(workdir, "failing.toml", perturbed_rk4()[0])
+    for order in ([failing, bad], [bad, failing]):
+        code, out, err = tabc(capsys, "check", *order)
+        assert code == 2
+        assert f"ERROR {bad}:{BAD_LINE}" in out + err
+        assert any(x.startswith("FAIL") and failing in x for x in out.splitlines())
+
+
+def test_a_failing_and_a_passing_file_exit_1(capsys, workdir):
+    failing = write(workdir, "failing.toml", perturbed_rk4()[0])
+    code, _, _ = tabc(capsys, "check", str(TABLEAUS / "rk4.toml"), failing)
+    assert code == 1
+
+
+def test_info_of_invalid_input_exits_2(capsys, workdir):
+    name = write(workdir, "bad.toml", BAD)
+    code, out, err = tabc(capsys, "info", name)
+    assert code == 2
+    assert f"ERROR {name}:{BAD_LINE}: tableau.a[3][2]: " in out + err
+    code, out, _ = tabc(capsys, "info", "--format", "json", name)
+    assert code == 2
+    record = json.loads(out)
+    assert (record["status"], record["key"], record["line"]) == (
+        "error",
+        "tableau.a[3][2]",
+        BAD_LINE,
+    )
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def test_json_format_is_valid_json_with_a_status_per_file(capsys, workdir):
+    bad = write(workdir, "bad.toml", BAD)
+    failing = write(workdir, "failing.toml", perturbed_rk4()[0])
+    rk4 = str(TABLEAUS / "rk4.toml")
+    code, out, _ = tabc(capsys, "check", "--format", "json", rk4, failing, bad)
+    assert code == 2
+    records = json.loads(out)
+    assert [r["status"] for r in records] == ["ok", "fail", "error"]
+    ok, fail, error = records
+    assert (ok["file"], ok["name"], ok["claimed_order"], ok["order"], ok["failures"]) == (
+        rk4,
+        "rk4",
+        4,
+        4,
+        [],
+    )
+    assert ok["exact"] is True
+    assert fail["file"] == failing and fail["claimed_order"] == 4 and fail["order"] == 0
+    assert fail["failures"]
+    assert (error["file"], error["key"], error["line"]) == (bad, "tableau.a[3][2]", BAD_LINE)
+    assert error["error"]
+
+
+GITHUB_ERROR = re.compile(
+    r"^::error file=(?P<file>[^,:]+),line=(?P<line>\d+)[^:]*::(?P<message>.+)$"
+)
+
+
+def test_github_format_annotates_errors_and_failures_with_file_and_line(capsys, workdir):
+    bad = write(workdir, "bad.toml", BAD)
+    failing = write(workdir, "failing.toml", perturbed_rk4()[0])
+    code, out, _ = tabc(
+        capsys, "check", "--format", "github", str(TABLEAUS / "rk4.toml"), failing, bad
+    )
+    assert code == 2
+    annotations = [GITHUB_ERROR.match(x) for x in out.splitlines() if x.startswith("::error")]
+    assert all(annotations), out
+    by_file = {m["file"]: m for m in annotations}
+    assert set(by_file) == {bad, failing}
+    assert int(by_file[bad]["line"]) == BAD_LINE
+    assert 1 <= int(by_file[failing]["line"]) <= len(perturbed_rk4()[0].splitlines())
+    assert "tableau.a[3][2]" in by_file[bad]["message"]
+
+
+def test_github_format_of_passing_schemes_has_no_error_annotation(capsys):
+    code, out, _ = tabc(capsys, "check", "--format", "github", str(TABLEAUS))
+    assert code == 0
+    assert "::error" not in out
+
+
+# --------------------------------------------------------------------------- info
+
+
+def stability_function(text: str) -> sympy.Expr:
+    (line,) = [x for x in text.splitlines() if "R(z) =" in x]
+    return sympy.sympify(line.split("R(z) =", 1)[1], locals={"z": sympy.Symbol("z")})
+
+
+def test_info_of_rk4_shows_its_stability_function_and_that_it_is_not_a_stable(capsys):
+    z = sympy.Symbol("z")
+    code, out, _ = tabc(capsys, "info", str(TABLEAUS / "rk4.toml"))
+    assert code == 0
+    assert sympy.expand(stability_function(out) - (1 + z + z**2 / 2 + z**3 / 6 + z**4 / 24)) == 0
+    assert "A-stable: no" in out
+    code, out, _ = tabc(capsys, "info", "--format", "json", str(TABLEAUS / "rk4.toml"))
+    record = json.loads(out)
+    assert (record["status"], record["order"], record["stages"]) == ("ok", 4, 4)
+    assert record["stability"]["A_stable"] is False
+
+
+def test_info_of_gl2_says_it_is_a_stable(capsys):
+    z = sympy.Symbol("z")
+    code, out, _ = tabc(capsys, "info", str(TABLEAUS / "gl2.toml"))
+    assert code == 0
+    pade = (1 + z / 2 + z**2 / 12) / (1 - z / 2 + z**2 / 12)
+    assert sympy.simplify(stability_function(out) - pade) == 0
+    assert "A-stable: yes" in out
+    record = json.loads(tabc(capsys, "info", "--format", "json", str(TABLEAUS / "gl2.toml"))[1])
+    assert record["stability"]["A_stable"] is True and record["order"] == 4
+    assert record["classification"] == "implicit"
+
+
+def test_info_of_bdf2(capsys):
+    code, out, _ = tabc(capsys, "info", str(TABLEAUS / "bdf2.toml"))
+    assert code == 0
+    assert "zero-stable: yes" in out
+    record = json.loads(tabc(capsys, "info", "--format", "json", str(TABLEAUS / "bdf2.toml"))[1])
+    assert (record["status"], record["order"], record["steps"]) == ("ok", 2, 2)
+    assert record["consistent"] is True and record["zero_stable"] is True
+    assert record["explicit"] is False
+    zeta = sympy.Symbol("ζ")
+    rho = sympy.sympify(record["rho"], locals={"ζ": zeta})
+    assert sympy.expand(rho - (zeta**2 - sympy.Rational(4, 3) * zeta + sympy.Rational(1, 3))) == 0
+
+
+def test_info_of_lm_resnet_states_its_parameter_regions(capsys):
+    code, out, _ = tabc(capsys, "info", "--format", "json", str(TABLEAUS / "lm_resnet.toml"))
+    assert code == 0
+    regions = json.loads(out)["parameter_regions"]["regions"]
+
+    def region(prefix: str) -> str:
+        (key,) = [k for k in regions if k.startswith(prefix)]
+        return regions[key]
+
+    assert region("zero-stable") == "-1 < k <= 1"
+    assert region("step factor") == "1/(k + 1)"
+    assert region("order >= 2") == "k = 1"
+    code, text, _ = tabc(capsys, "info", str(TABLEAUS / "lm_resnet.toml"))
+    assert code == 0 and "-1 < k <= 1" in text
+
+
+@pytest.mark.parametrize("path", sorted(TABLEAUS.glob("*.toml")), ids=lambda p: p.name)
+def test_info_json_of_every_shipped_scheme_is_valid_and_passes(capsys, path):
+    code, out, _ = tabc(capsys, "info", "--format", "json", str(path))
+    record = json.loads(out)
+    assert code == 0
+    assert (record["file"], record["name"], record["status"]) == (str(path), path.stem, "ok")
+    assert record["order"] >= record["claimed_order"]
+
+
+# --------------------------------------------------------------------------- imports
+
+
+def imported_after(argv: list[str]) -> tuple[bool, bool]:
+    script = (
+        "import sys; from tableau_compiler.cli import main; "
+        f"main({argv!r}); print('torch' in sys.modules, 'sympy' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    torch, sympy_ = result.stdout.strip().splitlines()[-1].split()
+    return torch == "True", sympy_ == "True"
+
+
+def test_check_of_a_rational_scheme_imports_neither_torch_nor_sympy():
+    assert imported_after(["check", "tableaus/rk4.toml"]) == (False, False)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["check", "tableaus"], ["info", "tableaus/lm_resnet.toml"], ["info", "tableaus/gl2.toml"]],
+    ids=["check all", "info lm_resnet", "info gl2"],
+)
+def test_check_and_info_never_import_torch(argv):
+    torch, _ = imported_after(argv)
+    assert not torch
+
+
+# --------------------------------------------------------------------------- bugs found
+
+DIVIDES_BY_ZERO_AT_K = """\
+name = "divz"
+kind = "linear-multistep"
+order = 1
+
+[coefficients]
+alpha = ["-1", "1"]
+beta = ["1/k", "0"]
+
+[parameters.k]
+value = "0"
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="tabc bug: a coefficient undefined at the parameter value ('1/k', k = 0) is refused "
+    "during analysis with a CoefficientError that has no file, key or line: tabc prints "
+    "'ERROR <scheme>: '1/k' is undefined at the parameter values'",
+)
+def test_a_coefficient_undefined_at_the_parameter_value_is_reported_with_file_and_key(
+    capsys, workdir
+):
+    name = write(workdir, "divz.toml", DIVIDES_BY_ZERO_AT_K)
+    code, out, err = tabc(capsys, "check", name)
+    assert code == 2
+    assert f"ERROR {name}:7: coefficients.beta[1]: " in out + err
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="tabc bug: a coefficient that is not real at the parameter value (sqrt(k - 2) at "
+    "k = 0) is accepted, the analysis runs in QQ<sqrt(2) + I> and check exits 0",
+)
+def test_a_coefficient_that_is_not_real_at_the_parameter_value_is_invalid_input(capsys, workdir):
+    text = DIVIDES_BY_ZERO_AT_K.replace('"1/k"', '"sqrt(k - 2)"').replace("divz", "imaginary")
+    name = write(workdir, "imaginary.toml", text)
+    code, out, err = tabc(capsys, "check", name)
+    assert code == 2
+    assert f"ERROR {name}" in out + err
+
+
+EULER_TIMES_PI = """\
+name = "euler_pi"
+kind = "linear-multistep"
+order = 1
+
+[coefficients]
+alpha = ["-pi", "pi"]
+beta = ["{beta_0}", "0"]
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="tabc bug: rho = pi (zeta - 1), sigma = 1 needs the step factor 1/pi, and the "
+    "analysis divides in the polynomial ring QQ[pi]: ZeroDivisionError escapes as a traceback",
+    raises=ZeroDivisionError,
+)
+def test_euler_with_rho_scaled_by_pi_passes(capsys, workdir):
+    name = write(workdir, "euler_pi.toml", EULER_TIMES_PI.format(beta_0="1"))
+    code, _, _ = tabc(capsys, "check", name)
+    assert code == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="tabc bug: the step factor (pi + 1)/pi is computed by floor division in the "
+    "polynomial ring QQ[pi] (it becomes 1), so a consistent one-step scheme is reported as "
+    "order 0 with C_1 = -1 and check exits 1",
+)
+def test_a_consistent_one_step_scheme_with_pi_in_rho_and_sigma_passes(capsys, workdir):
+    # rho = pi (zeta - 1), sigma = pi + 1: any consistent one-step scheme is Euler after
+    # rescaling the step by sigma(1)/rho'(1), so it has order 1.
+    name = write(workdir, "euler_pi.toml", EULER_TIMES_PI.format(beta_0="pi + 1"))
+    code, out, _ = tabc(capsys, "check", name)
+    assert code == 0, out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="tabc bug: ten distinct square roots among the coefficients make the analysis build "
+    "a number field of degree 2^10 (sympy construct_domain(extension=True)); the time grows "
+    "4-6x per radical (6: 1.5 s, 7: 6 s, 8: about a minute) although every documented limit "
+    "holds",
+)
+def test_a_tableau_with_many_distinct_radicals_is_decided_or_refused_promptly(workdir):
+    primes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29]
+    b = ", ".join(f'"sqrt({p})"' for p in primes)
+    rows = "".join("  [" + ", ".join(['"0"'] * i) + "],\n" for i in range(len(primes)))
+    write(
+        workdir,
+        "radicals.toml",
+        (
+            f'name = "radicals"\nkind = "runge-kutta"\norder = 1\n\n[tableau]\na = [\n{rows}]\nb = [{b}]\n'
+        ),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "tableau_compiler", "check", "radicals.toml"],
+        check=False,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    assert result.returncode in (1, 2)
+    assert "Traceback" not in result.stdout + result.stderr
