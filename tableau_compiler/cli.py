@@ -35,7 +35,7 @@ def _scheme_files(paths: Sequence[str]) -> Iterator[tuple[str, SchemeError | Non
             yield name, SchemeError("no such file or directory", path=name)
 
 
-def _line_for(path: str, key: tuple[str, ...]) -> int | None:
+def _line_for(path: str, key: tuple) -> int | None:
     from .toml_locations import line_of
 
     try:
@@ -57,6 +57,8 @@ def command_check(args: argparse.Namespace) -> int:
                 raise missing
             analysis = analyse(load_scheme(path))
         except SchemeError as error:
+            if error.path is None:  # found by the analysis, after the file was read
+                error = error.located(path=path, line=_line_for(path, error.key))
             status = EXIT_INVALID
             records.append(error_dict(path, error))
             if args.format == "text":
@@ -94,6 +96,8 @@ def command_info(args: argparse.Namespace) -> int:
     try:
         analysis = analyse(load_scheme(args.path), full=True)
     except SchemeError as error:
+        if error.path is None:
+            error = error.located(path=args.path, line=_line_for(args.path, error.key))
         if args.format == "json":
             print(json.dumps(error_dict(args.path, error), indent=2, ensure_ascii=False))
         else:

@@ -77,6 +77,7 @@ class Product:
 class Power:
     base: Node
     exponent: int
+    decimal_exponent: bool = False  # the exponent was written as a decimal ("x^2.0")
 
 
 Node = Number | Name | Pi | Sqrt | Sum | Product | Power
@@ -101,6 +102,20 @@ class Expression:
     def is_approximate(self) -> bool:
         """Whether any literal was written as a decimal (or came from a TOML float)."""
         return _any_decimal(self.tree)
+
+    def radicals(self) -> dict[str, int]:
+        """Each distinct square root (by the text of its argument's tree) with its nesting depth."""
+        found: dict[str, int] = {}
+
+        def walk(node: Node, depth: int) -> None:
+            if isinstance(node, Sqrt):
+                found[repr(node.argument)] = max(found.get(repr(node.argument), 0), depth + 1)
+                depth += 1
+            for child in _children(node):
+                walk(child, depth)
+
+        walk(self.tree, 0)
+        return found
 
     def rational(self, values: Mapping[str, Fraction] | None = None) -> Fraction | None:
         """The exact rational value, or None when it involves sqrt, pi or an unknown name.
@@ -133,6 +148,8 @@ def _names(node: Node) -> set[str]:
 def _any_decimal(node: Node) -> bool:
     if isinstance(node, Number):
         return node.decimal
+    if isinstance(node, Power) and node.decimal_exponent:
+        return True
     return any(_any_decimal(child) for child in _children(node))
 
 
@@ -197,7 +214,7 @@ def _to_sympy(node: Node, symbols: dict, sympy) -> sympy.Expr:
 
 _TOKEN = re.compile(
     r"""\s*(?:
-        (?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
+        (?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
       | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
       | (?P<op>\*\*|[-+*/^()])
     )""",
@@ -205,7 +222,7 @@ _TOKEN = re.compile(
 )
 
 
-_SIMPLE_RATIONAL = re.compile(r"\s*([+-]?)\s*(\d+)\s*(?:/\s*(\d+))?\s*")
+_SIMPLE_RATIONAL = re.compile(r"\s*([+-]?)\s*([0-9]+)\s*(?:/\s*([0-9]+))?\s*")
 
 
 def parse_expression(text: str, parameters: frozenset[str] | set[str] = frozenset()) -> Expression:
@@ -387,8 +404,9 @@ class _Parser:
                 raise LimitError(
                     f"a constant in {_shown(self.text)} exceeds {limits.MAX_RATIONAL_BITS:,} bits"
                 )
-            return Number(value ** int(exponent), decimal=_any_decimal(base))
-        return Power(base, int(exponent))
+            decimal = _any_decimal(base) or _any_decimal(exponent_node)
+            return Number(value ** int(exponent), decimal=decimal)
+        return Power(base, int(exponent), _any_decimal(exponent_node))
 
     def atom(self, depth: int) -> Node:
         token = self.peek()

@@ -26,6 +26,14 @@ MAX_POWER_EXPONENT = 64
 MAX_RATIONAL_BITS = 8_192
 """Bits in the numerator or denominator of any constant met while reading."""
 
+MAX_RADICALS = 4
+"""Distinct square roots in one scheme: the exact field has degree up to 2^4 = 16, and
+sympy's primitive elements grow costly past that (each further root multiplies the
+time by four to six)."""
+
+MAX_RADICAL_NESTING = 2
+"""Square roots inside square roots, e.g. ``sqrt(525 - 70*sqrt(30))`` (Gauss–Legendre 4)."""
+
 MAX_STAGES = 64
 """Stages of a Runge–Kutta tableau (Feagin's 14th-order method has 35)."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -206,6 +206,49 @@ def _scheme_from_document(document: dict[str, Any], source: str) -> Scheme:
         "parameters": parameters,
         "source": source,
     }
+    scheme = _scheme_of_kind(kind, document, names, common)
+    _check_radicals(scheme)
+    return scheme
+
+
+def _check_radicals(scheme: Scheme) -> None:
+    """Refuse more distinct or deeper square roots than the limits allow, naming the first."""
+    seen: set[str] = set()
+    for key, expression in _keyed_coefficients(scheme):
+        for radical, depth in expression.radicals().items():
+            if depth > limits.MAX_RADICAL_NESTING:
+                raise LimitError(
+                    f"square roots nest {depth} deep in {expression.text!r}; the limit is "
+                    f"{limits.MAX_RADICAL_NESTING}",
+                    key=key,
+                )
+            seen.add(radical)
+            if len(seen) > limits.MAX_RADICALS:
+                raise LimitError(
+                    f"more than {limits.MAX_RADICALS} distinct square roots in one scheme "
+                    f"(the exact field would have degree 2^{len(seen)})",
+                    key=key,
+                )
+
+
+def _keyed_coefficients(scheme: Scheme) -> Iterator[tuple[tuple[KeyPart, ...], Expression]]:
+    """Every coefficient with its key path, in file order."""
+    if isinstance(scheme, ButcherTableau):
+        for i, row in enumerate(scheme.a):
+            for j, x in enumerate(row):
+                yield ("tableau", "a", i, j), x
+        for name in ("b", "c", "b_hat"):
+            for i, x in enumerate(getattr(scheme, name) or ()):
+                yield ("tableau", name, i), x
+    elif isinstance(scheme, MultistepScheme):
+        for name in ("alpha", "beta"):
+            for i, x in enumerate(getattr(scheme, name)):
+                yield ("coefficients", name, i), x
+
+
+def _scheme_of_kind(
+    kind: str, document: dict[str, Any], names: frozenset[str], common: dict[str, Any]
+) -> Scheme:
     if kind == "runge-kutta":
         if "coefficients" in document:
             raise _fail("belongs to linear-multistep schemes; use [tableau]", "coefficients")

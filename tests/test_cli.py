@@ -451,12 +451,6 @@ value = "0"
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tabc bug: a coefficient undefined at the parameter value ('1/k', k = 0) is refused "
-    "during analysis with a CoefficientError that has no file, key or line: tabc prints "
-    "'ERROR <scheme>: '1/k' is undefined at the parameter values'",
-)
 def test_a_coefficient_undefined_at_the_parameter_value_is_reported_with_file_and_key(
     capsys, workdir
 ):
@@ -466,11 +460,6 @@ def test_a_coefficient_undefined_at_the_parameter_value_is_reported_with_file_an
     assert f"ERROR {name}:7: coefficients.beta[1]: " in out + err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tabc bug: a coefficient that is not real at the parameter value (sqrt(k - 2) at "
-    "k = 0) is accepted, the analysis runs in QQ<sqrt(2) + I> and check exits 0",
-)
 def test_a_coefficient_that_is_not_real_at_the_parameter_value_is_invalid_input(capsys, workdir):
     text = DIVIDES_BY_ZERO_AT_K.replace('"1/k"', '"sqrt(k - 2)"').replace("divz", "imaginary")
     name = write(workdir, "imaginary.toml", text)
@@ -490,24 +479,12 @@ beta = ["{beta_0}", "0"]
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tabc bug: rho = pi (zeta - 1), sigma = 1 needs the step factor 1/pi, and the "
-    "analysis divides in the polynomial ring QQ[pi]: ZeroDivisionError escapes as a traceback",
-    raises=ZeroDivisionError,
-)
 def test_euler_with_rho_scaled_by_pi_passes(capsys, workdir):
     name = write(workdir, "euler_pi.toml", EULER_TIMES_PI.format(beta_0="1"))
     code, _, _ = tabc(capsys, "check", name)
     assert code == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tabc bug: the step factor (pi + 1)/pi is computed by floor division in the "
-    "polynomial ring QQ[pi] (it becomes 1), so a consistent one-step scheme is reported as "
-    "order 0 with C_1 = -1 and check exits 1",
-)
 def test_a_consistent_one_step_scheme_with_pi_in_rho_and_sigma_passes(capsys, workdir):
     # rho = pi (zeta - 1), sigma = pi + 1: any consistent one-step scheme is Euler after
     # rescaling the step by sigma(1)/rho'(1), so it has order 1.
@@ -516,13 +493,6 @@ def test_a_consistent_one_step_scheme_with_pi_in_rho_and_sigma_passes(capsys, wo
     assert code == 0, out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tabc bug: ten distinct square roots among the coefficients make the analysis build "
-    "a number field of degree 2^10 (sympy construct_domain(extension=True)); the time grows "
-    "4-6x per radical (6: 1.5 s, 7: 6 s, 8: about a minute) although every documented limit "
-    "holds",
-)
 def test_a_tableau_with_many_distinct_radicals_is_decided_or_refused_promptly(workdir):
     primes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29]
     b = ", ".join(f'"sqrt({p})"' for p in primes)

@@ -116,11 +116,6 @@ def test_toml_floats_are_approximate_and_toml_integers_are_not():
     assert not expression_from_toml("1/2").is_approximate
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tabc bug: a decimal literal in an exponent ('2^2.0', '10^1e0') is dropped from "
-    "is_approximate: Parser.power folds with decimal=_any_decimal(base) only",
-)
 @pytest.mark.parametrize("text", ["2^2.0", "10^1e0"])
 def test_a_decimal_written_in_an_exponent_makes_the_expression_approximate(text):
     assert parse_expression(text).is_approximate
@@ -284,12 +279,6 @@ def test_coefficient_text_is_never_evaluated(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("text", ["１", "١", "٣/٤", "𝟙"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="tabc bug: the tokenizer's \\d matches any Unicode decimal digit, so full-width and "
-    "Arabic-Indic digits are accepted as numbers although the format allows only integers "
-    "and decimals ('Nothing else is accepted')",
-)
 def test_only_ascii_digits_are_numbers(text):
     with pytest.raises(CoefficientError):
         parse_expression(text)

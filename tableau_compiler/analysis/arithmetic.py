@@ -320,19 +320,30 @@ def _sympy_field(
 
     names = sorted(set().union(*(expression.names for expression in expressions)))
     symbols = {name: sympy.Symbol(name, real=True) for name in names}
-    exprs = [expression.to_sympy(symbols) for expression in expressions]
+    from ..errors import CoefficientError
+
+    substitution = {}
     if values is not None:
         substitution = {symbols[n]: values[n].to_sympy() for n in names if n in values}
-        exprs = [e.subs(substitution) for e in exprs]
-    for expression, value in zip(expressions, exprs):
+    exprs = []
+    for index, expression in enumerate(expressions):
+        # Errors name the coefficient by its index; the caller turns that into a key path.
+        try:
+            value = expression.to_sympy(symbols).subs(substitution)
+        except CoefficientError as error:
+            raise CoefficientError(error.message, key=(index,)) from None
         if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-            from ..errors import CoefficientError
-
-            raise CoefficientError(f"{expression.text!r} is undefined at the parameter values")
+            raise CoefficientError(
+                f"{expression.text!r} is undefined at the parameter values", key=(index,)
+            )
+        if value.is_real is False:
+            raise CoefficientError(
+                f"{expression.text!r} is not a real number at the parameter values", key=(index,)
+            )
+        exprs.append(value)
     symbolic = any(e.free_symbols for e in exprs)
-    # A rational constant among the values makes sympy choose QQ rather than ZZ; with
-    # free parameters the fraction field QQ(k) allows the divisions the analysis makes.
-    domain, elements = construct_domain(
-        [*exprs, sympy.Rational(1, 2)], extension=True, field=symbolic
-    )
+    # A rational constant among the values makes sympy choose QQ rather than ZZ; a field
+    # (QQ(k), QQ(pi) rather than the rings QQ[k], QQ[pi]) allows the divisions the analysis
+    # makes, such as the step factor sigma(1)/rho'(1).
+    domain, elements = construct_domain([*exprs, sympy.Rational(1, 2)], extension=True, field=True)
     return SympyField(domain, symbolic), list(elements[:-1])

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from math import factorial
 from typing import Any
 
+from ..errors import CoefficientError
 from ..scheme import MultistepScheme
 from .arithmetic import Field, field_for
 from .zero_stability import RootCondition, root_condition
@@ -134,8 +135,15 @@ def consistency(
 def analyse_multistep(scheme: MultistepScheme, *, full: bool = False) -> MultistepAnalysis:
     """Consistency, order, error constant and zero-stability at the parameter values."""
     values = {parameter.name: parameter.value for parameter in scheme.parameters}
-    field_, elements = field_for([*scheme.alpha, *scheme.beta], values, quadratic=False)
     k = scheme.steps
+    try:
+        field_, elements = field_for([*scheme.alpha, *scheme.beta], values, quadratic=False)
+    except CoefficientError as error:
+        index = error.key[0] if error.key and isinstance(error.key[0], int) else None
+        key = () if index is None else ("coefficients", *divmod(index, k + 1))
+        if key:
+            key = ("coefficients", "alpha" if key[1] == 0 else "beta", key[2])
+        raise CoefficientError(error.message, key=key) from None
     alpha, beta = elements[: k + 1], elements[k + 1 :]
     tolerance = scheme.effective_tolerance if scheme.is_approximate else None
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import CoefficientError
 from ..expression import Expression
 from ..scheme import ButcherTableau
 from .arithmetic import BallField, Field, RationalField, SympyField, Undecided, field_for
@@ -106,6 +107,23 @@ def classify(field_: Field, a: list[list[Any]]) -> str:
     return "diagonally implicit" if diagonal else "explicit"
 
 
+def _tableau_key(tableau: ButcherTableau, key: tuple) -> tuple:
+    """The key path of the coefficient at ``key[0]`` in convert_tableau's flat order."""
+    if not key or not isinstance(key[0], int):
+        return key
+    index, s = key[0], tableau.stages
+    if index < s * s:
+        return ("tableau", "a", index // s, index % s)
+    index -= s * s
+    for name in ("b", "c", "b_hat"):
+        if name != "b" and getattr(tableau, name) is None:
+            continue
+        if index < s:
+            return ("tableau", name, index)
+        index -= s
+    return ()
+
+
 def convert_tableau(
     tableau: ButcherTableau, values: Mapping[str, Expression] | None, *, quadratic: bool = True
 ) -> tuple[Field, list[list[Any]], list[Any], list[Any] | None, list[Any] | None]:
@@ -113,7 +131,10 @@ def convert_tableau(
     s = tableau.stages
     expressions = [x for row in tableau.a for x in row] + list(tableau.b)
     expressions += list(tableau.c or ()) + list(tableau.b_hat or ())
-    field_, elements = field_for(expressions, values, quadratic=quadratic)
+    try:
+        field_, elements = field_for(expressions, values, quadratic=quadratic)
+    except CoefficientError as error:
+        raise CoefficientError(error.message, key=_tableau_key(tableau, error.key)) from None
     a = [elements[i * s : (i + 1) * s] for i in range(s)]
     rest = elements[s * s :]
     b, rest = rest[:s], rest[s:]
