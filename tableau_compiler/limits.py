@@ -43,6 +43,32 @@ MAX_STEPS = 32
 MAX_RUNGE_KUTTA_ORDER = 16
 """Claimed order of a Runge–Kutta scheme: order 16 already means 235,381 new trees."""
 
+MAX_CONDITION_WORK = 250_000_000
+"""stages² × (rooted trees up to the claimed order + 1): the size of the order-condition
+computation.  Feagin's 35-stage order-14 method needs 1.7e8; a 64-stage tableau may claim
+order 12 at most."""
+
+ROOTED_TREES = (
+    1,
+    1,
+    2,
+    4,
+    9,
+    20,
+    48,
+    115,
+    286,
+    719,
+    1842,
+    4766,
+    12486,
+    32973,
+    87811,
+    235381,
+    634847,
+)
+"""Rooted trees with n = 1, 2, ... vertices (OEIS A000081), to size the work above."""
+
 MAX_MULTISTEP_ORDER = 64
 """Claimed order of a linear multistep scheme."""
 

@@ -208,6 +208,16 @@ def _scheme_from_document(document: dict[str, Any], source: str) -> Scheme:
     }
     scheme = _scheme_of_kind(kind, document, names, common)
     _check_radicals(scheme)
+    if isinstance(scheme, ButcherTableau):
+        depth = max(scheme.order, scheme.embedded_order or 0) + 1
+        work = scheme.stages**2 * sum(limits.ROOTED_TREES[:depth])
+        if work > limits.MAX_CONDITION_WORK:
+            raise LimitError(
+                f"{scheme.stages} stages at order {scheme.order} mean {work:.2g} units of "
+                f"order-condition work (stages² × trees), above the limit of "
+                f"{limits.MAX_CONDITION_WORK:.2g}",
+                key=("order",),
+            )
     return scheme
 
 

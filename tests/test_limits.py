@@ -1,0 +1,52 @@
+"""Inputs within the format but too costly to analyse are refused before any arithmetic."""
+
+import time
+
+import pytest
+
+from tableau_compiler import limits
+from tableau_compiler.errors import LimitError
+from tableau_compiler.parsing import parse_scheme
+
+
+def explicit_tableau(stages: int, order: int, b: list[str] | None = None) -> str:
+    rows = "".join("  [" + ", ".join(['"0"'] * i) + "],\n" for i in range(stages))
+    weights = b or [f'"1/{stages}"'] * stages
+    return (
+        f'name = "big"\nkind = "runge-kutta"\norder = {order}\n\n[tableau]\na = [\n{rows}]\n'
+        f"b = [{', '.join(weights)}]\n"
+    )
+
+
+def test_a_64_stage_tableau_claiming_order_16_is_refused_for_its_work():
+    started = time.perf_counter()
+    with pytest.raises(LimitError) as caught:
+        parse_scheme(explicit_tableau(64, 16))
+    assert caught.value.key_path == "order"
+    assert time.perf_counter() - started < 5  # refused, not attempted (a generous bound)
+
+
+def test_a_64_stage_tableau_may_claim_order_12():
+    scheme = parse_scheme(explicit_tableau(64, 12))
+    assert scheme.stages == 64
+
+
+def test_feagins_35_stage_order_14_method_stays_within_the_work_limit():
+    assert 35**2 * sum(limits.ROOTED_TREES[:15]) <= limits.MAX_CONDITION_WORK
+
+
+def test_more_than_four_distinct_square_roots_are_refused_at_the_fifth():
+    roots = [f'"sqrt({p})"' for p in (2, 3, 5, 7, 11)]
+    with pytest.raises(LimitError) as caught:
+        parse_scheme(explicit_tableau(5, 1, roots))
+    assert caught.value.key_path == "tableau.b[5]"
+
+
+def test_square_roots_nested_three_deep_are_refused():
+    with pytest.raises(LimitError, match="nest 3 deep"):
+        parse_scheme(explicit_tableau(1, 1, ['"sqrt(sqrt(sqrt(2)))"']))
+
+
+def test_gauss_legendre_4_nesting_is_allowed():
+    scheme = parse_scheme(explicit_tableau(1, 1, ['"sqrt(525 - 70*sqrt(30))"']))
+    assert scheme.b[0].radicals()
