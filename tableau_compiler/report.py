@@ -259,7 +259,7 @@ def _condition_table(title: str, levels: Any, weights: str) -> list[str]:
             "b·", f"{weights}·", 1)  # fmt: skip
         out.append(
             f"    {level.order:>5}  {level.count:>10}  {level.failed:>7}  "
-            f"{level.largest_residual:>18.3g}  {worst}"
+            f"{level.largest_residual:>18.3g}  {worst}".rstrip()
         )
     return out
 
