@@ -110,6 +110,46 @@ def command_info(args: argparse.Namespace) -> int:
     return EXIT_OK if analysis.passed else EXIT_FAILED
 
 
+def command_compile(args: argparse.Namespace) -> int:
+    from .compiler import compile_file
+    from .report import verdict_line
+
+    output = Path(args.output)
+    status = EXIT_OK
+    expected: set[Path] = set()
+    for path, missing in _scheme_files(args.paths):
+        try:
+            if missing is not None:
+                raise missing
+            result = compile_file(path, output, force=args.force, write=not args.check)
+        except SchemeError as error:
+            if error.path is None:
+                error = error.located(path=path, line=_line_for(path, error.key))
+            print(f"ERROR {error}")
+            status = EXIT_INVALID
+            continue
+        expected.add(result.target)
+        if result.text is None:
+            print(verdict_line(result.analysis))
+            status = max(status, EXIT_FAILED)
+        elif args.check:
+            current = result.target.read_text(encoding="utf-8") if result.target.exists() else None
+            if current != result.text:
+                reason = "missing" if current is None else "differs from what tabc would write"
+                print(f"STALE {result.target}: {reason} (run `tabc compile {path}`)")
+                status = max(status, EXIT_FAILED)
+        else:
+            print(f"wrote {result.target}")
+    if args.check and output.is_dir():
+        for extra in sorted(set(output.glob("*.py")) - expected):
+            if extra.name != "__init__.py":
+                print(f"STALE {extra}: no scheme file compiles to it")
+                status = max(status, EXIT_FAILED)
+    if args.check and status == EXIT_OK:
+        print(f"{output}: up to date ({len(expected)} modules)")
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tabc",
@@ -129,6 +169,22 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json", "github"), default="text",
                        help="one line per file (default), JSON, or GitHub annotations")  # fmt: skip
     check.set_defaults(handler=command_check)
+
+    compile_ = commands.add_parser(
+        "compile",
+        help="emit the PyTorch module of each scheme (generated/<name>.py)",
+        description="Refuses a scheme that fails `tabc check` (exit 1). With --check, writes "
+        "nothing and exits 1 when a module is missing or differs from what would be written.",
+    )
+    compile_.add_argument("paths", nargs="*", default=["tableaus"], metavar="PATH",
+                          help="scheme files or directories (default: tableaus)")  # fmt: skip
+    compile_.add_argument("-o", "--output", default="generated", metavar="DIR",
+                          help="where the modules go (default: generated)")  # fmt: skip
+    compile_.add_argument("--check", action="store_true",
+                          help="verify DIR is up to date instead of writing")  # fmt: skip
+    compile_.add_argument("--force", action="store_true",
+                          help="overwrite modules that were edited by hand")  # fmt: skip
+    compile_.set_defaults(handler=command_compile)
 
     info = commands.add_parser("info", help="the full report on one scheme")
     info.add_argument("path", metavar="FILE")

@@ -26,6 +26,8 @@ class ParameterRegions:
     parameters: tuple[str, ...]
     entries: tuple[tuple[str, str], ...]
     """(property, the parameter values where it holds), in reading order."""
+    zero_stable_set: Any = None
+    """The zero-stable parameter values as a sympy set (one parameter, multistep only)."""
 
     def lines(self) -> list[str]:
         names = ", ".join(self.parameters)
@@ -187,7 +189,7 @@ def multistep_regions(scheme: MultistepScheme) -> ParameterRegions:
                 break
     stable = root_condition_region([field.to_sympy(a) for a in alpha], symbol)
     entries.append(("zero-stable", describe_set(stable, name)))
-    return ParameterRegions(tuple(names), tuple(entries))
+    return ParameterRegions(tuple(names), tuple(entries), zero_stable_set=stable)
 
 
 def root_condition_region(coefficients: Sequence[Any], symbol: Any) -> Any:

@@ -1,0 +1,312 @@
+"""The data a template lays out: every decision about the generated code is made here.
+
+A linear combination ``base + h Σ c_j x_j`` becomes a chain of ``torch.add(acc, x,
+alpha=h * c)`` calls, one kernel per non-zero term (eager PyTorch's ``alpha`` scales
+inside the addition kernel); zero terms are dropped, a unit coefficient is
+``alpha=h``, and the exact coefficients appear in a comment above the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+from ..scheme import ButcherTableau, MultistepScheme, Scheme
+from .printer import comment, docstring, exact, float_literal, python_value, torch_expression
+
+__all__ = ["class_prefix", "multistep_context", "runge_kutta_context"]
+
+
+def class_prefix(name: str) -> str:
+    """``lobatto_iiia3`` -> ``LobattoIiia3`` (the name is ``[a-z][a-z0-9_]*``: always safe)."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part)
+
+
+@dataclass
+class Statement:
+    """Source lines for one assignment, with the comment that states it exactly."""
+
+    comment: str
+    lines: list[str] = field(default_factory=list)
+
+
+def _scaled(coefficient: Any, scale: str) -> str:
+    """``h``, ``-h`` or ``h * 0.5``: the alpha of one term."""
+    if coefficient == 1:
+        return scale
+    if coefficient == -1:
+        return f"-{scale}"
+    return f"{scale} * {float_literal(coefficient)}"
+
+
+def combination(
+    target: str, base: str | None, terms: list[tuple[str, Any]], scale: str
+) -> list[str]:
+    """Lines computing ``target = base + scale * Σ c x`` (base None: no base term)."""
+    terms = [(name, c) for name, c in terms if c != 0]
+    if not terms:
+        return [f"{target} = {base}" if base is not None else f"{target} = torch.zeros_like(y)"]
+    lines = []
+    accumulator = base
+    for name, coefficient in terms:
+        alpha = _scaled(coefficient, scale)
+        if accumulator is None:
+            lines.append(f"{target} = torch.mul({name}, {alpha})")
+        else:
+            lines.append(f"{target} = torch.add({accumulator}, {name}, alpha={alpha})")
+        accumulator = target
+    return lines
+
+
+def _describe(target: str, base: str | None, terms: list[tuple[str, Any]], scale: str) -> str:
+    parts = [f"({exact(c)}) {name}" for name, c in terms if c != 0]
+    inner = " + ".join(parts) if parts else "0"
+    head = f"{base} + " if base is not None else ""
+    return comment(f"{target} = {head}{scale} * [{inner}]")
+
+
+def _header(scheme: Scheme) -> dict[str, Any]:
+    references = [docstring(r) for r in scheme.references]
+    return {
+        "title": docstring(scheme.title or scheme.name),
+        "description": docstring(scheme.description),
+        "references": references,
+        "prefix": class_prefix(scheme.name),
+        "name": scheme.name,
+        "title_comment": comment(scheme.title or scheme.name),
+    }
+
+
+def _exact_values(scheme: Scheme) -> dict[str, Any]:
+    from ..analysis.arithmetic import field_for
+
+    expressions = list(scheme.coefficients())
+    values = {p.name: p.value for p in scheme.parameters}
+    fld, elements = field_for(expressions, values, quadratic=False)
+    return {"values": [fld.to_sympy(e) for e in elements]}
+
+
+def runge_kutta_context(tableau: ButcherTableau, analysis: Any) -> dict[str, Any]:
+    """Everything the Runge–Kutta template needs, as plain data."""
+    s = tableau.stages
+    values = _exact_values(tableau)["values"]
+    a = [values[i * s : (i + 1) * s] for i in range(s)]
+    b = values[s * s : s * s + s]
+    rest = values[s * s + s :]
+    if tableau.c is not None:
+        rest = rest[s:]
+    b_hat = rest[:s] if tableau.b_hat is not None else None
+    k = [f"k{i + 1}" for i in range(s)]
+    explicit = analysis.classification == "explicit"
+    stages = []
+    for i in range(s):
+        terms = [(k[j], a[i][j]) for j in range(s)]
+        target = f"y{i + 1}"
+        statement = Statement(
+            comment=_describe(target, "y", terms, "h"),
+            lines=combination(target, "y", terms, "h"),
+        )
+        stages.append(
+            {
+                "index": i + 1,
+                "input": statement,
+                "node": exact(sum(a[i], sympy.Integer(0))),
+            }
+        )
+    output_terms = [(k[i], b[i]) for i in range(s)]
+    output = Statement(
+        comment=_describe("y_next", "y", output_terms, "h"),
+        lines=combination("y_next", "y", output_terms, "h"),
+    )
+    error = None
+    if b_hat is not None:
+        difference = [(k[i], sympy.nsimplify(b[i] - b_hat[i])) for i in range(s)]
+        error = Statement(
+            comment=_describe("error", None, difference, "h"),
+            lines=combination("error", None, difference, "h"),
+        )
+    scheme_data = {
+        "name": tableau.name,
+        "kind": tableau.kind,
+        "title": tableau.title,
+        "order": analysis.order,
+        "embedded_order": analysis.embedded_order,
+        "stages": s,
+        "classification": analysis.classification,
+        "a": [[x.text for x in row] for row in tableau.a],
+        "b": [x.text for x in tableau.b],
+        "c": [exact(sum(row, sympy.Integer(0))) for row in a],
+        "b_hat": None if tableau.b_hat is None else [x.text for x in tableau.b_hat],
+        "parameters": _parameters_data(tableau),
+    }
+    return {
+        **_header(tableau),
+        "kind": "runge-kutta",
+        "explicit": explicit,
+        "stages": stages,
+        "stage_count": s,
+        "k": k,
+        "output": output,
+        "error": error,
+        "order": analysis.order,
+        "embedded_order": analysis.embedded_order,
+        "classification": analysis.classification,
+        "default_iterations": max(analysis.order, 1) + 1,
+        "scheme_literal": python_value(scheme_data, 0, 100 - len("SCHEME = ")),
+    }
+
+
+def _parameters_data(scheme: Scheme) -> dict[str, Any]:
+    return {
+        p.name: {
+            "value": p.value.text,
+            "learnable": p.learnable,
+            "bounds": None if p.bounds is None else [x.text for x in p.bounds],
+        }
+        for p in scheme.parameters
+    }
+
+
+def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> dict[str, Any]:
+    """Everything the multistep template needs, as plain data."""
+    k = scheme.steps
+    names = sorted({n for x in scheme.coefficients() for n in x.names})
+    symbols = {n: sympy.Symbol(n, real=True) for n in names}
+    local = {sympy.Symbol(n, real=True): sympy.Symbol(f"p_{n}", real=True) for n in names}
+    alpha = [x.to_sympy(symbols).subs(local) for x in scheme.alpha]
+    beta = [x.to_sympy(symbols).subs(local) for x in scheme.beta]
+    leading = alpha[-1]
+    # u_{n+k} = -Σ_{j<k} (α_j/α_k) u_{n+j} + h Σ_j (β_j/α_k) F_{n+j}
+    state_coefficients = [sympy.simplify(-alpha[j] / leading) for j in range(k)]
+    f_coefficients = [sympy.simplify(beta[j] / leading) for j in range(k + 1)]
+    symbolic = bool(names)
+    # Only the f-values that some β_j (j < k) weighs are kept: BDF keeps none, LM-ResNet one.
+    weighted = [j for j in range(k) if f_coefficients[j] != 0]
+    first_f = min(weighted) if weighted else k
+    states = [f"u{j}" for j in range(k)]
+    fvalues = [f"F{j}" for j in range(k)]
+    if symbolic:
+        lines = []
+        pieces = [_symbolic_term(None, c, u) for c, u in zip(state_coefficients, states) if c != 0]
+        pieces += [_symbolic_term("h", c, F) for c, F in zip(f_coefficients[:k], fvalues) if c != 0]
+        lines.append("explicit_part = " + " + ".join(pieces))
+    else:
+        first = next(j for j in range(k) if state_coefficients[j] != 0)
+        terms = [(states[j], state_coefficients[j]) for j in range(k) if j != first]
+        lines = []
+        base = states[first]
+        if state_coefficients[first] != 1:
+            lines.append(f"base = torch.mul({base}, {float_literal(state_coefficients[first])})")
+            base = "base"
+        lines += combination("explicit_part", base, terms, "1.0")
+        lines = [
+            line.replace("alpha=1.0 * ", "alpha=").replace("alpha=1.0", "alpha=1.0")
+            for line in lines
+        ]
+        if any(f_coefficients[j] != 0 for j in range(k)):
+            lines += combination(
+                "explicit_part",
+                "explicit_part",
+                [(fvalues[j], f_coefficients[j]) for j in range(k)],
+                "h",
+            )
+    implicit = f_coefficients[k] != 0
+    parameters = []
+    for p in scheme.parameters:
+        if p.name not in names:
+            continue
+        parameters.append(_parameter_map(p, regions))
+    scheme_data = {
+        "name": scheme.name,
+        "kind": scheme.kind,
+        "title": scheme.title,
+        "order": analysis.order,
+        "steps": k,
+        "alpha": [x.text for x in scheme.alpha],
+        "beta": [x.text for x in scheme.beta],
+        "parameters": _parameters_data(scheme),
+    }
+    return {
+        **_header(scheme),
+        "kind": "linear-multistep",
+        "k": k,
+        "states": states,
+        "fvalues": fvalues,
+        "combination_comment": comment(
+            "u_{n+k} = "
+            + " + ".join(
+                f"({exact(c)}) u_{{n+{j}}}" for j, c in enumerate(state_coefficients) if c != 0
+            )
+            + " + h * ["
+            + " + ".join(
+                f"({exact(c)}) F_{{n+{j}}}" for j, c in enumerate(f_coefficients) if c != 0
+            )
+            + "]"
+        ),
+        "combination": lines,
+        "first_f": first_f,
+        "implicit": implicit,
+        "implicit_alpha": None if not implicit or symbolic else _scaled(f_coefficients[k], "h"),
+        "implicit_expression": torch_expression(f_coefficients[k]) if implicit else None,
+        "symbolic": symbolic,
+        "parameters": parameters,
+        "order": analysis.order,
+        "default_iterations": max(analysis.order, 1) + 1,
+        "scheme_literal": python_value(scheme_data, 0, 100 - len("SCHEME = ")),
+    }
+
+
+def _symbolic_term(scale: str | None, coefficient: Any, name: str) -> str:
+    """``coefficient * name`` (times ``scale``) for a coefficient that may hold parameters."""
+    if coefficient == 1:
+        return f"{scale} * {name}" if scale else name
+    factor = torch_expression(coefficient)
+    factor = f"({factor})" if not factor.replace("_", "").isalnum() else factor
+    return f"{scale} * {factor} * {name}" if scale else f"{factor} * {name}"
+
+
+def _parameter_map(parameter: Any, regions: Any) -> dict[str, Any]:
+    """How a learnable parameter stays where the scheme is consistent and zero-stable.
+
+    With ``bounds``: low + (high − low)·(1 + tanh θ)/2.  Without: the zero-stable region
+    found by the analysis when it is one interval (a, b] or (a, b): the same map onto
+    its interior, e.g. tanh onto (−1, 1) for LM-ResNet.  Otherwise the parameter is left
+    free, and the generated docstring says so.
+    """
+    value = parameter.value.to_sympy()
+    low = high = None
+    how = "free: no bounds and no single interval of zero-stability to map into"
+    if parameter.bounds is not None:
+        low, high = (x.to_sympy() for x in parameter.bounds)
+        how = f"kept in the declared bounds ({exact(low)}, {exact(high)})"
+    elif regions is not None:
+        region = regions.zero_stable_set
+        bounded = isinstance(region, sympy.Interval) and region.start.is_finite
+        if bounded and region.end.is_finite:
+            low, high = region.start, region.end
+            how = f"kept inside the zero-stable interval ({exact(low)}, {exact(high)})"
+    data = {
+        "name": parameter.name,
+        "local": f"p_{parameter.name}",
+        "learnable": parameter.learnable,
+        "value": float_literal(value),
+        "value_exact": exact(value),
+        "how": how,
+        "low": None if low is None else float_literal(low),
+        "high": None if high is None else float_literal(high),
+    }
+    if low is not None:
+        centre, half = (low + high) / 2, (high - low) / 2
+        data["raw"] = float_literal(sympy.atanh((value - centre) / half))
+
+        def affine(x: str) -> str:
+            scaled = x if half == 1 else f"{float_literal(half)} * {x}"
+            return scaled if centre == 0 else f"{float_literal(centre)} + {scaled}"
+
+        data["constrained"] = affine(f"torch.tanh(self.raw_{parameter.name})")
+        data["unconstrained"] = affine(f"self.raw_{parameter.name}")
+    else:
+        data["raw"] = float_literal(value)
+    return data

@@ -1,0 +1,101 @@
+"""``tabc compile``: checked scheme files to generated modules, written safely.
+
+A scheme that fails ``tabc check`` is refused.  Writes are atomic (a temporary file in
+the target directory, then ``os.replace``), so an interrupted compile leaves the old
+module intact; a module whose body no longer matches the hash in its header was edited
+by hand and is not overwritten without ``force``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import TabcError
+
+__all__ = ["CompileResult", "compile_file", "generated_text", "is_hand_edited"]
+
+_BODY_HASH = re.compile(r"^# body-sha256: ([0-9a-f]{64})$", re.MULTILINE)
+
+
+class HandEditedError(TabcError):
+    """The target module was edited by hand since tabc wrote it."""
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    source: str
+    target: Path
+    analysis: Any
+    text: str | None
+    """The generated source, or None when the scheme failed its check."""
+
+
+def _display_path(path: Path) -> str:
+    """The source as the header names it: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def generated_text(path: str | Path) -> tuple[Any, Any, str | None]:
+    """(scheme, analysis, module source or None if the scheme fails its check)."""
+    from .analysis import analyse
+    from .codegen.render import render
+    from .parsing import load_scheme
+
+    path = Path(path)
+    scheme = load_scheme(path)
+    analysis = analyse(scheme)
+    if not analysis.passed:
+        return scheme, analysis, None
+    return scheme, analysis, render(scheme, analysis, _display_path(path), path.read_bytes())
+
+
+def is_hand_edited(text: str) -> bool:
+    """Whether a generated module's body differs from the hash its header records."""
+    from .codegen.render import HEADER_LINES, body_hash
+
+    match = _BODY_HASH.search("".join(text.splitlines(keepends=True)[:HEADER_LINES]))
+    if match is None:
+        return True  # not written by tabc (or its header was edited)
+    body = "".join(text.splitlines(keepends=True)[HEADER_LINES:])
+    return body_hash(body) != match.group(1)
+
+
+def write_atomically(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def compile_file(
+    path: str | Path, output: Path, *, force: bool = False, write: bool = True
+) -> CompileResult:
+    """Check and render one scheme; write ``output/<name>.py`` unless ``write`` is False."""
+    scheme, analysis, text = generated_text(path)
+    target = output / f"{scheme.name}.py"
+    if text is not None and write:
+        if target.exists() and not force:
+            existing = target.read_text(encoding="utf-8")
+            if existing != text and is_hand_edited(existing):
+                raise HandEditedError(
+                    f"{target}: edited by hand since tabc generated it (its body no longer "
+                    "matches the hash in its header); use --force to overwrite"
+                )
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            write_atomically(target, text)
+    return CompileResult(str(path), target, analysis, text)
