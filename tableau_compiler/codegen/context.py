@@ -76,6 +76,7 @@ def _header(scheme: Scheme) -> dict[str, Any]:
         "prefix": class_prefix(scheme.name),
         "name": scheme.name,
         "title_comment": comment(scheme.title or scheme.name),
+        "title_line": docstring(comment(scheme.title or scheme.name)),
     }
 
 

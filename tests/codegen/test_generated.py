@@ -1,0 +1,294 @@
+"""The emitted code is the scheme: convergence at the verified order, agreement with a
+slow reference implementation, determinism, TorchScript, safety of the emitted text."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tableau_compiler.cli import main
+from tableau_compiler.codegen.context import class_prefix
+from tableau_compiler.compiler import generated_text, is_hand_edited
+from tableau_compiler.expression import parse_expression
+from tableau_compiler.parsing import load_scheme
+
+from .conftest import GENERATED, ROOT, load_module, torch
+from .rhs import DampedRotation, Logistic, Rotation, damped_rotation_solution
+
+SCHEMES = sorted((ROOT / "tableaus").glob("*.toml"))
+Y0 = torch.tensor([0.2, 0.5, 0.7], dtype=torch.float64)
+T = 2.0  # the end of the integration interval
+
+
+def module_for(path: Path):
+    return load_module(GENERATED / f"{path.stem}.py")
+
+
+def step_sizes(order: int, multistep: bool = False) -> list[int]:
+    """Step counts over [0, T] in the asymptotic range, with errors well above rounding."""
+    if multistep:  # k-step schemes need at least k steps and have larger error constants
+        return [24, 32, 48, 64] if order >= 3 else [64, 96, 128, 192]
+    if order >= 7:
+        return [6, 8, 10, 12]
+    if order >= 5:
+        return [16, 24, 32, 48]
+    if order >= 3:
+        return [32, 48, 64, 96]
+    return [64, 96, 128, 192]
+
+
+def empirical_order(counts: list[int], errors: list[float]) -> float:
+    slope, _ = np.polyfit(np.log([T / n for n in counts]), np.log(errors), 1)
+    return float(slope)
+
+
+def integrate(module, scheme, steps: int) -> torch.Tensor:
+    h = T / steps
+    prefix = class_prefix(scheme.name)
+    f = DampedRotation()
+    y0 = damped_rotation_solution(0.0)
+    if scheme.kind == "runge-kutta":
+        cls = getattr(module, f"{prefix}Step")
+        extra = {} if module.SCHEME["classification"] == "explicit" else {"iterations": 25}
+        step = cls(f, h, **extra)
+        y = y0
+        for _ in range(steps):
+            y = step(y)
+        return y
+    cls = getattr(module, f"{prefix}Net")
+    extra = {"iterations": 25} if "iterations" in cls.__init__.__code__.co_varnames else {}
+    net = cls([f] * steps, h, **extra)
+    return net.from_history([damped_rotation_solution(j * h) for j in range(scheme.steps)])
+
+
+# Prince–Dormand 8(7) is built for a tiny principal error: in float64 its order-9 terms
+# are never negligible before rounding sets in, and the measured order stays at 8.3–8.4
+# over every range of steps tried.  It is held to [order - 0.3, order + 0.5] instead.
+SLACK_ABOVE = {"pd87": 0.5}
+
+
+@pytest.mark.parametrize("path", SCHEMES, ids=lambda p: p.stem)
+def test_generated_code_converges_at_the_verified_order(path):
+    scheme = load_scheme(path)
+    module = module_for(path)
+    order = module.SCHEME["order"]
+    counts = step_sizes(order, scheme.kind == "linear-multistep")
+    exact = damped_rotation_solution(T)
+    with torch.no_grad():
+        errors = [float((integrate(module, scheme, n) - exact).abs().max()) for n in counts]
+    assert min(errors) > 1e-13, f"errors reach rounding: {errors}"
+    measured = empirical_order(counts, errors)
+    assert order - 0.3 < measured < order + SLACK_ABOVE.get(scheme.name, 0.3), (measured, errors)
+
+
+def reference_step(a, b, f, y, h, iterations):
+    """The slow, obviously correct step: loops over the tableau (torchdiffeq style)."""
+    s = len(b)
+    ks = [f(y) for _ in range(s)]
+    explicit = all(a[i][j] == 0 for i in range(s) for j in range(i, s))
+    for _ in range(1 if explicit else iterations):
+        for i in range(s):
+            stage = y + h * sum((a[i][j] * ks[j] for j in range(s)), torch.zeros_like(y))
+            ks[i] = f(stage)
+    return y + h * sum((b[i] * ks[i] for i in range(s)), torch.zeros_like(y))
+
+
+def _floats(texts):
+    return [float(parse_expression(t).to_sympy().evalf(30)) for t in texts]
+
+
+RUNGE_KUTTA = [p for p in SCHEMES if load_scheme(p).kind == "runge-kutta"]
+
+
+@pytest.mark.parametrize("path", RUNGE_KUTTA, ids=lambda p: p.stem)
+def test_generated_step_agrees_with_a_generic_reference_step_to_rounding(path):
+    module = module_for(path)
+    scheme = module.SCHEME
+    a = [_floats(row) for row in scheme["a"]]
+    b = _floats(scheme["b"])
+    f = Logistic()
+    cls = getattr(module, f"{class_prefix(scheme['name'])}Step")
+    explicit = scheme["classification"] == "explicit"
+    step = cls(f, 0.3) if explicit else cls(f, 0.3, iterations=5)
+    with torch.no_grad():
+        ours = step(Y0)
+        theirs = reference_step(a, b, f, Y0, 0.3, 5)
+    assert torch.allclose(ours, theirs, rtol=1e-13, atol=1e-15)
+
+
+EMBEDDED = [p for p in RUNGE_KUTTA if load_scheme(p).b_hat is not None]
+
+
+@pytest.mark.parametrize("path", EMBEDDED, ids=lambda p: p.stem)
+def test_embedded_error_estimate_shrinks_at_the_embedded_order(path):
+    module = module_for(path)
+    scheme = module.SCHEME
+    expected = min(scheme["order"], scheme["embedded_order"]) + 1  # local error of the pair
+    cls = getattr(module, f"{class_prefix(scheme['name'])}Step")
+    hs = [0.4, 0.3, 0.2, 0.15]
+    with torch.no_grad():
+        sizes = [float(cls(Logistic(), h).step_with_error(Y0)[1].abs().max()) for h in hs]
+    slope, _ = np.polyfit(np.log(hs), np.log(sizes), 1)
+    assert abs(slope - expected) < 0.3, sizes
+
+
+def test_gradcheck_passes_on_a_generated_step():
+    module = module_for(ROOT / "tableaus" / "rk4.toml")
+    step = module.Rk4Step(Rotation(), 0.25)
+    y = torch.randn(2, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(step, (y,))
+
+
+def test_per_stage_functions_are_used_one_per_stage():
+    module = module_for(ROOT / "tableaus" / "heun.toml")
+    calls = []
+
+    class Tagged(torch.nn.Module):
+        def __init__(self, tag: int) -> None:
+            super().__init__()
+            self.tag = tag
+
+        def forward(self, y):
+            calls.append(self.tag)
+            return y
+
+    module.HeunStep([Tagged(1), Tagged(2)])(Y0)
+    assert calls == [1, 2]
+    with pytest.raises(ValueError, match="expected 2 stage functions"):
+        module.HeunStep([Tagged(1)])
+
+
+@pytest.mark.parametrize(
+    "name, cls", [("rk4", "Rk4Step"), ("gl2", "Gl2Step"), ("dopri5", "Dopri5Step")]
+)
+def test_steps_script_with_torchscript_and_give_identical_outputs(name, cls):
+    step = getattr(module_for(ROOT / "tableaus" / f"{name}.toml"), cls)(Logistic(), 0.1)
+    scripted = torch.jit.script(step)
+    assert torch.equal(scripted(Y0), step(Y0))
+
+
+@pytest.mark.parametrize(
+    "name, cls", [("lm_resnet", "LmResnetNet"), ("bdf3", "Bdf3Net"), ("am2", "Am2Net")]
+)
+def test_multistep_nets_script_with_torchscript_and_give_identical_outputs(name, cls):
+    net = getattr(module_for(ROOT / "tableaus" / f"{name}.toml"), cls)([Logistic()] * 6, 0.1)
+    scripted = torch.jit.script(net)
+    assert torch.equal(scripted(Y0), net(Y0))
+    history = [Y0 + 0.01 * j for j in range(net.starters.__len__() + 1)]
+    assert torch.equal(scripted.from_history(history), net.from_history(history))
+
+
+def test_lm_resnet_learns_one_k_per_step_kept_in_the_zero_stable_interval():
+    module = module_for(ROOT / "tableaus" / "lm_resnet.toml")
+    net = module.LmResnetNet([Logistic()] * 5)
+    assert [name for name, _ in net.named_parameters()] == ["raw_k"]
+    assert net.raw_k.shape == (4,)  # steps after the Euler starter
+    with torch.no_grad():
+        net.raw_k.fill_(50.0)
+    assert float(net.k_values().max()) <= 1.0  # tanh onto (-1, 1)
+    free = module.LmResnetNet([Logistic()] * 5, constrain=False)
+    with torch.no_grad():
+        free.raw_k.fill_(3.0)
+    assert float(free.k_values().max()) == 3.0
+
+
+def test_lm_resnet_at_k_zero_is_forward_euler():
+    module = module_for(ROOT / "tableaus" / "lm_resnet.toml")
+    f = Logistic()
+    net = module.LmResnetNet([f] * 4, h=0.1)
+    y = Y0
+    for _ in range(4):
+        y = y + 0.1 * f(y)
+    assert torch.allclose(net(Y0), y, rtol=1e-14)
+
+
+def test_compile_output_is_deterministic_and_generated_is_up_to_date(capsys, tmp_path):
+    path = ROOT / "tableaus" / "dopri5.toml"
+    first = generated_text(path)[2]
+    second = generated_text(path)[2]
+    assert first == second
+    assert main(["compile", "--check", str(ROOT / "tableaus"), "-o", str(GENERATED)]) == 0
+
+
+def test_generated_code_is_formatted_and_lint_clean():
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    if not Path(ruff).exists():
+        pytest.skip("ruff is not installed")
+    for args in (["format", "--check", "generated"], ["check", "generated"]):
+        done = subprocess.run([ruff, *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+HOSTILE = [
+    "quote \" and 'single' and \"\"\"triple\"\"\" and '''triple'''",
+    "backslash \\ at the end \\",
+    "newline\nsecond line\r\nthird\u2028fourth",
+    "ünïcödé — ∑ 𝔽",
+    '"""); import os; os.system("echo pwned") #',
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_titles_and_descriptions_cannot_break_out_of_the_generated_source(text, tmp_path):
+    title = text.replace("\n", " ").replace("\r", " ").replace("\u2028", " ")
+    toml_text = (
+        'name = "hostile"\nkind = "runge-kutta"\norder = 1\n'
+        f"title = {_toml_string(title)}\ndescription = {_toml_string(text)}\n"
+        f"references = [{_toml_string(text)}]\n"
+        '[tableau]\na = [[]]\nb = ["1"]\n'
+    )
+    source = tmp_path / "hostile.toml"
+    source.write_text(toml_text, encoding="utf-8")
+    assert main(["compile", str(source), "-o", str(tmp_path / "out")]) == 0
+    generated = tmp_path / "out" / "hostile.py"
+    module = load_module(generated, "hostile_module")
+    assert module.SCHEME["title"] == title
+    assert title.strip() in module.__doc__ or "\\" in title
+    assert hasattr(module, "HostileStep") and not hasattr(module, "os")
+    compile(generated.read_text(encoding="utf-8"), str(generated), "exec")
+
+
+def _toml_string(text: str) -> str:
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    )
+    return '"' + escaped.replace("\u2028", "\\u2028") + '"'
+
+
+def test_a_hand_edited_module_is_not_overwritten_without_force(tmp_path, capsys):
+    source = ROOT / "tableaus" / "euler.toml"
+    out = tmp_path / "out"
+    assert main(["compile", str(source), "-o", str(out)]) == 0
+    target = out / "euler.py"
+    assert not is_hand_edited(target.read_text(encoding="utf-8"))
+    target.write_text(target.read_text(encoding="utf-8") + "# my change\n", encoding="utf-8")
+    assert main(["compile", str(source), "-o", str(out)]) == 2
+    assert "edited by hand" in capsys.readouterr().err
+    assert target.read_text(encoding="utf-8").endswith("# my change\n")
+    assert main(["compile", str(source), "-o", str(out), "--force"]) == 0
+    assert not target.read_text(encoding="utf-8").endswith("# my change\n")
+
+
+def test_compile_refuses_a_scheme_that_fails_its_check(tmp_path, capsys):
+    source = tmp_path / "bad.toml"
+    source.write_text(
+        'name = "bad"\nkind = "runge-kutta"\norder = 2\n[tableau]\na = [[]]\nb = [1]\n'
+    )
+    assert main(["compile", str(source), "-o", str(tmp_path / "out")]) == 1
+    assert not (tmp_path / "out" / "bad.py").exists()
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_compile_does_not_import_torch():
+    code = (
+        "import sys; from tableau_compiler.cli import main; "
+        f"main(['compile', '--check', {str(ROOT / 'tableaus')!r}, '-o', {str(GENERATED)!r}]); "
+        "print('torch' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().endswith("False")
