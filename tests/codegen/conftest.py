@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import warnings
 from pathlib import Path
 from types import ModuleType
 
@@ -13,10 +12,6 @@ torch = pytest.importorskip("torch")
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "generated"
-
-# TorchScript prints deprecation warnings in this torch; they are expected here.
-warnings.filterwarnings("ignore", message=r".*TorchScript.*", category=DeprecationWarning)
-warnings.filterwarnings("ignore", message=r".*torch\.jit.*", category=DeprecationWarning)
 
 
 def load_module(path: Path, name: str | None = None) -> ModuleType:

@@ -1,0 +1,1 @@
+"""The compiled modules of tableaus/, written by `tabc compile`: do not edit."""
