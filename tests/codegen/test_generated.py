@@ -292,3 +292,42 @@ def test_compile_does_not_import_torch():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().endswith("False")
+
+
+@pytest.mark.parametrize(
+    "name, cls", [("rk4", "Rk4ResNet"), ("lm_resnet", "LmResnetResNet"), ("gl2", "Gl2ResNet")]
+)
+def test_resnets_run_forward_and_backward_and_script(name, cls):
+    torch.manual_seed(0)
+    model = getattr(module_for(ROOT / "tableaus" / f"{name}.toml"), cls)(depth=2, widths=(4, 8))
+    x = torch.randn(2, 3, 8, 8)
+    out = model(x)
+    assert out.shape == (2, 10)
+    out.sum().backward()
+    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+    model.eval()
+    scripted = torch.jit.script(model)
+    assert torch.allclose(scripted(x), model(x), atol=1e-6)
+
+
+def test_checkpointing_gives_the_same_gradients_as_without():
+    module = module_for(ROOT / "tableaus" / "rk4.toml")
+    torch.manual_seed(0)
+    plain = module.Rk4ResNet(depth=1, widths=(4, 8))
+    recomputed = module.Rk4ResNet(depth=1, widths=(4, 8), checkpoint=True)
+    recomputed.load_state_dict(plain.state_dict())
+    x = torch.randn(2, 3, 8, 8, requires_grad=True)
+    plain(x).square().sum().backward()
+    recomputed(x).square().sum().backward()
+    for a, b in zip(plain.parameters(), recomputed.parameters()):
+        assert torch.allclose(a.grad, b.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_shared_weights_use_one_residual_function_per_stage():
+    module = module_for(ROOT / "tableaus" / "rk4.toml")
+    separate = module.Rk4ResNet(depth=3, widths=(4, 8))
+    shared = module.Rk4ResNet(depth=3, widths=(4, 8), share_weights=True)
+    block = sum(p.numel() for p in module.PreActivationBlock(4).parameters())
+    block += sum(p.numel() for p in module.PreActivationBlock(8).parameters())
+    count = lambda m: sum(p.numel() for p in m.parameters())
+    assert count(separate) - count(shared) == 2 * block
