@@ -150,6 +150,24 @@ def command_compile(args: argparse.Namespace) -> int:
     return status
 
 
+def command_export(args: argparse.Namespace) -> int:
+    from .export import ExportError, export_model
+
+    options = {"depth": args.depth, "num_classes": args.classes, "in_channels": args.channels}
+    try:
+        verdict = export_model(
+            args.path, args.output, archive_format=args.format, model_options=options
+        )
+    except ExportError as error:
+        print(f"tabc: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"wrote {args.output} ({args.format}); a fresh process with torch alone reproduced the "
+        f"outputs to {verdict['worst']:.2g}"
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tabc",
@@ -185,6 +203,21 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("--force", action="store_true",
                           help="overwrite modules that were edited by hand")  # fmt: skip
     compile_.set_defaults(handler=command_compile)
+
+    export = commands.add_parser(
+        "export",
+        help="script the scheme's ResNet and save it, verified in a fresh process",
+        description="Builds build_model() of the compiled scheme, saves it as TorchScript (or a "
+        "torch.export program with a dynamic batch size), and checks that a fresh Python process "
+        "with torch alone (no tabc, no Triton) reproduces its outputs.",
+    )
+    export.add_argument("path", metavar="FILE")
+    export.add_argument("-o", "--output", required=True, metavar="ARCHIVE")
+    export.add_argument("--format", choices=("torchscript", "pt2"), default="torchscript")
+    export.add_argument("--depth", type=int, default=3, help="steps per stage (default 3)")
+    export.add_argument("--classes", type=int, default=10, help="output classes (default 10)")
+    export.add_argument("--channels", type=int, default=3, help="input channels (default 3)")
+    export.set_defaults(handler=command_export)
 
     info = commands.add_parser("info", help="the full report on one scheme")
     info.add_argument("path", metavar="FILE")
