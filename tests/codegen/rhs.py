@@ -34,37 +34,36 @@ START = (1.0, 0.5)
 
 
 class DampedRotation(nn.Module):
-    """y' = M y + 0.3 y∘y, M a damped rotation: nonlinear, smooth, non-symmetric.
+    """y' = M y + q y∘y, M a damped rotation: nonlinear, smooth, non-symmetric.
 
     Its exact solution comes from mpmath's Taylor-series integrator at 30 digits.
     (Scalar problems such as the logistic equation let the small principal error of
     optimised pairs like Dormand–Prince cancel, and the measured order drifts.)
     """
 
-    def __init__(self) -> None:
+    def __init__(self, quadratic: float = QUADRATIC) -> None:
         super().__init__()
+        self.quadratic = quadratic
         self.register_buffer("matrix", torch.tensor(ROTATION, dtype=torch.float64).T.contiguous())
 
     def forward(self, y: Tensor) -> Tensor:
-        return y @ self.matrix + QUADRATIC * y * y
+        return y @ self.matrix + self.quadratic * y * y
 
 
-_SOLUTION = None
+_SOLUTIONS: dict = {}
 
 
-def damped_rotation_solution(t: float) -> Tensor:
-    global _SOLUTION
+def damped_rotation_solution(t: float, quadratic: float = QUADRATIC) -> Tensor:
     import mpmath
 
-    if _SOLUTION is None:
+    if quadratic not in _SOLUTIONS:
         mpmath.mp.dps = 30
         (a, b), (c, d) = ROTATION
+        q = mpmath.mpf(quadratic)
 
         def rhs(_, u):
-            return [
-                a * u[0] + b * u[1] + QUADRATIC * u[0] ** 2,
-                c * u[0] + d * u[1] + QUADRATIC * u[1] ** 2,
-            ]
+            return [a * u[0] + b * u[1] + q * u[0] ** 2, c * u[0] + d * u[1] + q * u[1] ** 2]
 
-        _SOLUTION = mpmath.odefun(rhs, 0, [mpmath.mpf(START[0]), mpmath.mpf(START[1])])
-    return torch.tensor([float(v) for v in _SOLUTION(t)], dtype=torch.float64)
+        start = [mpmath.mpf(START[0]), mpmath.mpf(START[1])]
+        _SOLUTIONS[quadratic] = mpmath.odefun(rhs, 0, start)
+    return torch.tensor([float(v) for v in _SOLUTIONS[quadratic](t)], dtype=torch.float64)

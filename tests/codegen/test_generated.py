@@ -34,7 +34,7 @@ def step_sizes(order: int, multistep: bool = False) -> list[int]:
     if multistep:  # k-step schemes need at least k steps and have larger error constants
         return [24, 32, 48, 64] if order >= 3 else [64, 96, 128, 192]
     if order >= 7:
-        return [6, 8, 10, 12]
+        return [8, 10, 12, 14]
     if order >= 5:
         return [16, 24, 32, 48]
     if order >= 3:
@@ -47,11 +47,17 @@ def empirical_order(counts: list[int], errors: list[float]) -> float:
     return float(slope)
 
 
+def nonlinearity(order: int) -> float:
+    """The quadratic term's weight: stronger for the eighth-order pair (see below)."""
+    return 1.0 if order >= 7 else 0.3
+
+
 def integrate(module, scheme, steps: int) -> torch.Tensor:
     h = T / steps
     prefix = class_prefix(scheme.name)
-    f = DampedRotation()
-    y0 = damped_rotation_solution(0.0)
+    q = nonlinearity(module.SCHEME["order"])
+    f = DampedRotation(q)
+    y0 = damped_rotation_solution(0.0, q)
     if scheme.kind == "runge-kutta":
         cls = getattr(module, f"{prefix}Step")
         extra = {} if module.SCHEME["classification"] == "explicit" else {"iterations": 25}
@@ -63,13 +69,12 @@ def integrate(module, scheme, steps: int) -> torch.Tensor:
     cls = getattr(module, f"{prefix}Net")
     extra = {"iterations": 25} if "iterations" in cls.__init__.__code__.co_varnames else {}
     net = cls([f] * steps, h, **extra)
-    return net.from_history([damped_rotation_solution(j * h) for j in range(scheme.steps)])
+    return net.from_history([damped_rotation_solution(j * h, q) for j in range(scheme.steps)])
 
 
-# Prince–Dormand 8(7) is built for a tiny principal error: in float64 its order-9 terms
-# are never negligible before rounding sets in, and the measured order stays at 8.3–8.4
-# over every range of steps tried.  It is held to [order - 0.3, order + 0.5] instead.
-SLACK_ABOVE = {"pd87": 0.5}
+# Prince–Dormand 8(7) is built for a tiny principal error: with the mild nonlinearity its
+# order-9 terms are never negligible before float64 rounding sets in (the measured order
+# stays at 8.3-8.4).  A stronger quadratic term makes the order-8 terms dominate: 7.8-7.9.
 
 
 @pytest.mark.parametrize("path", SCHEMES, ids=lambda p: p.stem)
@@ -78,12 +83,12 @@ def test_generated_code_converges_at_the_verified_order(path):
     module = module_for(path)
     order = module.SCHEME["order"]
     counts = step_sizes(order, scheme.kind == "linear-multistep")
-    exact = damped_rotation_solution(T)
+    exact = damped_rotation_solution(T, nonlinearity(order))
     with torch.no_grad():
         errors = [float((integrate(module, scheme, n) - exact).abs().max()) for n in counts]
     assert min(errors) > 1e-13, f"errors reach rounding: {errors}"
     measured = empirical_order(counts, errors)
-    assert order - 0.3 < measured < order + SLACK_ABOVE.get(scheme.name, 0.3), (measured, errors)
+    assert abs(measured - order) < 0.3, (measured, errors)
 
 
 def reference_step(a, b, f, y, h, iterations):
