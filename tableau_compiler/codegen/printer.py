@@ -47,19 +47,26 @@ def comment(text: str) -> str:
 
 def docstring(text: str) -> str:
     """Text for a triple-quoted docstring: it cannot close the string or escape from it."""
+    return _escaped(text.replace("\r\n", "\n"), quote='"', keep_newlines=True).strip()
+
+
+def _escaped(text: str, *, quote: str, keep_newlines: bool) -> str:
+    """Backslashes, ``quote``, line breaks and control characters as escapes."""
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
     out = []
-    for ch in text.replace("\r\n", "\n"):
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\n")
+    for ch in text:
+        if ch == "\\" or ch == quote:
+            out.append("\\" + ch)
+        elif ch == "\n" and keep_newlines:
+            out.append(ch)
+        elif ch in named:
+            out.append(named[ch])
         elif ch in _LINE_BREAKS or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp"):
-            out.append(ch.encode("unicode_escape").decode("ascii"))
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
         else:
             out.append(ch)
-    return "".join(out).strip()
+    return "".join(out)
 
 
 class _TorchPrinter(PythonCodePrinter):
@@ -99,24 +106,7 @@ def string_literal(text: str) -> str:
     is one line and ends where it should.
     """
     quote = "'" if text.count('"') > text.count("'") else '"'
-    out = []
-    for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == quote:
-            out.append("\\" + quote)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch in _LINE_BREAKS or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp"):
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return quote + "".join(out) + quote
+    return quote + _escaped(text, quote=quote, keep_newlines=False) + quote
 
 
 def python_value(value: Any, indent: int = 0, width: int = 100) -> str:
