@@ -21,12 +21,14 @@ Every variant is timed in eager mode and (unless ``--no-compile``) compiled with
 ``torch.compile`` (inductor, falling back to aot_eager if inductor fails).  All timed
 variants run interleaved: one repetition runs each variant once, in an order rotated by
 one place every repetition, after ``--warmup`` interleaved warm-up repetitions.  The
-tables report medians (min, max) and ratios of medians; next to each ratio, the min–max
-of the per-repetition ratios (both sides measured within one repetition).
+tables report medians (min–max), the ratio of the medians (judged against the targets),
+the ratio of the minima, and the quartiles of the per-repetition ratios (both sides timed
+within one repetition).
 
-Then: kernel counts per step from torch.profiler (eager), and the peak memory (max RSS
-delta, separate subprocesses) of forward + backward of Pd87ResNet(depth=2,
-widths=(16, 32, 64)) on a 32x3x32x32 batch with and without ``checkpoint=True``.
+Then: kernel counts per step from torch.profiler (eager), and the peak memory (peak
+tensor bytes and peak RSS delta, separate subprocesses) of forward + backward of
+Pd87ResNet(depth=2, widths=(16, 32, 64)) on a 32x3x32x32 batch with and without
+``checkpoint=True``.
 See benchmarks/README.md.
 """
 
@@ -49,8 +51,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+import torch
+from torch import nn
 
 STATE_SHAPE = (64, 16, 32, 32)
 TARGETS = {  # comparison -> (threshold, description)
@@ -58,6 +60,7 @@ TARGETS = {  # comparison -> (threshold, description)
     "gen/tdq": (0.85, "≤ 0.85"),
     "overhead": (0.12, "≤ 12 %"),
 }
+PROFILE_STEPS = 3
 MEM_MODEL = "Pd87ResNet(depth=2, widths=(16, 32, 64))"
 MEM_BATCH = (32, 3, 32, 32)
 
@@ -158,12 +161,19 @@ def build_variants(f: nn.Module) -> dict[str, nn.Module]:
 
 def one_step(fn, f: nn.Module, y: torch.Tensor) -> float:
     """Zero grads (untimed), then time forward + backward of loss = output.sum()."""
+    return one_step_faults(fn, f, y)[0]
+
+
+def one_step_faults(fn, f: nn.Module, y: torch.Tensor) -> tuple[float, int]:
+    """Like one_step, also returning the minor page faults the step took."""
     f.zero_grad(set_to_none=True)
     y.grad = None
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     start = time.perf_counter()
     loss = fn(y).sum()
     loss.backward()
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    return elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
 
 
 def cpu_busy_jiffies() -> tuple[int, int]:
@@ -182,9 +192,10 @@ def cpu_busy_jiffies() -> tuple[int, int]:
 
 def run_interleaved(
     fns: dict[str, object], f: nn.Module, y: torch.Tensor, repeats: int, warmup: int
-) -> tuple[dict[str, list[float]], dict[str, float]]:
+) -> tuple[dict[str, list[float]], dict]:
     names = list(fns)
     samples: dict[str, list[float]] = {name: [] for name in names}
+    faults: dict[str, list[int]] = {name: [] for name in names}
     for rep in range(warmup + repeats):
         shift = rep % len(names)
         order = names[shift:] + names[:shift]
@@ -195,9 +206,10 @@ def run_interleaved(
         gc.disable()
         try:
             for name in order:
-                elapsed = one_step(fns[name], f, y)
+                elapsed, page_faults = one_step_faults(fns[name], f, y)
                 if rep >= warmup:
                     samples[name].append(elapsed)
+                    faults[name].append(page_faults)
         finally:
             gc.enable()
         label = "warm-up" if rep < warmup else "repetition"
@@ -213,6 +225,7 @@ def run_interleaved(
         "timed_wall_s": wall,
         "own_cpu_cores": (own1 - own0) / hz / wall if wall else 0.0,
         "other_cpu_cores": max(0.0, ((busy1 - busy0) - (own1 - own0)) / hz / wall) if wall else 0.0,
+        "minor_faults": faults,
     }
     return samples, load
 
@@ -237,8 +250,10 @@ def compile_variants(variants, names, backend, f, y):
             "graphs": counters["stats"]["unique_graphs"] - graphs_before,
             "graph_breaks": sum(counters["graph_break"].values()) - breaks_before,
         }
-        log(f"    first call {seconds:.1f} s, {info[name]['graphs']} graph(s), "
-            f"{info[name]['graph_breaks']} graph break(s)")
+        log(
+            f"    first call {seconds:.1f} s, {info[name]['graphs']} graph(s), "
+            f"{info[name]['graph_breaks']} graph break(s)"
+        )
         compiled[name] = fn
     reasons = sorted({str(k).splitlines()[0][:120] for k in counters["graph_break"]})
     return compiled, info, reasons
@@ -256,8 +271,12 @@ PROFILE_F_OPS = {
 }
 
 
-def profile_kernels(fns: dict[str, object], f: nn.Module, y: torch.Tensor) -> dict:
-    """Count the state-sized aten ops of one forward + backward (outermost ones only)."""
+def profile_kernels(fns: dict[str, object], f: nn.Module, y: torch.Tensor, steps: int = 3) -> dict:
+    """Count the state-sized aten ops of one forward + backward (outermost calls only).
+
+    Each variant is profiled ``steps`` times (interleaved); counts are the same every
+    time, the CPU times are medians over the profiled steps.
+    """
     from torch.profiler import ProfilerActivity, profile, record_function
 
     tail = list(STATE_SHAPE[1:])
@@ -268,54 +287,72 @@ def profile_kernels(fns: dict[str, object], f: nn.Module, y: torch.Tensor) -> di
             for s in event.input_shapes
         )
 
+    ignored = {
+        "aten::detach",
+        "aten::select",
+        "aten::as_strided",
+        "aten::to",
+        "aten::new_empty_strided",
+        "aten::view",
+        "aten::expand",
+    }
+    per_step: dict[str, list[dict]] = {name: [] for name in fns}
+    for _ in range(steps):
+        for name, fn in fns.items():
+            one_step(fn, f, y)  # warm
+            f.zero_grad(set_to_none=True)
+            y.grad = None
+            with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+                with record_function("bench::forward"):
+                    out = fn(y)
+                with record_function("bench::loss"):
+                    loss = out.sum()
+                with record_function("bench::backward"):
+                    loss.backward()
+            counts: collections.Counter = collections.Counter()
+            times: collections.Counter = collections.Counter()
+            total_aten = 0
+            for event in prof.events():
+                if not event.name.startswith("aten::"):
+                    continue
+                total_aten += 1
+                if not state_sized(event) or event.name in ignored:
+                    continue
+                parent, phase, nested = event.cpu_parent, "?", False
+                while parent is not None:
+                    if parent.name.startswith("bench::"):
+                        phase = parent.name[len("bench::") :]
+                        break
+                    if parent.name.startswith("aten::") and state_sized(parent):
+                        nested = True
+                    parent = parent.cpu_parent
+                if nested or phase == "loss":
+                    continue
+                counts[f"{phase}:{event.name}"] += 1
+                times[f"{phase}:{event.name}"] += event.cpu_time_total / 1e3
+            per_step[name].append({"aten_events": total_aten, "counts": counts, "times": times})
     result = {}
-    for name, fn in fns.items():
-        one_step(fn, f, y)  # warm
-        f.zero_grad(set_to_none=True)
-        y.grad = None
-        with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
-            with record_function("bench::forward"):
-                loss = fn(y).sum()
-            with record_function("bench::backward"):
-                loss.backward()
-        counts: collections.Counter = collections.Counter()
-        times: collections.Counter = collections.Counter()
-        total_aten = 0
-        for event in prof.events():
-            if not event.name.startswith("aten::"):
-                continue
-            total_aten += 1
-            if not state_sized(event):
-                continue
-            parent, phase, nested = event.cpu_parent, "?", False
-            while parent is not None:
-                if parent.name.startswith("bench::"):
-                    phase = parent.name[len("bench::"):]
-                    break
-                if parent.name.startswith("aten::") and state_sized(parent):
-                    nested = True
-                parent = parent.cpu_parent
-            if nested or event.name in ("aten::detach", "aten::select", "aten::as_strided",
-                                        "aten::to", "aten::new_empty_strided"):
-                continue
-            counts[f"{phase}:{event.name}"] += 1
-            times[f"{phase}:{event.name}"] += event.cpu_time_total / 1e3
-        f_ops = {k: v for k, v in counts.items() if k.split(":", 1)[1] in PROFILE_F_OPS}
-        other = {k: v for k, v in counts.items() if k not in f_ops}
+    for name, records in per_step.items():
+        counts = records[-1]["counts"]
+        f_ops = [k for k in counts if k.split(":", 1)[1] in PROFILE_F_OPS]
+        other = [k for k in counts if k not in f_ops]
         result[name] = {
-            "aten_events": total_aten,
-            "f_kernels": sum(f_ops.values()),
-            "f_ms": sum(times[k] for k in f_ops),
+            "aten_events": records[-1]["aten_events"],
+            "f_kernels": sum(counts[k] for k in f_ops),
+            "f_ms": statistics.median(sum(r["times"][k] for k in f_ops) for r in records),
             "combination_kernels_forward": sum(
-                v for k, v in other.items() if k.startswith("forward:")
+                counts[k] for k in other if k.startswith("forward:")
             ),
             "combination_kernels_backward": sum(
-                v for k, v in other.items() if k.startswith("backward:")
+                counts[k] for k in other if k.startswith("backward:")
             ),
-            "combination_ms": sum(times[k] for k in other),
-            "combination_by_op": dict(sorted(other.items())),
+            "combination_ms": statistics.median(sum(r["times"][k] for k in other) for r in records),
+            "combination_by_op": {k: counts[k] for k in sorted(other)},
             "counts": dict(sorted(counts.items())),
-            "ms": {k: round(v, 2) for k, v in sorted(times.items())},
+            "ms_median": {
+                k: round(statistics.median(r["times"][k] for r in records), 2)
+                for k in sorted(counts)
+            },
         }
     return result
 
@@ -323,16 +360,35 @@ def profile_kernels(fns: dict[str, object], f: nn.Module, y: torch.Tensor) -> di
 # --------------------------------------------------------------------------- memory
 
 
-def vmrss_kib() -> int:
+def proc_status_kib(field: str) -> int:
+    """A size field of /proc/self/status (VmRSS: resident now, VmHWM: peak resident)."""
     with open("/proc/self/status") as handle:
         for line in handle:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
 
 
+def reset_peak_rss() -> bool:
+    """Reset this process's peak RSS (VmHWM) to its current RSS (Linux >= 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def mem_worker(mode: str) -> None:
-    """Subprocess: peak RSS of one forward + backward of the 13-stage ResNet."""
+    """Subprocess: peak memory of forward + backward of the 13-stage ResNet.
+
+    Pass 1 (the first full-size pass in this process): peak RSS delta and time.
+    Pass 2: time, warm.  Pass 3, under torch.profiler(profile_memory=True): the peak of
+    live tensor bytes (every CPU-allocator allocation and free, summed in time order),
+    which does not depend on what the C library's malloc does with freed memory.
+    """
+    from torch.profiler import ProfilerActivity, profile
+
     from generated.pd87 import Pd87ResNet
 
     torch.manual_seed(0)
@@ -342,39 +398,99 @@ def mem_worker(mode: str) -> None:
     model(torch.randn(2, *MEM_BATCH[1:])).sum().backward()
     model.zero_grad(set_to_none=True)
     x = torch.randn(*MEM_BATCH)
+
+    def one_pass() -> float:
+        model.zero_grad(set_to_none=True)
+        gc.collect()
+        start = time.perf_counter()
+        model(x).sum().backward()
+        return time.perf_counter() - start
+
     gc.collect()
-    baseline = vmrss_kib()
-    max_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
-    model(x).sum().backward()
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({
-        "mode": mode,
-        "baseline_kib": baseline,
-        "maxrss_before_kib": max_before,
-        "maxrss_after_kib": peak,
-        "delta_kib": peak - baseline,
-        "peak_raised": peak > max_before,
-        "seconds": seconds,
-    }))
+    # getrusage's ru_maxrss survives fork + exec on Linux: a worker started by a large
+    # parent begins with the parent's RSS as its "max", which hides the pass's own peak.
+    # VmHWM is per address space and can be reset to the current RSS, so the peak is
+    # that of the pass alone; ru_maxrss is the fallback where /proc/self/clear_refs fails.
+    hwm_reset = reset_peak_rss()
+    baseline = proc_status_kib("VmRSS")
+    max_before = (
+        proc_status_kib("VmHWM")
+        if hwm_reset
+        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    )
+    first = one_pass()
+    peak = (
+        proc_status_kib("VmHWM")
+        if hwm_reset
+        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    )
+    second = one_pass()
+    model.zero_grad(set_to_none=True)
+    gc.collect()
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        model(x).sum().backward()
+    events = sorted(
+        (e.start_ns(), e.nbytes())
+        for e in prof.profiler.kineto_results.events()
+        if e.name() == "[memory]"
+    )
+    live = tensor_peak = 0
+    for _, nbytes in events:
+        live += nbytes
+        tensor_peak = max(tensor_peak, live)
+    print(
+        json.dumps(
+            {
+                "mode": mode,
+                "malloc_env": {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")},
+                "peak_source": "VmHWM after clear_refs" if hwm_reset else "ru_maxrss",
+                "baseline_kib": baseline,
+                "peak_before_kib": max_before,
+                "peak_after_kib": peak,
+                "rss_delta_kib": peak - baseline,
+                "peak_raised": peak > max_before,
+                "tensor_peak_bytes": tensor_peak,
+                "first_pass_s": first,
+                "warm_pass_s": second,
+            }
+        )
+    )
+
+
+# glibc's default malloc serves large blocks from its heap once the dynamic mmap threshold
+# has grown, and keeps freed heap memory resident; with a fixed threshold every tensor of
+# 128 KiB or more is its own mapping, returned on free, so peak RSS tracks live tensors.
+MALLOC_SETTINGS = {"default": {}, "fixed-mmap": {"MALLOC_MMAP_THRESHOLD_": "131072"}}
 
 
 def measure_memory(runs: int) -> dict:
-    results: dict[str, list[dict]] = {"plain": [], "checkpoint": []}
+    results: dict[str, dict[str, list[dict]]] = {
+        malloc: {"plain": [], "checkpoint": []} for malloc in MALLOC_SETTINGS
+    }
     for run in range(runs):
         order = ["plain", "checkpoint"] if run % 2 == 0 else ["checkpoint", "plain"]
-        for mode in order:
-            proc = subprocess.run(
-                [sys.executable, str(Path(__file__).resolve()), "--mem-worker", mode],
-                cwd=REPO, capture_output=True, text=True, check=False,
-            )
-            if proc.returncode != 0:
-                raise RuntimeError(f"memory worker {mode} failed:\n{proc.stderr}")
-            record = json.loads(proc.stdout.strip().splitlines()[-1])
-            results[mode].append(record)
-            log(f"  memory run {run + 1} {mode}: peak delta {record['delta_kib'] / 1024:.0f} MiB, "
-                f"{record['seconds']:.2f} s")
+        for malloc, extra_env in MALLOC_SETTINGS.items():
+            for mode in order:
+                env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+                env.update(extra_env)
+                proc = subprocess.run(
+                    [sys.executable, str(Path(__file__).resolve()), "--mem-worker", mode],
+                    cwd=REPO,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    env=env,
+                )
+                if proc.returncode != 0:
+                    raise RuntimeError(f"memory worker {mode} ({malloc}) failed:\n{proc.stderr}")
+                record = json.loads(proc.stdout.strip().splitlines()[-1])
+                results[malloc][mode].append(record)
+                log(
+                    f"  memory run {run + 1} {mode:10s} malloc {malloc:10s}: peak RSS delta "
+                    f"{record['rss_delta_kib'] / 1024:.0f} MiB, tensor peak "
+                    f"{record['tensor_peak_bytes'] / 2**20:.0f} MiB, passes "
+                    f"{record['first_pass_s']:.2f} s / {record['warm_pass_s']:.2f} s"
+                )
     return results
 
 
@@ -389,35 +505,52 @@ def cell(values: list[float]) -> str:
     return f"{ms(statistics.median(values))} ({ms(min(values))}–{ms(max(values))})"
 
 
-def ratio_stats(a: list[float], b: list[float]) -> dict:
-    per_rep = [x / y for x, y in zip(a, b)]
+def ratio_stats(a: list[float], b: list[float], minus_one: bool = False) -> dict:
+    """Ratio a / b: of the medians, of the minima, and per repetition (paired samples)."""
+    shift = 1.0 if minus_one else 0.0
+    per_rep = sorted(x / y - shift for x, y in zip(a, b))
+    quartiles = (
+        statistics.quantiles(per_rep, n=4, method="inclusive")
+        if len(per_rep) > 1
+        else [per_rep[0]] * 3
+    )
     return {
-        "ratio_of_medians": statistics.median(a) / statistics.median(b),
-        "per_rep_min": min(per_rep),
-        "per_rep_max": max(per_rep),
-        "per_rep_median": statistics.median(per_rep),
+        "ratio_of_medians": statistics.median(a) / statistics.median(b) - shift,
+        "ratio_of_minima": min(a) / min(b) - shift,
+        "per_rep_median": quartiles[1],
+        "per_rep_q1": quartiles[0],
+        "per_rep_q3": quartiles[2],
+        "per_rep_min": per_rep[0],
+        "per_rep_max": per_rep[-1],
+        "minus_one": minus_one,
     }
 
 
 def comparisons(samples: dict[str, list[float]], suffix: str) -> dict[str, dict]:
     g, h, t, f4 = (samples[n + suffix] for n in ("gen", "hand", "tdq", "f4"))
-    out = {
+    return {
         "gen/hand": ratio_stats(g, h),
         "gen/tdq": ratio_stats(g, t),
-        "overhead": ratio_stats(g, f4),
+        "overhead": ratio_stats(g, f4, minus_one=True),  # (gen - f4) / f4 = gen / f4 - 1
+        "hand-overhead": ratio_stats(h, f4, minus_one=True),
+        "tdq-overhead": ratio_stats(t, f4, minus_one=True),
     }
-    # (gen - f4) / f4 = gen / f4 - 1, per repetition too
-    for key in ("ratio_of_medians", "per_rep_min", "per_rep_max", "per_rep_median"):
-        out["overhead"][key] -= 1.0
-    return out
 
 
-def ratio_cell(stats: dict, percent: bool = False) -> str:
-    if percent:
-        return (f"{stats['ratio_of_medians'] * 100:+.1f} % "
-                f"({stats['per_rep_min'] * 100:+.1f} … {stats['per_rep_max'] * 100:+.1f})")
-    return (f"{stats['ratio_of_medians']:.3f} "
-            f"({stats['per_rep_min']:.3f}–{stats['per_rep_max']:.3f})")
+def fmt_ratio(x: float, percent: bool) -> str:
+    return f"{x * 100:+.1f} %" if percent else f"{x:.3f}"
+
+
+def ratio_cells(stats: dict) -> str:
+    """Three table cells: ratio of medians | ratio of minima | per-repetition ratios."""
+    pct = stats["minus_one"]
+    return (
+        f"**{fmt_ratio(stats['ratio_of_medians'], pct)}** | "
+        f"{fmt_ratio(stats['ratio_of_minima'], pct)} | "
+        f"{fmt_ratio(stats['per_rep_median'], pct)} [{fmt_ratio(stats['per_rep_q1'], pct)}"
+        f" … {fmt_ratio(stats['per_rep_q3'], pct)}] ({fmt_ratio(stats['per_rep_min'], pct)}"
+        f" … {fmt_ratio(stats['per_rep_max'], pct)})"
+    )
 
 
 def status(key: str, stats: dict) -> str:
@@ -429,25 +562,37 @@ def status(key: str, stats: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=30,
-                        help="timed interleaved repetitions (default 30)")
-    parser.add_argument("--warmup", type=int, default=5,
-                        help="untimed interleaved warm-up repetitions (default 5)")
+    parser.add_argument(
+        "--repeats", type=int, default=30, help="timed interleaved repetitions (default 30)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=5, help="untimed interleaved warm-up repetitions (default 5)"
+    )
     parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile rows")
-    parser.add_argument("--backend", default="inductor",
-                        help="torch.compile backend (default inductor; aot_eager on failure)")
+    parser.add_argument(
+        "--backend",
+        default="inductor",
+        help="torch.compile backend (default inductor; aot_eager on failure)",
+    )
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
-    parser.add_argument("--memory-runs", type=int, default=3,
-                        help="subprocess pairs for the peak-memory rows (default 3; 0 skips)")
+    parser.add_argument(
+        "--memory-runs",
+        type=int,
+        default=3,
+        help="subprocess pairs for the peak-memory rows (default 3; 0 skips)",
+    )
     parser.add_argument("--no-profile", action="store_true", help="skip the kernel counts")
     parser.add_argument("--mem-worker", choices=("plain", "checkpoint"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.repeats < 2 or args.warmup < 0 or args.memory_runs < 0:
+        parser.error("--repeats must be at least 2; --warmup and --memory-runs not negative")
 
     if args.mem_worker:
         mem_worker(args.mem_worker)
         return 0
 
     import torchdiffeq
+
     from generated.rk4 import PreActivationBlock
 
     threads, interop = torch.get_num_threads(), torch.get_num_interop_threads()
@@ -479,8 +624,9 @@ def main(argv=None) -> int:
         backend_used = args.backend
         try:
             compiled, compile_info, graph_break_reasons = compile_variants(
-                variants, compiled_names, backend_used, f, y)
-        except Exception as error:  # inductor needs a working C++ toolchain
+                variants, compiled_names, backend_used, f, y
+            )
+        except Exception as error:  # noqa: BLE001 -- e.g. inductor without a C++ toolchain
             compile_error = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
             log(f"  {args.backend} failed ({compile_error}); falling back to aot_eager")
             from torch._dynamo import reset as dynamo_reset
@@ -488,7 +634,8 @@ def main(argv=None) -> int:
             dynamo_reset()
             backend_used = "aot_eager"
             compiled, compile_info, graph_break_reasons = compile_variants(
-                variants, compiled_names, backend_used, f, y)
+                variants, compiled_names, backend_used, f, y
+            )
         for name, fn in compiled.items():
             fns[name + "-c"] = fn
 
@@ -500,7 +647,8 @@ def main(argv=None) -> int:
     if not args.no_profile:
         log("profiling one step of each eager variant ...")
         profile = profile_kernels(
-            {n: variants[n] for n in ("gen", "hand", "tdq", "f4")}, f, y)
+            {n: variants[n] for n in ("gen", "hand", "tdq", "f4")}, f, y, PROFILE_STEPS
+        )
 
     memory = None
     if args.memory_runs > 0:
@@ -510,9 +658,15 @@ def main(argv=None) -> int:
     # ---------------------------------------------------------------- report
     eager = comparisons(samples, "")
     comp = comparisons(samples, "-c") if not args.no_compile else None
+    malloc_env = (
+        ", ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("MALLOC_"))
+        or "glibc defaults (no MALLOC_* set)"
+    )
     lines = []
-    lines.append(f"## RK4 step benchmark ({args.repeats} interleaved repetitions after "
-                 f"{args.warmup} warm-ups, medians)")
+    lines.append(
+        f"## RK4 step benchmark ({args.repeats} interleaved repetitions after "
+        f"{args.warmup} warm-ups, medians)"
+    )
     lines.append("")
     lines.append(
         f"Python {platform.python_version()}, torch {torch.__version__}, torchdiffeq "
@@ -520,13 +674,16 @@ def main(argv=None) -> int:
         f"{threads} (default, not set), interop threads {interop}. Load average before / after: "
         f"{load_before[0]:.2f} / {load_after[0]:.2f}; during the timed loop other processes "
         f"used {load['other_cpu_cores']:.2f} CPU cores on average (this process "
-        f"{load['own_cpu_cores']:.2f}).")
+        f"{load['own_cpu_cores']:.2f})."
+    )
     lines.append("")
     lines.append(
         f"Workload: forward + backward (loss = output.sum(), grads zeroed between steps) of "
         f"one RK4 step with f = PreActivationBlock(16) in training mode, state "
         f"{'x'.join(map(str, STATE_SHAPE))} float32 on CPU, requires_grad. Cells: median "
-        f"(min–max) per step.")
+        f"(min–max) per step; page faults: median minor page faults per step (getrusage), "
+        f"i.e. freshly mapped 4 KiB pages. malloc environment: {malloc_env}."
+    )
     lines.append("")
     labels = {
         "gen": "gen: generated `Rk4Step(f, h=1.0)`",
@@ -535,143 +692,225 @@ def main(argv=None) -> int:
         "tdq-classic": "tdq-classic (info): torchdiffeq driver with its classical `rk4_step_func`",
         "f4": "f4: four chained f evaluations, no combination",
     }
-    header = "| Variant | eager |" + (f" compiled ({backend_used}) | eager / compiled |"
-                                      if comp else "")
+    faults = load["minor_faults"]
+
+    def faults_cell(name: str) -> str:
+        return f"{statistics.median(faults[name]):.0f}"
+
+    header = "| Variant | eager | page faults |" + (
+        f" compiled ({backend_used}) | eager / compiled: ratio of medians (per-rep quartiles) |"
+        if comp
+        else ""
+    )
+    if comp:
+        header += " page faults |"
     lines.append(header)
-    lines.append("|---|---|" + ("---|---|" if comp else ""))
+    lines.append("|---|---|---|" + ("---|---|---|" if comp else ""))
     for name, label in labels.items():
-        row = f"| {label} | {cell(samples[name])} |"
+        row = f"| {label} | {cell(samples[name])} | {faults_cell(name)} |"
         if comp:
             if name + "-c" in samples:
                 speed = ratio_stats(samples[name], samples[name + "-c"])
-                row += f" {cell(samples[name + '-c'])} | {ratio_cell(speed)} |"
+                row += (
+                    f" {cell(samples[name + '-c'])} | {speed['ratio_of_medians']:.2f} "
+                    f"({speed['per_rep_q1']:.2f}–{speed['per_rep_q3']:.2f}) | "
+                    f"{faults_cell(name + '-c')} |"
+                )
             else:
-                row += " — | — |"
+                row += " — | — | — |"
         lines.append(row)
     lines.append("")
-    lines.append("Ratios of the medians (min–max of the per-repetition ratios):")
+    lines.append(
+        "Ratios: of the medians (the figure judged against the target), of the minima, and "
+        "the per-repetition ratios of the two variants timed within the same repetition: "
+        "median [quartiles] (min … max)."
+    )
     lines.append("")
-    head = "| Comparison | target | eager | status |"
-    if comp:
-        head += f" compiled ({backend_used}) | vs target (info) |"
-    lines.append(head)
-    lines.append("|---|---|---|---|" + ("---|---|" if comp else ""))
-    names = {
+    lines.append(
+        "| Comparison | mode | target | ratio of medians | ratio of minima | "
+        "per-repetition ratio | status |"
+    )
+    lines.append("|---|---|---|---|---|---|---|")
+    modes = [("eager", eager)] + ([(f"compiled ({backend_used})", comp)] if comp else [])
+    labels_cmp = {
         "gen/hand": "gen / hand",
         "gen/tdq": "gen / tdq",
         "overhead": "combination overhead (gen − f4) / f4",
     }
-    for key, label in names.items():
-        pct = key == "overhead"
-        row = (f"| {label} | {TARGETS[key][1]} | {ratio_cell(eager[key], pct)} | "
-               f"{status(key, eager[key])} |")
-        if comp:
-            row += f" {ratio_cell(comp[key], pct)} | {status(key, comp[key])} |"
-        lines.append(row)
-    extra = {
-        "hand − f4 over f4 (hand's overhead)": ratio_stats(samples["hand"], samples["f4"]),
-        "tdq − f4 over f4 (tdq's overhead)": ratio_stats(samples["tdq"], samples["f4"]),
-    }
-    for label, stats in extra.items():
-        stats = {k: v - 1.0 for k, v in stats.items()}
-        lines.append(f"| info: {label} | — | {ratio_cell(stats, True)} | — |"
-                     + (" — | — |" if comp else ""))
-    tc = ratio_stats(samples["gen"], samples["tdq-classic"])
-    lines.append(f"| info: gen / tdq-classic | — | {ratio_cell(tc)} | — |"
-                 + (" — | — |" if comp else ""))
+    for key, label in labels_cmp.items():
+        for mode_label, table in modes:
+            eager_mode = mode_label == "eager"
+            target = TARGETS[key][1] if eager_mode else f"({TARGETS[key][1]})"
+            verdict = (
+                status(key, table[key]) if eager_mode else (f"info: {status(key, table[key])}")
+            )
+            lines.append(
+                f"| {label} | {mode_label} | {target} | {ratio_cells(table[key])} | {verdict} |"
+            )
+    info_rows = [
+        ("info: hand's overhead (hand − f4) / f4", "hand-overhead"),
+        ("info: tdq's overhead (tdq − f4) / f4", "tdq-overhead"),
+    ]
+    for label, key in info_rows:
+        for mode_label, table in modes:
+            lines.append(f"| {label} | {mode_label} | — | {ratio_cells(table[key])} | — |")
+    lines.append(
+        f"| info: gen / tdq-classic | eager | — | "
+        f"{ratio_cells(ratio_stats(samples['gen'], samples['tdq-classic']))} | — |"
+    )
+    lines.append(
+        f"| info: hand / tdq-classic | eager | — | "
+        f"{ratio_cells(ratio_stats(samples['hand'], samples['tdq-classic']))} | — |"
+    )
     if comp:
         lines.append("")
         lines.append(
             f"Compiled with `torch.compile(module, backend='{backend_used}')`, default mode; "
             "first call (compile + forward + backward): "
-            + ", ".join(f"{n} {i['first_call_s']:.1f} s ({i['graphs']} graph(s), "
-                        f"{i['graph_breaks']} break(s))" for n, i in compile_info.items())
-            + ".")
+            + ", ".join(
+                f"{n} {i['first_call_s']:.1f} s ({i['graphs']} graph(s), "
+                f"{i['graph_breaks']} break(s))"
+                for n, i in compile_info.items()
+            )
+            + "."
+        )
         if compile_error:
-            lines.append(f"The `{args.backend}` backend failed: `{compile_error}`; "
-                         "the compiled column uses aot_eager instead.")
+            lines.append(
+                f"The `{args.backend}` backend failed: `{compile_error}`; "
+                "the compiled column uses aot_eager instead."
+            )
         if graph_break_reasons:
-            lines.append("Graph-break reasons: " + "; ".join(
-                f"`{r}`" for r in graph_break_reasons) + ".")
+            lines.append(
+                "Graph-break reasons: " + "; ".join(f"`{r}`" for r in graph_break_reasons) + "."
+            )
     if profile:
         lines.append("")
         lines.append("### Kernels per step (torch.profiler, eager, one forward + backward)")
         lines.append("")
         lines.append(
-            "State-sized aten ops (an input of shape …x16x32x32), outermost calls only. "
-            "f kernels: conv, BN, ReLU forward and backward (the same 48 in every variant). "
+            "State-sized aten ops (an input of shape …x16x32x32), outermost calls only; the "
+            "loss's sum is left out. f kernels: conv, BN and ReLU, forward and backward. "
             "Combination kernels: every other state-sized op (adds, scalar multiplies, "
-            "gradient accumulation, copies); ms: profiler CPU time of those calls.")
+            "gradient accumulation, copies). ms: profiler CPU time of those calls, median of "
+            f"{PROFILE_STEPS} profiled steps per variant (profiling slows the step down). Last "
+            "column: combination ms over f4's f-kernel ms, a kernel-time estimate of the "
+            "overhead."
+        )
         lines.append("")
-        lines.append("| Variant | aten events | f kernels (ms) | combination kernels fwd + bwd "
-                     "| combination ms | combination ops |")
-        lines.append("|---|---|---|---|---|---|")
+        lines.append(
+            "| Variant | aten events (all levels) | f kernels | f ms | combination kernels "
+            "fwd + bwd | combination ms | combination ops | est. overhead |"
+        )
+        lines.append("|---|---|---|---|---|---|---|---|")
+        f4_ms = profile["f4"]["f_ms"]
         for name, p in profile.items():
-            ops = ", ".join(f"{k.replace('aten::', '')}×{v}"
-                            for k, v in p["combination_by_op"].items()) or "—"
+            ops = (
+                ", ".join(
+                    f"{k.replace('aten::', '')}×{v}" for k, v in p["combination_by_op"].items()
+                )
+                or "—"
+            )
             lines.append(
-                f"| {name} | {p['aten_events']} | {p['f_kernels']} ({p['f_ms']:.0f}) | "
+                f"| {name} | {p['aten_events']} | {p['f_kernels']} | {p['f_ms']:.0f} | "
                 f"{p['combination_kernels_forward']} + {p['combination_kernels_backward']} | "
-                f"{p['combination_ms']:.0f} | {ops} |")
+                f"{p['combination_ms']:.1f} | {ops} | "
+                f"{p['combination_ms'] / f4_ms * 100:+.1f} % |"
+            )
     if memory:
         lines.append("")
-        lines.append(f"### Peak memory: {MEM_MODEL}, batch {'x'.join(map(str, MEM_BATCH))}, "
-                     "forward + backward (13-stage Prince–Dormand 8(7) steps)")
+        lines.append(
+            f"### Peak memory: {MEM_MODEL}, batch {'x'.join(map(str, MEM_BATCH))}, "
+            "forward + backward (13-stage Prince–Dormand 8(7) steps)"
+        )
         lines.append("")
         lines.append(
-            "Each cell: one fresh subprocess per run, max RSS (getrusage) after one forward + "
-            "backward minus the RSS just before it (after an untimed batch-2 pass); median "
-            f"(min–max) over {args.memory_runs} runs, plain and checkpointed alternating.")
+            "One fresh subprocess per cell and run; median (min–max) over "
+            f"{args.memory_runs} runs, plain and checkpointed alternating. Tensor peak: "
+            "torch.profiler(profile_memory=True), the peak of live tensor bytes during one "
+            "forward + backward (allocator-independent). Peak RSS delta: the process's peak "
+            "resident set (VmHWM, reset to the current RSS just before the pass through "
+            "/proc/self/clear_refs) after the first full-size forward + backward, minus the RSS "
+            "just before it (after an untimed batch-2 pass), with glibc's default malloc and "
+            "with `MALLOC_MMAP_THRESHOLD_=131072` (fixed threshold: tensors are mmapped and "
+            "returned on free). Time: a second, warm forward + backward, default malloc."
+        )
         lines.append("")
-        lines.append("| Model | peak RSS delta | forward + backward time (first full pass) |")
-        lines.append("|---|---|---|")
-        med = {}
+        lines.append(
+            "| Model | tensor peak | peak RSS delta, default malloc | peak RSS delta, "
+            "fixed mmap threshold | forward + backward (warm) |"
+        )
+        lines.append("|---|---|---|---|---|")
+
+        def mib(values: list[float]) -> str:
+            return f"{statistics.median(values):.0f} MiB ({min(values):.0f}–{max(values):.0f})"
+
+        med: dict[str, list[float]] = {}
         for mode, label in (("plain", "checkpoint=False"), ("checkpoint", "checkpoint=True")):
-            deltas = [r["delta_kib"] / 1024 for r in memory[mode]]
-            secs = [r["seconds"] for r in memory[mode]]
-            med[mode] = (statistics.median(deltas), statistics.median(secs))
+            default, fixed = memory["default"][mode], memory["fixed-mmap"][mode]
+            tensor = [r["tensor_peak_bytes"] / 2**20 for r in default + fixed]
+            rss_default = [r["rss_delta_kib"] / 1024 for r in default]
+            rss_fixed = [r["rss_delta_kib"] / 1024 for r in fixed]
+            secs = [r["warm_pass_s"] for r in default]
+            med[mode] = [statistics.median(v) for v in (tensor, rss_default, rss_fixed, secs)]
             lines.append(
-                f"| {label} | {statistics.median(deltas):.0f} MiB ({min(deltas):.0f}–"
-                f"{max(deltas):.0f}) | {statistics.median(secs):.2f} s ({min(secs):.2f}–"
-                f"{max(secs):.2f}) |")
+                f"| {label} | {mib(tensor)} | {mib(rss_default)} | {mib(rss_fixed)} | "
+                f"{statistics.median(secs):.2f} s ({min(secs):.2f}–{max(secs):.2f}) |"
+            )
         lines.append(
-            f"| checkpoint / plain | {med['checkpoint'][0] / med['plain'][0]:.2f} | "
-            f"{med['checkpoint'][1] / med['plain'][1]:.2f} |")
-        if not all(r["peak_raised"] for rs in memory.values() for r in rs):
+            "| checkpoint / plain (medians) | "
+            + " | ".join(f"{c / p:.2f}" for c, p in zip(med["checkpoint"], med["plain"]))
+            + " |"
+        )
+        if not all(
+            r["peak_raised"]
+            for by_mode in memory.values()
+            for records in by_mode.values()
+            for r in records
+        ):
             lines.append("")
-            lines.append("Warning: in some run the pass did not raise the process's max RSS "
-                         "above its earlier peak, so that delta is a lower bound.")
+            lines.append(
+                "Warning: in some run the pass did not raise the process's max RSS "
+                "above its earlier peak, so that delta is a lower bound."
+            )
     lines.append("")
-    lines.append("Checks (max |difference| of the outputs, no grad): "
-                 + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items()) + ".")
+    lines.append(
+        "Checks (max |difference| of the outputs, no grad): "
+        + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items())
+        + "."
+    )
     print("\n".join(lines))
 
     if args.json:
-        args.json.write_text(json.dumps({
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "torchdiffeq": torchdiffeq.__version__,
-            "cpus": os.cpu_count(),
-            "num_threads": threads,
-            "num_interop_threads": interop,
-            "loadavg_before": load_before,
-            "loadavg_after": load_after,
-            "load_during_timing": load,
-            "repeats": args.repeats,
-            "warmup": args.warmup,
-            "state_shape": STATE_SHAPE,
-            "samples_s": samples,
-            "medians_s": {k: statistics.median(v) for k, v in samples.items()},
-            "eager": eager,
-            "compiled": comp,
-            "backend": backend_used,
-            "compile_error": compile_error,
-            "compile_info": compile_info,
-            "graph_break_reasons": graph_break_reasons,
-            "profile": profile,
-            "memory": memory,
-            "output_differences": diffs,
-        }, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "python": platform.python_version(),
+                    "torch": torch.__version__,
+                    "torchdiffeq": torchdiffeq.__version__,
+                    "cpus": os.cpu_count(),
+                    "num_threads": threads,
+                    "num_interop_threads": interop,
+                    "loadavg_before": load_before,
+                    "loadavg_after": load_after,
+                    "load_during_timing": load,
+                    "repeats": args.repeats,
+                    "warmup": args.warmup,
+                    "state_shape": STATE_SHAPE,
+                    "samples_s": samples,
+                    "medians_s": {k: statistics.median(v) for k, v in samples.items()},
+                    "eager": eager,
+                    "compiled": comp,
+                    "backend": backend_used,
+                    "compile_error": compile_error,
+                    "compile_info": compile_info,
+                    "graph_break_reasons": graph_break_reasons,
+                    "profile": profile,
+                    "memory": memory,
+                    "output_differences": diffs,
+                },
+                indent=2,
+            )
+        )
     return 0
 
 
