@@ -32,8 +32,10 @@ class Statement:
     lines: list[str] = field(default_factory=list)
 
 
-def _scaled(coefficient: Any, scale: str) -> str:
-    """``h``, ``-h`` or ``h * 0.5``: the alpha of one term."""
+def _scaled(coefficient: Any, scale: str | None) -> str:
+    """``h``, ``-h`` or ``h * 0.5`` (no scale: the literal alone): the alpha of one term."""
+    if scale is None:
+        return float_literal(coefficient)
     if coefficient == 1:
         return scale
     if coefficient == -1:
@@ -42,9 +44,10 @@ def _scaled(coefficient: Any, scale: str) -> str:
 
 
 def combination(
-    target: str, base: str | None, terms: list[tuple[str, Any]], scale: str
+    target: str, base: str | None, terms: list[tuple[str, Any]], scale: str | None
 ) -> list[str]:
-    """Lines computing ``target = base + scale * Σ c x`` (base None: no base term)."""
+    """Lines computing ``target = base + scale * Σ c x`` (base None: no base term;
+    scale None: unscaled coefficients)."""
     terms = [(name, c) for name, c in terms if c != 0]
     if not terms:
         return [f"{target} = {base}" if base is not None else f"{target} = torch.zeros_like(y)"]
@@ -109,19 +112,19 @@ def _header(scheme: Scheme) -> dict[str, Any]:
     }
 
 
-def _exact_values(scheme: Scheme) -> dict[str, Any]:
+def _exact_values(scheme: Scheme) -> list[Any]:
     from ..analysis.arithmetic import field_for
 
     expressions = list(scheme.coefficients())
     values = {p.name: p.value for p in scheme.parameters}
     fld, elements = field_for(expressions, values, quadratic=False)
-    return {"values": [fld.to_sympy(e) for e in elements]}
+    return [fld.to_sympy(e) for e in elements]
 
 
 def runge_kutta_context(tableau: ButcherTableau, analysis: Any) -> dict[str, Any]:
     """Everything the Runge–Kutta template needs, as plain data."""
     s = tableau.stages
-    values = _exact_values(tableau)["values"]
+    values = _exact_values(tableau)
     a = [values[i * s : (i + 1) * s] for i in range(s)]
     b = values[s * s : s * s + s]
     rest = values[s * s + s :]
@@ -239,11 +242,7 @@ def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> d
         if state_coefficients[first] != 1:
             lines.append(f"base = torch.mul({base}, {float_literal(state_coefficients[first])})")
             base = "base"
-        lines += combination("explicit_part", base, terms, "1.0")
-        lines = [
-            line.replace("alpha=1.0 * ", "alpha=").replace("alpha=1.0", "alpha=1.0")
-            for line in lines
-        ]
+        lines += combination("explicit_part", base, terms, None)
         if any(f_coefficients[j] != 0 for j in range(k)):
             lines += combination(
                 "explicit_part",
