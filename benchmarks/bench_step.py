@@ -168,10 +168,15 @@ def one_step_faults(fn, f: nn.Module, y: torch.Tensor) -> tuple[float, int]:
     """Like one_step, also returning the minor page faults the step took."""
     f.zero_grad(set_to_none=True)
     y.grad = None
+    cuda = y.is_cuda
+    if cuda:
+        torch.cuda.synchronize(y.device)
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     start = time.perf_counter()
     loss = fn(y).sum()
     loss.backward()
+    if cuda:  # kernels run asynchronously: wait for them before reading the clock
+        torch.cuda.synchronize(y.device)
     elapsed = time.perf_counter() - start
     return elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
 
@@ -582,6 +587,12 @@ def main(argv=None) -> int:
         help="subprocess pairs for the peak-memory rows (default 3; 0 skips)",
     )
     parser.add_argument("--no-profile", action="store_true", help="skip the kernel counts")
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        help="device for the step timings (default cpu; e.g. cuda). Kernel counts and the "
+        "peak-memory rows are CPU measurements and are skipped on other devices.",
+    )
     parser.add_argument("--mem-worker", choices=("plain", "checkpoint"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeats < 2 or args.warmup < 0 or args.memory_runs < 0:
@@ -590,6 +601,10 @@ def main(argv=None) -> int:
     if args.mem_worker:
         mem_worker(args.mem_worker)
         return 0
+    device = torch.device(args.device)
+    if device.type != "cpu":
+        args.no_profile = True
+        args.memory_runs = 0
 
     import torchdiffeq
 
@@ -598,8 +613,8 @@ def main(argv=None) -> int:
     threads, interop = torch.get_num_threads(), torch.get_num_interop_threads()
     load_before = os.getloadavg()
     torch.manual_seed(0)
-    f = PreActivationBlock(STATE_SHAPE[1]).train()
-    y = torch.randn(*STATE_SHAPE, requires_grad=True)
+    f = PreActivationBlock(STATE_SHAPE[1]).train().to(device)
+    y = torch.randn(*STATE_SHAPE, device=device, requires_grad=True)
     variants = build_variants(f)
 
     # Correctness: gen and hand compute the same classical step; torchdiffeq's 'rk4' is
@@ -680,7 +695,7 @@ def main(argv=None) -> int:
     lines.append(
         f"Workload: forward + backward (loss = output.sum(), grads zeroed between steps) of "
         f"one RK4 step with f = PreActivationBlock(16) in training mode, state "
-        f"{'x'.join(map(str, STATE_SHAPE))} float32 on CPU, requires_grad. Cells: median "
+        f"{'x'.join(map(str, STATE_SHAPE))} float32 on {y.device}, requires_grad. Cells: median "
         f"(min–max) per step; page faults: median minor page faults per step (getrusage), "
         f"i.e. freshly mapped 4 KiB pages. malloc environment: {malloc_env}."
     )
