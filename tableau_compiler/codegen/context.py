@@ -182,6 +182,13 @@ def runge_kutta_context(tableau: ButcherTableau, analysis: Any) -> dict[str, Any
         "c": [exact(sum(row, sympy.Integer(0))) for row in a],
         "b_hat": None if tableau.b_hat is None else [x.text for x in tableau.b_hat],
         "parameters": _parameters_data(tableau),
+        # the float64 values the step computes with (for learned mixing, plots, tests)
+        "floats": {
+            "a": [[_float(x) for x in row] for row in a],
+            "b": [_float(x) for x in b],
+            "c": [_float(sum(row, sympy.Integer(0))) for row in a],
+            "b_hat": None if b_hat is None else [_float(x) for x in b_hat],
+        },
     }
     return {
         **_header(tableau),
@@ -198,6 +205,10 @@ def runge_kutta_context(tableau: ButcherTableau, analysis: Any) -> dict[str, Any
         "default_iterations": max(analysis.order, 1) + 1,
         "scheme_literal": python_value(scheme_data, 0, 100 - len("SCHEME = ")),
     }
+
+
+def _float(value: Any) -> float:
+    return float(float_literal(value))
 
 
 def _parameters_data(scheme: Scheme) -> dict[str, Any]:

@@ -126,6 +126,75 @@ def test_generated_step_agrees_with_a_generic_reference_step_to_rounding(path):
     assert torch.allclose(ours, theirs, rtol=1e-13, atol=1e-15)
 
 
+def reference_jacobi_step(a, b, f, y, h, iterations):
+    """Like reference_step, but every stage of a sweep from the previous sweep's values."""
+    s = len(b)
+    ks = [f(y) for _ in range(s)]
+    for _ in range(iterations):
+        stages = [
+            y + h * sum((a[i][j] * ks[j] for j in range(s)), torch.zeros_like(y)) for i in range(s)
+        ]
+        ks = [f(stage) for stage in stages]
+    return y + h * sum((b[i] * ks[i] for i in range(s)), torch.zeros_like(y))
+
+
+@pytest.mark.parametrize("path", RUNGE_KUTTA, ids=lambda p: p.stem)
+def test_scheme_floats_are_the_exact_coefficients_rounded(path):
+    scheme = module_for(path).SCHEME
+    floats = scheme["floats"]
+    assert floats["a"] == [_floats(row) for row in scheme["a"]]
+    assert floats["b"] == _floats(scheme["b"])
+    assert floats["c"] == _floats(scheme["c"])
+    if scheme["b_hat"] is not None:
+        assert floats["b_hat"] == _floats(scheme["b_hat"])
+
+
+IMPLICIT = [
+    p
+    for p in RUNGE_KUTTA
+    if load_scheme(p).kind == "runge-kutta" and module_for(p).SCHEME["classification"] != "explicit"
+]
+
+
+@pytest.mark.parametrize("path", IMPLICIT, ids=lambda p: p.stem)
+def test_jacobi_sweeps_agree_with_a_generic_jacobi_reference(path):
+    module = module_for(path)
+    scheme = module.SCHEME
+    cls = getattr(module, f"{class_prefix(scheme['name'])}Step")
+    f = Logistic()
+    with torch.no_grad():
+        ours = cls(f, 0.3, iterations=4, sweeps="jacobi")(Y0)
+        theirs = reference_jacobi_step(scheme["floats"]["a"], scheme["floats"]["b"], f, Y0, 0.3, 4)
+    assert torch.allclose(ours, theirs, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("path", IMPLICIT, ids=lambda p: p.stem)
+def test_gauss_seidel_and_jacobi_sweeps_converge_to_the_same_stages(path):
+    """On a contractive problem (h L < 1/||A||) both sweeps reach the one fixed point."""
+    module = module_for(path)
+    scheme = module.SCHEME
+    cls = getattr(module, f"{class_prefix(scheme['name'])}Step")
+    f = Logistic()
+    with torch.no_grad():
+        gauss_seidel = cls(f, 0.2, iterations=60)(Y0)
+        jacobi = cls(f, 0.2, iterations=60, sweeps="jacobi")(Y0)
+    assert torch.allclose(gauss_seidel, jacobi, rtol=1e-14, atol=1e-15)
+
+
+def test_an_unknown_sweep_order_is_refused():
+    module = module_for(ROOT / "tableaus" / "gl2.toml")
+    with pytest.raises(ValueError, match="sweeps must be"):
+        module.Gl2Step(Logistic(), sweeps="red-black")
+
+
+def test_jacobi_and_gauss_seidel_sweeps_differ_before_convergence():
+    module = module_for(ROOT / "tableaus" / "gl2.toml")
+    with torch.no_grad():
+        jacobi = module.Gl2Step(Logistic(), 0.3, iterations=2, sweeps="jacobi")(Y0)
+        gauss_seidel = module.Gl2Step(Logistic(), 0.3, iterations=2)(Y0)
+    assert not torch.equal(jacobi, gauss_seidel)
+
+
 EMBEDDED = [p for p in RUNGE_KUTTA if load_scheme(p).b_hat is not None]
 
 
