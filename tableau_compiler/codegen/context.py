@@ -13,15 +13,11 @@ from typing import Any
 
 import sympy
 
+from ..naming import class_prefix
 from ..scheme import ButcherTableau, MultistepScheme, Scheme
 from .printer import comment, docstring, exact, float_literal, python_value, torch_expression
 
 __all__ = ["class_prefix", "multistep_context", "runge_kutta_context"]
-
-
-def class_prefix(name: str) -> str:
-    """``lobatto_iiia3`` -> ``LobattoIiia3`` (the name is ``[a-z][a-z0-9_]*``: always safe)."""
-    return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part)
 
 
 @dataclass
