@@ -153,7 +153,14 @@ def runge_kutta_context(tableau: ButcherTableau, analysis: Any) -> dict[str, Any
                 "error", None, [(k[i], sympy.nsimplify(b[i] - b_hat[i])) for i in range(s)], "h"
             )
         for stage, out_lines, error_lines in zip(stages, outputs, errors):
-            stage["accumulate"] = out_lines + error_lines
+            stage["accumulate_output"] = out_lines
+            stage["accumulate_error"] = error_lines
+    # A stage is live when y_next needs it: b_i != 0, or a live later stage reads it.
+    live = [False] * s
+    for i in reversed(range(s)):
+        live[i] = b[i] != 0 or any(live[j] and a[j][i] != 0 for j in range(i + 1, s))
+    for stage, needed in zip(stages, live):
+        stage["live"] = needed or not explicit
     output = Statement(
         comment=_describe("y_next", "y", output_terms, "h"),
         lines=combination("y_next", "y", output_terms, "h"),
@@ -191,6 +198,7 @@ def runge_kutta_context(tableau: ButcherTableau, analysis: Any) -> dict[str, Any
         "kind": "runge-kutta",
         "explicit": explicit,
         "stages": stages,
+        "dead_stages": [i + 1 for i in range(s) if explicit and not live[i]],
         "stage_count": s,
         "k": k,
         "output": output,

@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from .mixing import LearnedMixingStep
 from .registry import register_model
-from .schemes import generated_module, generated_names, step_class
+from .schemes import generated_module, generated_names, live_stages, step_class
 
 __all__ = ["RKCNN", "DenseRungeKuttaStep", "StageFunction", "register_scheme_models"]
 
@@ -56,6 +56,13 @@ class StageFunction(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.layers(x)
+
+
+class ErrorEstimateOnly(nn.Module):
+    """Stands in for a stage that only an error estimate uses: the network never calls it."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        raise RuntimeError("this stage only feeds the error estimate, which RKCNN does not use")
 
 
 class DenseRungeKuttaStep(nn.Module):
@@ -299,6 +306,10 @@ def _rkcnn_scheme(scheme: str):
                 for _ in range(data["stages"])
             ]
             if mixing == "tableau":
+                # a stage that feeds only the embedded error estimate (the last stage of an
+                # FSAL pair) gets no weights: the step's forward never evaluates it
+                live = live_stages(data["floats"]["a"], data["floats"]["b"])
+                fs = [f if needed else ErrorEstimateOnly() for f, needed in zip(fs, live)]
                 return step_class(module)(fs, h, **solver)
             return LearnedMixingStep(
                 fs, data["floats"]["a"], data["floats"]["b"], channels, h, **solver

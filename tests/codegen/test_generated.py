@@ -211,6 +211,36 @@ def test_embedded_error_estimate_shrinks_at_the_embedded_order(path):
     assert abs(slope - expected) < 0.3, sizes
 
 
+@pytest.mark.parametrize("path", EMBEDDED, ids=lambda p: p.stem)
+def test_forward_of_a_pair_is_the_next_state_of_step_with_error(path):
+    module = module_for(path)
+    step = getattr(module, f"{class_prefix(module.SCHEME['name'])}Step")(Logistic(), 0.3)
+    with torch.no_grad():
+        assert torch.equal(step(Y0), step.step_with_error(Y0)[0])
+
+
+def test_forward_skips_a_stage_that_only_the_error_estimate_uses():
+    """Bogacki–Shampine 3(2) is FSAL: b_4 = 0 and no stage reads k_4."""
+    module = module_for(ROOT / "tableaus" / "bs32.toml")
+    calls = []
+
+    class Tagged(torch.nn.Module):
+        def __init__(self, tag: int) -> None:
+            super().__init__()
+            self.tag = tag
+
+        def forward(self, y):
+            calls.append(self.tag)
+            return torch.sin(y)
+
+    step = module.Bs32Step([Tagged(i) for i in (1, 2, 3, 4)], 0.1)
+    step(Y0)
+    assert calls == [1, 2, 3]
+    calls.clear()
+    step.step_with_error(Y0)
+    assert calls == [1, 2, 3, 4]
+
+
 def test_gradcheck_passes_on_a_generated_step():
     module = module_for(ROOT / "tableaus" / "rk4.toml")
     step = module.Rk4Step(Rotation(), 0.25)
