@@ -26,6 +26,9 @@ KNOWN_ORDERS = {
     "bdf1": (1, None), "bdf2": (2, None), "bdf3": (3, None), "bdf4": (4, None),
     "bdf5": (5, None), "bdf6": (6, None), "leapfrog": (2, None), "milne_simpson": (4, None),
     "lm_resnet": (1, None),
+    # architectures read as schemes (Lu et al., 2018): PolyNet is backward Euler,
+    # FractalNet the two-stage, second-order SSP/Heun tableau
+    "polynet": (1, None), "fractalnet": (2, None),
 }  # fmt: skip
 
 FILES = sorted(LIBRARY.glob("*.toml"))
