@@ -245,10 +245,7 @@ def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> d
     states = [f"u{j}" for j in range(k)]
     fvalues = [f"F{j}" for j in range(k)]
     if symbolic:
-        lines = []
-        pieces = [_symbolic_term(None, c, u) for c, u in zip(state_coefficients, states) if c != 0]
-        pieces += [_symbolic_term("h", c, F) for c, F in zip(f_coefficients[:k], fvalues) if c != 0]
-        lines.append("explicit_part = " + " + ".join(pieces))
+        lines = _symbolic_combination(state_coefficients, f_coefficients[:k], states, fvalues)
     else:
         first = next(j for j in range(k) if state_coefficients[j] != 0)
         terms = [(states[j], state_coefficients[j]) for j in range(k) if j != first]
@@ -309,6 +306,39 @@ def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> d
         "default_iterations": max(analysis.order, 1) + 1,
         "scheme_literal": python_value(scheme_data, 0, 100 - len("SCHEME = ")),
     }
+
+
+def _symbolic_combination(
+    state_coefficients: list[Any], f_coefficients: list[Any], states: list[str], fvalues: list[str]
+) -> list[str]:
+    """Lines for Σ c_j u_j + h Σ d_j F_j when coefficients hold parameters.
+
+    Consistency (ρ(1) = 0) makes the state part an affine combination, Σ c_j = 1; with two
+    states it is c u_a + (1 - c) u_b = ``torch.lerp(u_b, u_a, c)``, one kernel where the
+    written-out form takes five (LM-ResNet's case).  F terms with numeric coefficients are
+    added in place with ``alpha``.
+    """
+    used = [(c, u) for c, u in zip(state_coefficients, states) if c != 0]
+    f_terms = [(d, F) for d, F in zip(f_coefficients, fvalues) if d != 0]
+    lines = []
+    if len(used) == 2 and sympy.simplify(used[0][0] + used[1][0] - 1) == 0:
+        (c_a, u_a), (c_b, u_b) = sorted(used, key=lambda t: len(torch_expression(t[0])))
+        weight = torch_expression(c_a)
+        weight = weight if weight.replace("_", "").isalnum() else f"({weight})"
+        # lerp wants one dtype: the parameters stay float32 under autocast
+        lines.append(f"explicit_part = torch.lerp({u_b}, {u_a}, {weight}.to({u_b}.dtype))")
+        pieces = []
+        for d, F in f_terms:
+            if d.free_symbols:
+                pieces.append(_symbolic_term("h", d, F))
+            else:
+                lines.append(f"explicit_part.add_({F}, alpha={_scaled(d, 'h')})")
+        if pieces:
+            lines.append("explicit_part = explicit_part + " + " + ".join(pieces))
+        return lines
+    pieces = [_symbolic_term(None, c, u) for c, u in used]
+    pieces += [_symbolic_term("h", d, F) for d, F in f_terms]
+    return ["explicit_part = " + " + ".join(pieces)]
 
 
 def _symbolic_term(scale: str | None, coefficient: Any, name: str) -> str:

@@ -150,3 +150,14 @@ def test_stochastic_lm_resnet_evaluates_deterministically_and_scripts():
         assert torch.equal(scripted(x), model(x))
     model.train()
     model(x).sum().backward()  # training mode draws; gradients still flow
+
+
+def test_lm_resnet_trains_under_bfloat16_autocast():
+    """The lerp of the LM update takes its weight in the states' dtype (k stays float32)."""
+    model = create_model("lm_resnet20")
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model(torch.randn(2, 3, 16, 16))
+    assert out.dtype == torch.bfloat16
+    out.float().sum().backward()
+    assert model.stages[0].net.raw_k.grad.dtype == torch.float32
+    assert bool(model.stages[0].net.raw_k.grad.abs().sum() > 0)
