@@ -100,3 +100,11 @@ class LimitError(CoefficientError):
 
 class AnalysisError(TabcError):
     """The analysis cannot decide a question it was asked (never a wrong answer)."""
+
+
+class TrainingError(TabcError):
+    """``tabc train`` or ``tabc compare`` cannot start or go on: bad option, data or checkpoint."""
+
+
+class DivergedError(TrainingError):
+    """The training loss became NaN or infinite; the last good checkpoint was kept."""

@@ -1,0 +1,415 @@
+"""The training loop of ``tabc train``: SGD with a step schedule, evaluated every epoch.
+
+One run builds the network (a registry name or a compiled scheme file), trains it on one of
+the data sets of :mod:`.data` with the recipe of :class:`.TrainConfig`, and after every
+epoch evaluates it, writes a checkpoint (atomically) and the metrics files.  A run that is
+stopped and resumed with ``resume=True`` ends with exactly the weights of an uninterrupted
+run on the CPU: the batches come from (seed, epoch) alone and the checkpoint holds every
+random state.  A NaN or infinite loss stops the run with :class:`DivergedError` before
+anything of the failing epoch is written.  Under torchrun the network is wrapped in
+DistributedDataParallel and only rank 0 writes or prints.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional
+
+from ..compiler import write_atomically
+from ..errors import DivergedError, TrainingError
+from .batches import BatchMaker, derive_seed, epoch_plan, per_process_batch
+from .checkpoint import CHECKPOINT_NAME, capture_rng, load_checkpoint, restore_rng, save_checkpoint
+from .config import TrainConfig, plural, schedule_text
+from .data import ImageData, load_data
+from .distributed import Processes, choose_device, process_group
+from .metrics import CURVE_PNG, EpochMetrics, plot_learning_curve, write_metrics
+from .model_source import build_model, count_parameters, resolve_model, uses_stochastic_depth
+
+__all__ = ["TrainResult", "train"]
+
+SUMMARY_JSON = "summary.json"
+CONFIG_JSON = "config.json"
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a run reached; ``metrics`` holds every finished epoch, resumed ones included."""
+
+    model: str
+    parameters: int
+    data: str
+    epochs: int
+    metrics: tuple[EpochMetrics, ...]
+    out: Path
+    device: str
+    processes: int = 1
+    summary: str = field(default="", compare=False)
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.metrics) and self.metrics[-1].epoch >= self.epochs
+
+    @property
+    def test_accuracy(self) -> float:
+        return self.metrics[-1].test_accuracy if self.metrics else math.nan
+
+    @property
+    def test_error(self) -> float:
+        return 100.0 - self.test_accuracy
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        """Mean training time of an epoch (evaluation excluded)."""
+        if not self.metrics:
+            return math.nan
+        return sum(m.epoch_time for m in self.metrics) / len(self.metrics)
+
+    def line(self) -> str:
+        """The closing line of ``tabc train``."""
+        done = self.metrics[-1].epoch if self.metrics else 0
+        state = "" if self.finished else f" (stopped after epoch {done} of {self.epochs})"
+        return (
+            f"{self.model} on {self.data}: test accuracy {self.test_accuracy:.2f} % "
+            f"(error {self.test_error:.2f} %), {self.parameters:,} parameters, "
+            f"{self.seconds_per_epoch:.2f} s per epoch over {plural(done, 'epoch')} on "
+            f"{self.where()}"
+            f"{state}; results in {self.out}"
+        )
+
+    def where(self) -> str:
+        """``cpu``, ``cuda:0``, or ``2 processes (cpu)``."""
+        return self.device if self.processes == 1 else f"{self.processes} processes ({self.device})"
+
+    def to_json(self) -> dict[str, Any]:
+        def number(value: float) -> float | None:  # JSON has no NaN
+            return value if math.isfinite(value) else None
+
+        return {
+            "model": self.model,
+            "parameters": self.parameters,
+            "data": self.data,
+            "epochs": self.epochs,
+            "epochs_done": self.metrics[-1].epoch if self.metrics else 0,
+            "finished": self.finished,
+            "test_accuracy": number(self.test_accuracy),
+            "test_error": number(self.test_error),
+            "seconds_per_epoch": number(self.seconds_per_epoch),
+            "device": self.device,
+            "processes": self.processes,
+        }
+
+
+def _seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
+
+
+def _check_recipe(saved: dict[str, Any], current: dict[str, Any], path: Path) -> None:
+    differences = [
+        f"{name}: {saved.get(name)!r} there, {current[name]!r} here"
+        for name in current
+        if saved.get(name) != current[name]
+    ]
+    if differences:
+        raise TrainingError(
+            f"{path} was written by a different recipe ({'; '.join(differences)}); resume "
+            "with the same options, or choose another --out"
+        )
+
+
+def train(config: TrainConfig, log: Callable[[str], None] | None = print) -> TrainResult:
+    """Run (or resume) one training run; ``log`` receives one line per epoch on rank 0.
+
+    Raises :class:`TrainingError` for a bad option, model, data set or checkpoint, and
+    :class:`DivergedError` when the loss stops being finite.
+    """
+    config = config.resolved()
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
+    processes = Processes.from_environment()
+    device = choose_device(config.device, processes)
+    checkpoint_path = config.out / CHECKPOINT_NAME
+    checkpoint = None
+    if checkpoint_path.exists():
+        if not config.resume:
+            raise TrainingError(
+                f"{config.out} already holds a run ({CHECKPOINT_NAME}); pass --resume to "
+                "continue it, or choose another --out"
+            )
+        checkpoint = load_checkpoint(checkpoint_path)
+        _check_recipe(checkpoint["recipe"], config.recipe(), checkpoint_path)
+    data = load_data(config.data, config.data_dir)
+    assert config.batch_size is not None
+    batch_size = per_process_batch(config.batch_size, processes.world)
+    with process_group(processes, device):
+        run = _Run(config, processes, device, data, batch_size, log if processes.is_main else None)
+        return run.run(checkpoint)
+
+
+class _Run:
+    """One run's state: network, optimiser, schedule, metrics so far."""
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        processes: Processes,
+        device: torch.device,
+        data: ImageData,
+        batch_size: int,
+        log: Callable[[str], None] | None,
+    ) -> None:
+        assert config.epochs is not None and config.milestones is not None
+        self.config = config
+        self.epochs = config.epochs
+        self.processes = processes
+        self.device = device
+        self.data = data
+        self.batch_size = batch_size
+        self.log = None if config.quiet else log
+        self.out = config.out
+        self.main = processes.is_main
+        if self.main:
+            self.out.mkdir(parents=True, exist_ok=True)
+        source = resolve_model(config.model, self.out / "scheme", write=self.main)
+        self.processes.barrier()
+        if source.module_path is not None and not self.main:  # rank 0 wrote it
+            source = resolve_model(config.model, self.out / "scheme", write=False)
+        self.label = source.label
+        _seed_everything(config.seed)  # the same initial weights in every process
+        network = build_model(source, data.num_classes, data.channels, config.model_args)
+        self.network = network.to(device)
+        self.parameters = count_parameters(network)
+        self.optimizer = torch.optim.SGD(
+            network.parameters(),
+            lr=config.lr,
+            momentum=config.momentum,
+            weight_decay=config.weight_decay,
+            nesterov=config.nesterov,
+        )
+        self.scheduler = torch.optim.lr_scheduler.MultiStepLR(
+            self.optimizer, milestones=list(config.milestones), gamma=config.gamma
+        )
+        self.metrics: list[EpochMetrics] = []
+        self.batches = BatchMaker(data, device)
+        self.model: nn.Module = network
+        if processes.distributed:
+            self.model = nn.parallel.DistributedDataParallel(
+                network,
+                device_ids=[device] if device.type == "cuda" else None,
+                find_unused_parameters=config.find_unused_parameters
+                or uses_stochastic_depth(network),
+            )
+
+    # -- the run -------------------------------------------------------------------------
+
+    def run(self, checkpoint: dict[str, Any] | None) -> TrainResult:
+        start = 0
+        if checkpoint is None:
+            _seed_everything(derive_seed(self.config.seed, self.processes.rank, "train"))
+        else:
+            start = self._restore(checkpoint)
+        if self.main:
+            config_text = json.dumps(self.config.to_json(), indent=2) + "\n"
+            write_atomically(self.out / CONFIG_JSON, config_text)
+            if self.log is not None:
+                self.log(self._opening(start))
+        stop = self.epochs
+        if self.config.stop_after is not None:
+            stop = min(stop, max(start, self.config.stop_after))
+        try:
+            for epoch in range(start + 1, stop + 1):
+                self._epoch(epoch)
+        except DivergedError:
+            self._finish()
+            raise
+        return self._finish()
+
+    def _opening(self, start: int) -> str:
+        where = str(self.device)
+        if self.processes.distributed:
+            where = f"{self.processes.world} processes ({self.device.type})"
+        resumed = f", resumed after epoch {start}" if start else ""
+        if self.config.resume and not start:
+            resumed = " (nothing to resume: from the start)"
+        return (
+            f"training {self.label} ({self.parameters:,} parameters) on {self.data.describe()}; "
+            f"{plural(self.epochs, 'epoch')}, batch {self.config.batch_size}, "
+            f"{schedule_text(self.config)}, on {where}{resumed}"
+        )
+
+    def _restore(self, checkpoint: dict[str, Any]) -> int:
+        self.network.load_state_dict(checkpoint["model"])
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        self.scheduler.load_state_dict(checkpoint["scheduler"])
+        self.metrics = [EpochMetrics.from_dict(m) for m in checkpoint["metrics"]]
+        states = checkpoint["rng"]
+        if len(states) == self.processes.world:
+            restore_rng(states[self.processes.rank], self.device)
+        else:
+            if self.main:
+                print(
+                    f"tabc: warning: the checkpoint was written by {len(states)} processes, "
+                    f"this run has {self.processes.world}: random streams restart (the batches "
+                    "are the same)",
+                    file=sys.stderr,
+                )
+            epoch = checkpoint["epoch"]
+            _seed_everything(derive_seed(self.config.seed, self.processes.rank, epoch, "train"))
+        return int(checkpoint["epoch"])
+
+    def _epoch(self, epoch: int) -> None:
+        lr = float(self.optimizer.param_groups[0]["lr"])
+        train_loss, train_accuracy, seconds, images = self._train_epoch(epoch, lr)
+        self.processes.broadcast_buffers(self.network)
+        evaluation_start = time.perf_counter()
+        test_loss, test_accuracy = self._evaluate()
+        eval_time = time.perf_counter() - evaluation_start
+        if not math.isfinite(test_loss):
+            self._diverged(f"the test loss is {test_loss}", epoch, lr)
+        self.scheduler.step()
+        metrics = EpochMetrics(
+            epoch=epoch,
+            train_loss=train_loss,
+            train_accuracy=train_accuracy,
+            test_loss=test_loss,
+            test_accuracy=test_accuracy,
+            lr=lr,
+            epoch_time=seconds,
+            eval_time=eval_time,
+            throughput=images / seconds if seconds > 0 else math.nan,
+        )
+        self.metrics.append(metrics)
+        states = self.processes.gather(capture_rng(self.device))
+        if self.main:
+            save_checkpoint(
+                self.out / CHECKPOINT_NAME,
+                {
+                    "epoch": epoch,
+                    "model": self.network.state_dict(),
+                    "optimizer": self.optimizer.state_dict(),
+                    "scheduler": self.scheduler.state_dict(),
+                    "metrics": [vars(m) for m in self.metrics],
+                    "recipe": self.config.recipe(),
+                    "rng": states,
+                    "label": self.label,
+                    "parameters": self.parameters,
+                },
+            )
+            write_metrics(self.out, self.metrics)
+            if self.log is not None:
+                self.log(metrics.line(self.epochs))
+
+    def _synchronise(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
+    def _train_epoch(self, epoch: int, lr: float) -> tuple[float, float, float, float]:
+        """(mean loss, accuracy %, seconds, images) of one epoch over all processes."""
+        from tqdm import tqdm
+
+        plan = epoch_plan(self.data, self.config.seed, epoch, self.config.augment,
+                          self.processes.world)  # fmt: skip
+        world, rank = self.processes.world, self.processes.rank
+        steps = self.batches.steps_per_epoch(self.batch_size, world)
+        show = self.main and not self.config.quiet and sys.stderr.isatty()
+        bar = tqdm(total=steps, desc=f"epoch {epoch}/{self.epochs}", unit="step",
+                   file=sys.stderr, disable=not show, leave=False, dynamic_ncols=True)  # fmt: skip
+        self.model.train()
+        loss_sum = correct = count = 0.0
+        self._synchronise()
+        began = time.perf_counter()
+        with bar:
+            batches = self.batches.train_batches(plan, self.batch_size, rank, world)
+            for step, (images, labels) in enumerate(batches, 1):
+                logits = self.model(images)
+                loss = functional.cross_entropy(logits, labels)
+                value = loss.item()
+                if self.processes.any(not math.isfinite(value), self.device):
+                    self._diverged(f"the training loss is {value}", epoch, lr, step)
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                self.optimizer.step()
+                size = len(labels)
+                loss_sum += value * size
+                correct += float((logits.detach().argmax(1) == labels).sum())
+                count += size
+                if show:
+                    elapsed = time.perf_counter() - began
+                    shown = {
+                        "loss": f"{loss_sum / count:.3f}",
+                        "acc": f"{100 * correct / count:.1f}%",
+                        "img/s": f"{count * world / max(elapsed, 1e-9):,.0f}",
+                    }
+                    bar.set_postfix(ordered_dict=shown, refresh=False)
+                    bar.update()
+        self._synchronise()
+        seconds = time.perf_counter() - began
+        loss_sum, correct, count = self.processes.sum([loss_sum, correct, count], self.device)
+        return loss_sum / count, 100.0 * correct / count, seconds, count
+
+    def _evaluate(self) -> tuple[float, float]:
+        """(mean loss, accuracy %) on the whole test set, shared out over the processes."""
+        self.network.eval()
+        loss_sum = correct = count = 0.0
+        batches = self.batches.test_batches(
+            self.config.eval_batch_size, self.processes.rank, self.processes.world
+        )
+        with torch.no_grad():
+            for images, labels in batches:
+                logits = self.network(images)
+                loss_sum += float(functional.cross_entropy(logits, labels, reduction="sum"))
+                correct += float((logits.argmax(1) == labels).sum())
+                count += len(labels)
+        loss_sum, correct, count = self.processes.sum([loss_sum, correct, count], self.device)
+        return loss_sum / count, 100.0 * correct / count
+
+    def _diverged(self, what: str, epoch: int, lr: float, step: int | None = None) -> None:
+        where = f"epoch {epoch}, step {step}" if step is not None else f"epoch {epoch}"
+        if self.metrics:
+            kept = (
+                f"{self.out / CHECKPOINT_NAME} still holds epoch {self.metrics[-1].epoch}, "
+                "the last good one"
+            )
+        else:
+            kept = "no checkpoint was written"
+        raise DivergedError(
+            f"training diverged: {what} at {where} (lr {lr:g}); {kept}. Try a smaller --lr"
+        )
+
+    def _finish(self) -> TrainResult:
+        result = TrainResult(
+            model=self.label,
+            parameters=self.parameters,
+            data=self.data.name,
+            epochs=self.epochs,
+            metrics=tuple(self.metrics),
+            out=self.out,
+            device=str(self.device),
+            processes=self.processes.world,
+        )
+        if self.config.rank_weights is not None:
+            folder = Path(self.config.rank_weights)
+            folder.mkdir(parents=True, exist_ok=True)
+            weights = {k: v.detach().cpu() for k, v in self.network.state_dict().items()}
+            torch.save(weights, folder / f"rank{self.processes.rank}.pt")
+        if self.main:
+            summary = json.dumps(result.to_json(), indent=2, allow_nan=True) + "\n"
+            write_atomically(self.out / SUMMARY_JSON, summary)
+            if self.metrics:
+                plot_learning_curve(
+                    self.out / CURVE_PNG, self.metrics, f"{self.label} on {self.data.name}"
+                )
+        return result

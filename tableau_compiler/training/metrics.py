@@ -1,0 +1,97 @@
+"""Per-epoch metrics: the record, its CSV and JSON files, and the learning-curve figure.
+
+The files are rewritten whole from the list the checkpoint holds after every epoch (each
+time one row longer), atomically, so they always agree with the checkpoint beside them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from ..compiler import write_atomically
+
+__all__ = ["EpochMetrics", "plot_learning_curve", "write_metrics"]
+
+METRICS_CSV = "metrics.csv"
+METRICS_JSON = "metrics.json"
+CURVE_PNG = "curve.png"
+
+
+@dataclass(frozen=True)
+class EpochMetrics:
+    """One epoch: losses and accuracies (in %) on both sets, learning rate and speed."""
+
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    test_loss: float
+    test_accuracy: float
+    lr: float
+    epoch_time: float
+    """Seconds of training (not evaluation) in this epoch."""
+    eval_time: float
+    throughput: float
+    """Training images per second, all processes together."""
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> EpochMetrics:
+        return cls(**{f.name: values[f.name] for f in fields(cls)})
+
+    def line(self, epochs: int) -> str:
+        """A one-line report of the epoch."""
+        return (
+            f"epoch {self.epoch}/{epochs}: train loss {self.train_loss:.4f} "
+            f"acc {self.train_accuracy:.2f} %, test loss {self.test_loss:.4f} "
+            f"acc {self.test_accuracy:.2f} %, lr {self.lr:.3g}, {self.epoch_time:.2f} s, "
+            f"{self.throughput:,.0f} img/s"
+        )
+
+
+def write_metrics(directory: Path, metrics: list[EpochMetrics]) -> None:
+    """``metrics.csv`` and ``metrics.json`` in ``directory``, one row per epoch."""
+    rows = [asdict(m) for m in metrics]
+    names = [f.name for f in fields(EpochMetrics)]
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=names, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomically(directory / METRICS_CSV, text.getvalue())
+    write_atomically(directory / METRICS_JSON, json.dumps(rows, indent=2, allow_nan=True) + "\n")
+
+
+def plot_learning_curve(path: Path, metrics: list[EpochMetrics], title: str) -> None:
+    """Loss and error (%) against epoch for both sets, as a PNG (matplotlib, Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    epochs = [m.epoch for m in metrics]
+    figure, (loss_axes, error_axes) = pyplot.subplots(1, 2, figsize=(10, 4))
+    try:
+        for name, colour in (("train", "tab:blue"), ("test", "tab:orange")):
+            losses = [getattr(m, f"{name}_loss") for m in metrics]
+            errors = [100.0 - getattr(m, f"{name}_accuracy") for m in metrics]
+            loss_axes.plot(epochs, losses, marker=".", color=colour, label=name)
+            error_axes.plot(epochs, errors, marker=".", color=colour, label=name)
+        loss_axes.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
+        if all(math.isfinite(v) and v > 0 for m in metrics for v in (m.train_loss, m.test_loss)):
+            loss_axes.set_yscale("log")
+        error_axes.set(xlabel="epoch", ylabel="error (%)", title="error")
+        for axes in (loss_axes, error_axes):
+            axes.grid(True, alpha=0.3)
+            axes.legend()
+        figure.suptitle(title)
+        figure.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp")
+        figure.savefig(temporary, format="png", dpi=100)
+        temporary.replace(path)
+    finally:
+        pyplot.close(figure)

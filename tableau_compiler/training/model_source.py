@@ -1,0 +1,150 @@
+"""Where a trained network comes from: a registry name or a scheme file compiled on the spot.
+
+``tabc train resnet20`` builds ``create_model("resnet20", ...)``; ``tabc train my.toml``
+checks and compiles the scheme into ``OUT/scheme/<name>.py`` with tabc's compiler, imports
+that file by path (it stays on disk, next to the checkpoint it explains) and trains its
+``build_model``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..errors import SchemeError, TrainingError
+
+__all__ = [
+    "ModelSource",
+    "build_model",
+    "count_parameters",
+    "model_inventory",
+    "resolve_model",
+    "uses_stochastic_depth",
+]
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A recipe for a network: its label, what it is, and how to build it."""
+
+    label: str
+    """The registry name, or the scheme's name for a scheme file."""
+    summary: str
+    builder: Callable[..., nn.Module]
+    module_path: Path | None = None
+    """The compiled module of a scheme file."""
+
+
+def is_scheme_file(name: str) -> bool:
+    return name.endswith(".toml")
+
+
+def resolve_model(name: str, compile_into: Path, *, write: bool = True) -> ModelSource:
+    """The registry model ``name``, or the scheme file ``name`` compiled into ``compile_into``.
+
+    ``write=False`` (processes other than rank 0) compiles without writing and expects the
+    module on disk (rank 0 wrote it).
+    """
+    if is_scheme_file(name):
+        return _scheme_source(Path(name), compile_into, write=write)
+    from ..models import UnknownModelError, model_entry
+
+    try:
+        entry = model_entry(name)
+    except UnknownModelError as error:
+        raise TrainingError(str(error)) from None
+    return ModelSource(entry.name, entry.summary, entry.builder)
+
+
+def compile_scheme(path: Path, compile_into: Path, *, write: bool = True) -> Path:
+    """Check and compile the scheme file; the path of its module (written when ``write``)."""
+    from ..compiler import compile_file
+    from ..report import verdict_line
+
+    if not path.is_file():
+        raise TrainingError(f"{path}: no such scheme file")
+    try:
+        result = compile_file(path, compile_into, write=write)
+    except SchemeError as error:
+        raise error.located(path=str(path)) from None
+    if result.text is None:
+        raise TrainingError(f"{path} fails `tabc check`: {verdict_line(result.analysis)}")
+    return result.target
+
+
+def _scheme_source(path: Path, compile_into: Path, *, write: bool) -> ModelSource:
+    target = compile_scheme(path, compile_into, write=write)
+    module = import_module_file(target)
+    builder = getattr(module, "build_model", None)
+    if not callable(builder):
+        raise TrainingError(f"{target}: the compiled module has no build_model()")
+    scheme = getattr(module, "SCHEME", {})
+    name = str(scheme.get("name", target.stem))
+    summary = f"{scheme.get('title', name)} compiled from {path} into {target}"
+    return ModelSource(name, summary, builder, target)
+
+
+def import_module_file(path: Path) -> Any:
+    """Import a Python file by path under a private module name."""
+    module_name = f"tabc_trained_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise TrainingError(f"{path}: cannot be imported")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # classes pickle and print with a module that exists
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        del sys.modules[module_name]
+        raise TrainingError(f"{path}: importing it failed: {error}") from error
+    return module
+
+
+def build_model(
+    source: ModelSource, num_classes: int, in_channels: int, model_args: dict[str, Any]
+) -> nn.Module:
+    """The network, or a :class:`TrainingError` naming the option it refused."""
+    try:
+        model = source.builder(num_classes=num_classes, in_channels=in_channels, **model_args)
+    except (TypeError, ValueError) as error:
+        shown = ", ".join(f"{k}={v!r}" for k, v in model_args.items()) or "no model arguments"
+        raise TrainingError(f"cannot build {source.label} with {shown}: {error}") from None
+    if not isinstance(model, nn.Module):
+        raise TrainingError(f"{source.label}: build_model() returned {type(model).__name__}")
+    return model
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(parameter.numel() for parameter in model.parameters())
+
+
+def uses_stochastic_depth(model: nn.Module) -> bool:
+    """Whether some parameters may sit out a step (DDP then needs find_unused_parameters)."""
+    from ..models.blocks import StochasticDepth
+
+    return any(isinstance(m, StochasticDepth) and m.survival < 1.0 for m in model.modules())
+
+
+def model_inventory(num_classes: int = 10, in_channels: int = 3) -> list[dict[str, Any]]:
+    """Every registry model with its parameter count, built on the meta device (no memory)."""
+    from ..models import create_model, list_models, model_entry
+
+    rows = []
+    for name in list_models():
+        with torch.device("meta"):
+            model = create_model(name, num_classes=num_classes, in_channels=in_channels)
+        rows.append(
+            {
+                "name": name,
+                "parameters": count_parameters(model),
+                "summary": model_entry(name).summary,
+            }
+        )
+    return rows
