@@ -1,8 +1,10 @@
 """The ``tabc`` command line: argument parsing and exit codes only.
 
 Exit status: 0 when every scheme passes, 1 when a valid scheme misses its claim,
-2 for invalid input (unreadable file, bad TOML, a key that breaks the format).
-``check``, ``info`` and ``compile`` never import torch.
+2 for invalid input (unreadable file, bad TOML, a key that breaks the format; for
+``train`` and ``compare`` also an unknown model, a bad option or missing data), 3 when
+training diverged (a NaN or infinite loss).  ``check``, ``info`` and ``compile`` never
+import torch; ``train``, ``compare`` and ``models`` import it when they run.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from . import __version__
 from .errors import SchemeError, TabcError
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED = 0, 1, 2, 3
 
 
 def _scheme_files(paths: Sequence[str]) -> Iterator[tuple[str, SchemeError | None]]:
@@ -168,6 +170,163 @@ def command_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_models(args: argparse.Namespace) -> int:
+    from .training import model_inventory
+
+    rows = model_inventory(num_classes=args.classes, in_channels=args.channels)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    width = max(len(row["name"]) for row in rows)
+    counts = [f"{row['parameters']:,}" for row in rows]
+    count_width = max(len(count) for count in counts)
+    print(f"{'model':<{width}}  {'parameters':>{count_width}}  summary")
+    for row, count in zip(rows, counts):
+        print(f"{row['name']:<{width}}  {count:>{count_width}}  {row['summary']}")
+    return EXIT_OK
+
+
+def _milestones(text: str) -> tuple[int, ...]:
+    """``80,120`` to (80, 120); ``none`` or an empty string: no drops."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated epochs such as 80,120, not {text!r}"
+        ) from None
+
+
+def _recipe(args: argparse.Namespace, model: str, model_args: dict, seed: int, out: str):
+    from .training import TrainConfig
+
+    return TrainConfig(
+        model=model,
+        model_args=model_args,
+        data=args.data,
+        data_dir=args.data_dir,
+        epochs=args.epochs,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        momentum=args.momentum,
+        weight_decay=args.weight_decay,
+        nesterov=args.nesterov,
+        milestones=args.milestones,
+        gamma=args.gamma,
+        augment=not args.no_augment,
+        seed=seed,
+        device=args.device,
+        out=Path(out),
+        resume=args.resume,
+        stop_after=args.stop_after,
+        eval_batch_size=args.eval_batch_size,
+        quiet=args.quiet,
+        rank_weights=Path(args.rank_weights) if getattr(args, "rank_weights", None) else None,
+        find_unused_parameters=args.find_unused_parameters,
+        threads=args.threads,
+    )
+
+
+def _report_divergence(error: TabcError) -> int:
+    print(f"tabc: {error}", file=sys.stderr)
+    return EXIT_DIVERGED
+
+
+def command_train(args: argparse.Namespace) -> int:
+    from .errors import DivergedError
+    from .training import parse_model_args, train
+    from .training.compare import model_label
+    from .training.distributed import Processes
+
+    grouped = parse_model_args(args.model_arg)
+    if set(grouped) - {""}:
+        raise TabcError("--model-arg MODEL:KEY=VALUE is for `tabc compare`; use KEY=VALUE")
+    out = args.out or f"runs/{model_label(args.model)}_{args.data}_seed{args.seed}"
+    config = _recipe(args, args.model, grouped.get("", {}), args.seed, out)
+    quiet = args.quiet
+    try:
+        result = train(config, log=None if quiet else print)
+    except DivergedError as error:
+        return _report_divergence(error)
+    if Processes.from_environment().is_main:
+        print(result.line())
+    return EXIT_OK
+
+
+def command_compare(args: argparse.Namespace) -> int:
+    from .errors import DivergedError
+    from .training import compare, markdown_table, parse_model_args
+    from .training.compare import COMPARE_MD, describe_recipe
+    from .training.distributed import Processes
+
+    if args.seeds < 1:
+        raise TabcError(f"--seeds must be at least 1, not {args.seeds}")
+    grouped = parse_model_args(args.model_arg)
+    recipe = _recipe(args, args.models[0], {}, args.seed, args.out)
+    seeds = list(range(args.seed, args.seed + args.seeds))
+    try:
+        rows = compare(
+            args.models, seeds, recipe, grouped, Path(args.out), log=None if args.quiet else print
+        )
+    except DivergedError as error:
+        return _report_divergence(error)
+    if Processes.from_environment().is_main:
+        print()
+        print(markdown_table(rows))
+        print(describe_recipe(recipe.resolved(), seeds))
+        print(f"wrote {Path(args.out) / COMPARE_MD} (and compare.csv, runs.csv, compare.png)")
+    return EXIT_OK
+
+
+def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
+    data = parser.add_argument_group("data")
+    data.add_argument("--data", choices=("digits", "cifar10", "synthetic"), default="digits",
+                      help="digits: scikit-learn's 8x8 digits (default, offline); cifar10: "
+                      "the python batches in --data-dir; synthetic: generated patterns")  # fmt: skip
+    data.add_argument("--data-dir", metavar="DIR",
+                      help="CIFAR-10: the directory of data_batch_1..5 and test_batch (or its "
+                      "parent holding cifar-10-batches-py); never downloaded")  # fmt: skip
+    data.add_argument("--no-augment", action="store_true",
+                      help="no random crops or flips (cifar10: pad-4 crops and flips; digits: "
+                      "1-pixel shifts, no flips)")  # fmt: skip
+    recipe = parser.add_argument_group("recipe (defaults: the papers' CIFAR recipe)")
+    recipe.add_argument("--epochs", type=int,
+                        help="default: 15 for digits, 160 for cifar10, 5 for synthetic")  # fmt: skip
+    recipe.add_argument("--lr", type=float, default=0.1, help="initial learning rate (0.1)")
+    recipe.add_argument("--batch-size", type=int, metavar="N",
+                        help="global batch, split over processes (default: 64 for digits and "
+                        "synthetic, 128 for cifar10)")  # fmt: skip
+    recipe.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (0.9)")
+    recipe.add_argument("--nesterov", action="store_true", help="Nesterov momentum")
+    recipe.add_argument("--weight-decay", type=float, default=1e-4, help="(1e-4)")
+    recipe.add_argument("--milestones", type=_milestones, metavar="E1,E2",
+                        help="epochs after which lr is multiplied by --gamma (default: 50 %% "
+                        "and 75 %% of --epochs; 'none' for a constant lr)")  # fmt: skip
+    recipe.add_argument("--gamma", type=float, default=0.1,
+                        help="lr factor at each milestone (0.1)")  # fmt: skip
+    recipe.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE",
+                        help="keyword argument of the model, a Python literal (repeatable): "
+                        "widths=(16,16,16), stochastic_depth=True, mixing=learned")  # fmt: skip
+    run = parser.add_argument_group("run")
+    run.add_argument("--device", default="auto",
+                     help="auto (CUDA when present, else CPU), cpu, cuda, cuda:1 ...")  # fmt: skip
+    run.add_argument("--threads", type=int, metavar="N",
+                     help="CPU threads for torch (default: torch's choice; 1 is often fastest "
+                     "for small models on a busy machine)")  # fmt: skip
+    run.add_argument("--eval-batch-size", type=int, default=500, metavar="N")
+    run.add_argument("--resume", action="store_true",
+                     help="continue from OUT/checkpoint.pt (exactly: same batches, same random "
+                     "states); a finished run is read back")  # fmt: skip
+    run.add_argument("--stop-after", type=int, metavar="EPOCHS",
+                     help="stop after this many epochs, as if interrupted (--resume goes on)")  # fmt: skip
+    run.add_argument("--find-unused-parameters", action="store_true",
+                     help="DDP: allow parameters without gradients in a step (automatic for "
+                     "stochastic depth)")  # fmt: skip
+    run.add_argument("-q", "--quiet", action="store_true",
+                     help="no progress bar and no per-epoch lines")  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tabc",
@@ -223,6 +382,52 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("path", metavar="FILE")
     info.add_argument("--format", choices=("text", "json"), default="text")
     info.set_defaults(handler=command_info)
+
+    models = commands.add_parser(
+        "models",
+        help="list the registered networks with their parameter counts",
+        description="Every name `tabc train` accepts, with its parameter count (built on "
+        "torch's meta device, so no memory is used) and what it is.",
+    )
+    models.add_argument("--json", action="store_true", help="a JSON list instead of a table")
+    models.add_argument("--classes", type=int, default=10, help="output classes (default 10)")
+    models.add_argument("--channels", type=int, default=3, help="input channels (default 3)")
+    models.set_defaults(handler=command_models)
+
+    train = commands.add_parser(
+        "train",
+        help="train a registered network or a scheme file's network",
+        description="Train MODEL (a name from `tabc models`, or a scheme file *.toml, compiled "
+        "into OUT/scheme/) with SGD and a step schedule; a checkpoint, metrics.csv/json and "
+        "curve.png go to OUT after every epoch. Under torchrun it trains with "
+        "DistributedDataParallel. Exit 0 when done, 2 for invalid input, 3 when the loss "
+        "becomes NaN or infinite (the last good checkpoint is kept).",
+    )
+    train.add_argument("model", metavar="MODEL_OR_SCHEME_FILE")
+    train.add_argument("--seed", type=int, default=0, help="seed of weights, batches and "
+                       "augmentation (default 0)")  # fmt: skip
+    train.add_argument("-o", "--out", metavar="DIR",
+                       help="output directory (default: runs/<model>_<data>_seed<seed>)")  # fmt: skip
+    train.add_argument("--rank-weights", metavar="DIR",
+                       help="every process saves its final weights to DIR/rank<N>.pt (to check "
+                       "that DDP replicas agree)")  # fmt: skip
+    _add_recipe_options(train)
+    train.set_defaults(handler=command_train)
+
+    compare = commands.add_parser(
+        "compare",
+        help="train several models over several seeds and tabulate test error",
+        description="Train each MODEL with each seed under one recipe (sequentially, in "
+        "OUT/<model>/seed<N>) and write the papers' table -- parameters, test error mean ± "
+        "std (%%), time per epoch -- as compare.md, compare.csv and compare.png.",
+    )
+    compare.add_argument("models", nargs="+", metavar="MODEL")
+    compare.add_argument("--seeds", type=int, default=3, help="seeds per model (default 3)")
+    compare.add_argument("--seed", type=int, default=0, help="the first seed (default 0)")
+    compare.add_argument("-o", "--out", default="runs/compare", metavar="DIR",
+                         help="output directory (default: runs/compare)")  # fmt: skip
+    _add_recipe_options(compare)
+    compare.set_defaults(handler=command_compare, rank_weights=None)
     return parser
 
 
