@@ -1,0 +1,58 @@
+"""``tabc compare``: models x seeds under one recipe, and the papers' table."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+from tableau_compiler.training.compare import ComparisonRow, markdown_table
+
+from .helpers import tabc
+
+
+def test_compare_two_models_over_two_seeds_writes_the_table(tmp_path, capsys):
+    out = tmp_path / "compare"
+    code, stdout, _ = tabc(
+        capsys, "compare", "resnet20", "rkcnn_rk4", "--seeds", "2", "--epochs", "1",
+        "--model-arg", "rkcnn_rk4:widths=(8,8,8)", "--out", out, "--quiet",
+    )  # fmt: skip
+    assert code == 0
+    table = (out / "compare.md").read_text(encoding="utf-8")
+    assert table.splitlines()[0] == "| model | parameters | test error (%) | time per epoch (s) |"
+    for model in ("resnet20", "rkcnn_rk4"):
+        row = next(line for line in table.splitlines() if line.startswith(f"| {model} |"))
+        assert re.fullmatch(rf"\| {model} \| [\d,]+ \| \d+\.\d\d ± \d+\.\d\d \| \d+\.\d\d \|", row)
+        assert row in stdout
+        for seed in (0, 1):
+            assert (out / model / f"seed{seed}" / "checkpoint.pt").is_file()
+    assert "over 2 seeds (0, 1)" in table
+    with open(out / "compare.csv", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [r["model"] for r in rows] == ["resnet20", "rkcnn_rk4"]
+    assert all(r["seeds"] == "2" and r["error_std"] for r in rows)
+    assert rows[0]["parameters"] == "272090"
+    with open(out / "runs.csv", newline="") as stream:
+        assert len(list(csv.DictReader(stream))) == 4
+    assert (out / "compare.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_compare_with_resume_reads_finished_runs_back(tmp_path, capsys):
+    argv = ["compare", "resnet20", "--seeds", "1", "--epochs", "1", "--out", tmp_path, "-q"]
+    assert tabc(capsys, *argv)[0] == 0
+    before = (tmp_path / "resnet20" / "seed0" / "checkpoint.pt").stat().st_mtime_ns
+    code, stdout, _ = tabc(capsys, *argv, "--resume")
+    assert code == 0 and "| resnet20 | 272,090 |" in stdout
+    assert (tmp_path / "resnet20" / "seed0" / "checkpoint.pt").stat().st_mtime_ns == before
+
+
+def test_mean_and_sample_standard_deviation():
+    row = ComparisonRow("net", 1234567, (7.0, 9.0), 1.5)
+    assert markdown_table([row]).splitlines()[-1] == "| net | 1,234,567 | 8.00 ± 1.41 | 1.50 |"
+    assert ComparisonRow("one", 1, (5.0,), 1.0).error_text() == "5.00 ± –"
+
+
+def test_a_model_arg_for_a_model_not_compared_is_refused(tmp_path, capsys):
+    code, _, err = tabc(
+        capsys, "compare", "resnet20", "--model-arg", "rkcnn_e:widths=(8,8,8)", "--out", tmp_path
+    )
+    assert code == 2 and "rkcnn_e" in err

@@ -1,0 +1,35 @@
+"""``tabc models``: every registry name with its parameter count, built on the meta device."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .helpers import tabc
+
+
+def test_models_lists_names_with_parameter_counts(capsys):
+    code, out, _ = tabc(capsys, "models")
+    assert code == 0
+    lines = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert "272,384" in lines["lm_resnet20"]  # the counts of the official codes
+    assert "1,192,810" in lines["rkcnn_e"]
+    assert "34,424,784" in lines["lm_resnext29"]
+    assert "LM-ResNet-20" in lines["lm_resnet20"]
+    assert {"resnet20", "resnet110", "lm_resnet164", "rkcnn_i", "rkcnn_r", "rkcnn_rk4"} <= set(
+        lines
+    )
+    code, out, _ = tabc(capsys, "models", "--json")
+    assert code == 0
+    rows = {row["name"]: row for row in json.loads(out)}
+    assert rows["resnet20"]["parameters"] == 272378
+    assert rows["rkcnn_e"]["summary"].startswith("RKCNN-E")
+
+
+def test_the_command_line_imports_torch_only_for_training():
+    code = "import sys, tableau_compiler.cli as c; c.build_parser(); print('torch' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "False"
