@@ -299,7 +299,7 @@ def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
                         "synthetic, 128 for cifar10)")  # fmt: skip
     recipe.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (0.9)")
     recipe.add_argument("--nesterov", action="store_true", help="Nesterov momentum")
-    recipe.add_argument("--weight-decay", type=float, default=1e-4, help="(1e-4)")
+    recipe.add_argument("--weight-decay", type=float, default=1e-4, help="L2 weight decay (1e-4)")
     recipe.add_argument("--milestones", type=_milestones, metavar="E1,E2",
                         help="epochs after which lr is multiplied by --gamma (default: 50 %% "
                         "and 75 %% of --epochs; 'none' for a constant lr)")  # fmt: skip

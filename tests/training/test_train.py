@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from .helpers import checkpoint, same_tensors, tabc
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # lm_resnet20 with stochastic depth draws from torch's global generator every step, so an
 # exact resumption needs the random states of the checkpoint as well as the (seed, epoch)
@@ -93,7 +96,7 @@ def test_a_run_that_diverges_at_once_writes_no_checkpoint(tmp_path, capsys):
 def test_a_scheme_file_is_compiled_into_the_run_and_trained(tmp_path, capsys):
     out = tmp_path / "run"
     code, stdout, _ = tabc(
-        capsys, "train", "tableaus/rk4.toml", "--epochs", "1", "--out", out,
+        capsys, "train", ROOT / "tableaus" / "rk4.toml", "--epochs", "1", "--out", out,
         "--model-arg", "depth=1", "--model-arg", "widths=(8,8,8)",
     )  # fmt: skip
     assert code == 0, stdout
