@@ -23,7 +23,7 @@ def test_resnet20_learns_digits(tmp_path, capsys):
 
     Chance is 10 % (ten balanced classes), and a network with a broken data path, loss or
     optimiser stays near it.  Measured on the CPU with this recipe (4 epochs, batch 64, lr
-    0.1 dropping after epochs 2 and 3): 96.9, 97.2, 96.7, 96.9 and 94.7 % for seeds 0-4, so
+    0.1 dropping after epochs 2 and 3): 97.2, 97.2, 96.7, 96.9 and 94.7 % for seeds 0-4, so
     85 % leaves ten points for other CPUs' rounding while no broken model comes near it.
     """
     out = tmp_path / "run"
