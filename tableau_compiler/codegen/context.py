@@ -322,7 +322,7 @@ def _symbolic_combination(
     f_terms = [(d, F) for d, F in zip(f_coefficients, fvalues) if d != 0]
     lines = []
     if len(used) == 2 and sympy.simplify(used[0][0] + used[1][0] - 1) == 0:
-        (c_a, u_a), (c_b, u_b) = sorted(used, key=lambda t: len(torch_expression(t[0])))
+        (c_a, u_a), (_, u_b) = sorted(used, key=lambda t: len(torch_expression(t[0])))
         weight = torch_expression(c_a)
         weight = weight if weight.replace("_", "").isalnum() else f"({weight})"
         # lerp wants one dtype: the parameters stay float32 under autocast
