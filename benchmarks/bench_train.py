@@ -41,12 +41,12 @@ per-repetition ratios.
 
 Then (unless ``--no-profile``) three profiled eager training steps of each model: aten
 kernel counts and CPU time of the element-wise ops that combine states, forward and
-backward.  The variant ``gen-proposed`` (information only, never the judged row) is the
-generated model with ``LmResnetNet.from_history`` replaced, in this script, by the code a
-proposed template change would emit (``torch.add(p_k * u0 + (1 - p_k) * u1, F1,
-alpha=h)``: no separate ``h * F1`` kernel).  The variant ``hand-noinplace`` (information
-only) is ``hand`` with out-of-place ReLUs and transition add, as ``gen``'s modules have
-them.  See benchmarks/README.md.
+backward.  Information variants, never the judged row: ``gen-previous`` is the generated
+model with ``LmResnetNet.from_history`` replaced, in this script, by the code tabc emitted
+before commit 2afab6f (``p_k * u0 + (1.0 - p_k) * u1 + h * F1``, five full-size kernels
+per step where the current ``torch.lerp`` + ``add_`` form has two), to measure what that
+change bought; ``hand-noinplace`` is ``hand`` with out-of-place ReLUs and transition add,
+as ``gen``'s modules have them.  See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -226,11 +226,16 @@ def copy_weights(gen: nn.Module, hand: HandLMResNet20) -> int:
     return copied
 
 
-# --------------------------------------------------------------------------- proposed
+# --------------------------------------------------------------------------- previous
 
 
-def proposed_from_history(self, ys: list[Tensor]) -> Tensor:
-    """What the proposed template would emit for lm_resnet: h F folded into one torch.add."""
+def previous_from_history(self, ys: list[Tensor]) -> Tensor:
+    """``LmResnetNet.from_history`` as tabc emitted it before commit 2afab6f (torch.lerp).
+
+    One line, ``p_k * u0 + (1.0 - p_k) * u1 + h * F1``: five full-size kernels per step
+    (three multiplications, two additions; the ``h * F1`` one with h = 1.0) where the
+    current module has two (``torch.lerp`` and an in-place ``add_(F1, alpha=h)``).
+    """
     if len(ys) != 2:
         raise ValueError("from_history needs exactly 2 states")
     h = self.h
@@ -241,17 +246,16 @@ def proposed_from_history(self, ys: list[Tensor]) -> Tensor:
         if m >= 1:
             p_k = all_p_k[m - 1]
             F1 = f(u1)
-            # u_{n+k} = (p_k) u_{n+0} + (1 - p_k) u_{n+1} + h * [(1) F_{n+1}]
-            explicit_part = torch.add(p_k * u0 + (1.0 - p_k) * u1, F1, alpha=h)
+            explicit_part = p_k * u0 + (1.0 - p_k) * u1 + h * F1
             u0 = u1
             u1 = explicit_part
     return u1
 
 
-def with_proposed_template(gen: nn.Module) -> nn.Module:
+def with_previous_template(gen: nn.Module) -> nn.Module:
     model = copy.deepcopy(gen)
     for stage in model.stages:
-        stage.net.from_history = types.MethodType(proposed_from_history, stage.net)
+        stage.net.from_history = types.MethodType(previous_from_history, stage.net)
     return model
 
 
@@ -495,9 +499,9 @@ def main(argv=None) -> int:
         help="torch.compile backend (default inductor; aot_eager on failure)",
     )
     parser.add_argument(
-        "--no-proposed",
+        "--no-previous",
         action="store_true",
-        help="skip the information variant gen-proposed (the proposed template's output)",
+        help="skip the information variant gen-previous (the template before torch.lerp)",
     )
     parser.add_argument(
         "--no-ablation",
@@ -541,16 +545,16 @@ def main(argv=None) -> int:
     if not args.no_ablation:
         models["hand-noinplace"] = HandLMResNet20(inplace=False).train()
         copy_weights(gen, models["hand-noinplace"])
-    if not args.no_proposed:
-        models["gen-proposed"] = with_proposed_template(gen)
+    if not args.no_previous:
+        models["gen-previous"] = with_previous_template(gen)
         with torch.no_grad():
-            proposed_diff = (
-                (copy.deepcopy(models["gen-proposed"]).eval()(x) - copy.deepcopy(gen).eval()(x))
+            previous_diff = (
+                (copy.deepcopy(models["gen-previous"]).eval()(x) - copy.deepcopy(gen).eval()(x))
                 .abs()
                 .max()
                 .item()
             )
-        check["proposed_vs_gen_eval_max_abs_diff"] = proposed_diff
+        check["previous_vs_gen_eval_max_abs_diff"] = previous_diff
     variants = {
         name: {"model": model, "optimizer": torch.optim.SGD(model.parameters(), **SGD)}
         for name, model in models.items()
@@ -604,18 +608,17 @@ def main(argv=None) -> int:
     comparisons = {"gen / hand, eager": ratio_stats(samples["hand"], samples["gen"])}
     if "gen-c" in samples:
         comparisons["gen-c / hand-c, compiled"] = ratio_stats(samples["hand-c"], samples["gen-c"])
-    if "gen-proposed" in samples:
-        comparisons["gen-proposed / hand (information)"] = ratio_stats(
-            samples["hand"], samples["gen-proposed"]
+    if "gen-previous" in samples:
+        comparisons["gen-previous / hand (information)"] = ratio_stats(
+            samples["hand"], samples["gen-previous"]
+        )
+        comparisons["gen / gen-previous (information)"] = ratio_stats(
+            samples["gen-previous"], samples["gen"]
         )
     if "hand-noinplace" in samples:
         comparisons["gen / hand-noinplace (information)"] = ratio_stats(
             samples["hand-noinplace"], samples["gen"]
         )
-        if "gen-proposed" in samples:
-            comparisons["gen-proposed / hand-noinplace (information)"] = ratio_stats(
-                samples["hand-noinplace"], samples["gen-proposed"]
-            )
     malloc_env = (
         ", ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("MALLOC_"))
         or "glibc defaults (no MALLOC_* set)"
@@ -657,10 +660,10 @@ def main(argv=None) -> int:
         f"the float32 differences are rounding."
     )
     lines = [header, "", machine, "", workload, "", verdict, verdict64]
-    if "proposed_vs_gen_eval_max_abs_diff" in check:
+    if "previous_vs_gen_eval_max_abs_diff" in check:
         lines.append(
-            f"gen-proposed vs gen eval-mode outputs: max |diff| "
-            f"{check['proposed_vs_gen_eval_max_abs_diff']:.2e}."
+            f"gen-previous vs gen eval-mode outputs: max |diff| "
+            f"{check['previous_vs_gen_eval_max_abs_diff']:.2e}."
         )
     if compile_info:
         lines.append("")
