@@ -471,7 +471,7 @@ def ratio_stats(hand: list[float], gen: list[float]) -> dict:
 
 def ratio_cells(stats: dict) -> str:
     return (
-        f"**{stats['ratio_of_medians']:.3f}** | {stats['ratio_of_minima']:.3f} | "
+        f"**{stats['ratio_of_medians']:.4f}** | {stats['ratio_of_minima']:.3f} | "
         f"{stats['per_rep_median']:.3f} [{stats['per_rep_q1']:.3f} … {stats['per_rep_q3']:.3f}]"
         f" ({stats['per_rep_min']:.3f} … {stats['per_rep_max']:.3f})"
     )
