@@ -32,10 +32,10 @@ class BasicBlock(nn.Module):
         super().__init__()
         self.layers = nn.Sequential(
             nn.BatchNorm2d(in_channels),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(in_channels, planes, 3, stride=stride, padding=1, bias=False),
             nn.BatchNorm2d(planes),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(planes, planes, 3, padding=1, bias=False),
         )
 
@@ -52,13 +52,13 @@ class Bottleneck(nn.Module):
         super().__init__()
         self.layers = nn.Sequential(
             nn.BatchNorm2d(in_channels),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(in_channels, planes, 1, bias=False),
             nn.BatchNorm2d(planes),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(planes, planes, 3, stride=stride, padding=1, bias=False),
             nn.BatchNorm2d(planes),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(planes, planes * 4, 1, bias=False),
         )
 
@@ -87,13 +87,13 @@ class GroupedBottleneck(nn.Module):
         inner = cardinality * base_width * planes // 64
         self.layers = nn.Sequential(
             nn.BatchNorm2d(in_channels),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(in_channels, inner, 1, bias=False),
             nn.BatchNorm2d(inner),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(inner, inner, 3, stride=stride, padding=1, groups=cardinality, bias=False),
             nn.BatchNorm2d(inner),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(inner, planes * 4, 1, bias=False),
         )
 
@@ -108,7 +108,7 @@ class Shortcut(nn.Module):
         super().__init__()
         self.layers = nn.Sequential(
             nn.BatchNorm2d(in_channels),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False),
         )
 
@@ -121,7 +121,8 @@ class TransitionStep(nn.Module):
 
     Returns ``(u_prev, u)`` with ``u_prev = P(x)`` (the shortcut, the identity when the
     shape is kept) and ``u = u_prev + f(x)``: LM-ResNet's official code carries ``P(x)``
-    on as u_{n-1} for the first multistep block of the stage.
+    on as u_{n-1} for the first multistep block of the stage.  The sum is taken in place
+    in f's output, so ``f`` must return a tensor of its own (not its input or a view).
     """
 
     def __init__(self, f: nn.Module, shortcut: nn.Module | None = None) -> None:
@@ -131,7 +132,8 @@ class TransitionStep(nn.Module):
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         u_prev = self.shortcut(x)
-        return u_prev, u_prev + self.f(x)
+        u = self.f(x)  # a fresh tensor (every f here ends in a convolution or a product)
+        return u_prev, u.add_(u_prev)
 
 
 def survival_probabilities(blocks: int, last: float) -> list[float]:

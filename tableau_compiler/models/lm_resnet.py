@@ -145,7 +145,7 @@ class ResidualNetwork(nn.Module):
         self.stages = nn.Sequential(*stages)
         self.head = nn.Sequential(
             nn.BatchNorm2d(channels),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.AdaptiveAvgPool2d(1),
             nn.Flatten(),
             nn.Linear(channels, num_classes),

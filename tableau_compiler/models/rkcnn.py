@@ -45,11 +45,11 @@ class StageFunction(nn.Module):
         drop = 1.0 - keep_prob
         self.layers = nn.Sequential(
             norm(in_channels),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(in_channels, width, 1, bias=False),
             nn.Dropout(drop),
             norm(width),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(width, out_channels, 3, padding=1, bias=False),
             nn.Dropout(drop),
         )
@@ -129,7 +129,7 @@ class Attention(nn.Module):
             nn.AdaptiveAvgPool2d(1),
             nn.Flatten(),
             nn.Linear(channels, channels // 2),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Linear(channels // 2, channels),
             nn.Sigmoid(),
         )
@@ -145,7 +145,7 @@ class Transition(nn.Module):
         super().__init__()
         self.layers = nn.Sequential(
             norm(in_channels),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(in_channels, out_channels, 1, bias=False),
             nn.Dropout(1.0 - keep_prob),
             Attention(out_channels) if attention else nn.Identity(),
@@ -164,7 +164,9 @@ class Period(nn.Module):
         self.steps = nn.Sequential(*steps)
         self.pooled = bool(pooled)
         self.pool = (
-            nn.Sequential(norm(channels), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+            nn.Sequential(
+                norm(channels), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten()
+            )
             if pooled
             else nn.Identity()
         )

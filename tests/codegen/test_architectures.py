@@ -15,8 +15,7 @@ nn = torch.nn
 
 
 class Map(nn.Module):
-    """x -> W x (linear) or tanh(W x + c); a module, not a Sequential (a Sequential is read as
-    one module per stage)."""
+    """x -> W x (linear) or tanh(W x + c)."""
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None = None) -> None:
         super().__init__()

@@ -267,6 +267,22 @@ def test_per_stage_functions_are_used_one_per_stage():
         module.HeunStep([Tagged(1)])
 
 
+def test_an_nn_sequential_is_one_f_shared_by_every_stage():
+    """A user's nn.Sequential is a residual function, not a list of stage functions."""
+    module = module_for(ROOT / "tableaus" / "rk4.toml")
+    torch.manual_seed(0)
+    f = torch.nn.Sequential(*[torch.nn.Linear(3, 3).double() for _ in range(4)])
+    step = module.Rk4Step(f, 0.1)
+    assert step.stage1 is f and step.stage4 is f
+    with torch.no_grad():
+        reference = reference_step(
+            module.SCHEME["floats"]["a"], module.SCHEME["floats"]["b"], f, Y0, 0.1, 1
+        )
+        assert torch.allclose(step(Y0), reference, rtol=1e-14, atol=1e-15)
+    per_stage = module.Rk4Step(torch.nn.ModuleList(list(f)), 0.1)
+    assert per_stage.stage1 is f[0] and per_stage.stage4 is f[3]
+
+
 @pytest.mark.parametrize(
     "name, cls", [("rk4", "Rk4Step"), ("gl2", "Gl2Step"), ("dopri5", "Dopri5Step")]
 )
