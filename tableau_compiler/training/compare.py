@@ -25,6 +25,7 @@ from ..compiler import write_atomically
 from ..errors import TrainingError
 from .config import TrainConfig, plural, schedule_text
 from .loop import TrainResult, train
+from .metrics import save_png
 
 __all__ = ["ComparisonRow", "compare", "markdown_table"]
 
@@ -209,9 +210,6 @@ def plot_comparison(path: Path, rows: Sequence[ComparisonRow], title: str) -> No
         axes.set(ylabel="test error (%)", title=f"test error, mean ± std ({title})")
         axes.grid(True, axis="y", alpha=0.3)
         figure.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        figure.savefig(temporary, format="png", dpi=100)
-        temporary.replace(path)
+        save_png(figure, path)
     finally:
         pyplot.close(figure)

@@ -89,9 +89,14 @@ def plot_learning_curve(path: Path, metrics: list[EpochMetrics], title: str) -> 
             axes.legend()
         figure.suptitle(title)
         figure.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        figure.savefig(temporary, format="png", dpi=100)
-        temporary.replace(path)
+        save_png(figure, path)
     finally:
         pyplot.close(figure)
+
+
+def save_png(figure: Any, path: Path) -> None:
+    """Write a matplotlib figure as PNG atomically (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    figure.savefig(temporary, format="png", dpi=100)
+    temporary.replace(path)

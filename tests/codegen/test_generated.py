@@ -211,6 +211,19 @@ def test_embedded_error_estimate_shrinks_at_the_embedded_order(path):
     assert abs(slope - expected) < 0.3, sizes
 
 
+class Tagged(torch.nn.Module):
+    """sin(y), recording its tag in ``calls`` when it runs."""
+
+    def __init__(self, tag: int, calls: list[int]) -> None:
+        super().__init__()
+        self.tag = tag
+        self.calls = calls
+
+    def forward(self, y):
+        self.calls.append(self.tag)
+        return torch.sin(y)
+
+
 @pytest.mark.parametrize("path", EMBEDDED, ids=lambda p: p.stem)
 def test_forward_of_a_pair_is_the_next_state_of_step_with_error(path):
     module = module_for(path)
@@ -223,17 +236,7 @@ def test_forward_skips_a_stage_that_only_the_error_estimate_uses():
     """Bogacki–Shampine 3(2) is FSAL: b_4 = 0 and no stage reads k_4."""
     module = module_for(ROOT / "tableaus" / "bs32.toml")
     calls = []
-
-    class Tagged(torch.nn.Module):
-        def __init__(self, tag: int) -> None:
-            super().__init__()
-            self.tag = tag
-
-        def forward(self, y):
-            calls.append(self.tag)
-            return torch.sin(y)
-
-    step = module.Bs32Step([Tagged(i) for i in (1, 2, 3, 4)], 0.1)
+    step = module.Bs32Step([Tagged(i, calls) for i in (1, 2, 3, 4)], 0.1)
     step(Y0)
     assert calls == [1, 2, 3]
     calls.clear()
@@ -251,20 +254,10 @@ def test_gradcheck_passes_on_a_generated_step():
 def test_per_stage_functions_are_used_one_per_stage():
     module = module_for(ROOT / "tableaus" / "heun.toml")
     calls = []
-
-    class Tagged(torch.nn.Module):
-        def __init__(self, tag: int) -> None:
-            super().__init__()
-            self.tag = tag
-
-        def forward(self, y):
-            calls.append(self.tag)
-            return y
-
-    module.HeunStep([Tagged(1), Tagged(2)])(Y0)
+    module.HeunStep([Tagged(1, calls), Tagged(2, calls)])(Y0)
     assert calls == [1, 2]
     with pytest.raises(ValueError, match="expected 2 stage functions"):
-        module.HeunStep([Tagged(1)])
+        module.HeunStep([Tagged(1, calls)])
 
 
 def test_an_nn_sequential_is_one_f_shared_by_every_stage():
