@@ -185,6 +185,8 @@ def runge_kutta_context(tableau: ButcherTableau, analysis: Any) -> dict[str, Any
         "c": [exact(sum(row, sympy.Integer(0))) for row in a],
         "b_hat": None if tableau.b_hat is None else [x.text for x in tableau.b_hat],
         "parameters": _parameters_data(tableau),
+        # stages only the error estimate uses (1-based): forward() does not evaluate them
+        "error_only_stages": [i + 1 for i in range(s) if explicit and not live[i]],
         # the float64 values the step computes with (for learned mixing, plots, tests)
         "floats": {
             "a": [[_float(x) for x in row] for row in a],
@@ -198,7 +200,7 @@ def runge_kutta_context(tableau: ButcherTableau, analysis: Any) -> dict[str, Any
         "kind": "runge-kutta",
         "explicit": explicit,
         "stages": stages,
-        "dead_stages": [i + 1 for i in range(s) if explicit and not live[i]],
+        "dead_stages": scheme_data["error_only_stages"],
         "stage_count": s,
         "k": k,
         "output": output,

@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from .mixing import LearnedMixingStep
 from .registry import register_model
-from .schemes import generated_module, generated_names, live_stages, step_class
+from .schemes import generated_module, generated_names, step_class
 
 __all__ = ["RKCNN", "DenseRungeKuttaStep", "StageFunction", "register_scheme_models"]
 
@@ -310,8 +310,8 @@ def _rkcnn_scheme(scheme: str):
             if mixing == "tableau":
                 # a stage that feeds only the embedded error estimate (the last stage of an
                 # FSAL pair) gets no weights: the step's forward never evaluates it
-                live = live_stages(data["floats"]["a"], data["floats"]["b"])
-                fs = [f if needed else ErrorEstimateOnly() for f, needed in zip(fs, live)]
+                for stage in data["error_only_stages"]:
+                    fs[stage - 1] = ErrorEstimateOnly()
                 return step_class(module)(fs, h, **solver)
             return LearnedMixingStep(
                 fs, data["floats"]["a"], data["floats"]["b"], channels, h, **solver

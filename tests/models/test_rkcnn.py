@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 from tableau_compiler import create_model
 from tableau_compiler.models.mixing import LearnedMixingStep
 from tableau_compiler.models.rkcnn import DenseRungeKuttaStep
-from tableau_compiler.models.schemes import generated_module, live_stages, step_class
+from tableau_compiler.models.schemes import generated_module, step_class
 
 C = 3  # channels of the test state
 
@@ -115,8 +115,8 @@ def test_rkcnn_scheme_steps_are_the_compiled_classes():
 
 
 def test_an_fsal_stage_gets_no_weights_in_the_network():
-    floats = generated_module("dopri5").SCHEME["floats"]
-    assert live_stages(floats["a"], floats["b"]) == [True] * 6 + [False]
+    assert generated_module("dopri5").SCHEME["error_only_stages"] == [7]
+    assert generated_module("rk4").SCHEME["error_only_stages"] == []
     model = create_model("rkcnn_dopri5", widths=(4, 4, 4))
     assert not list(model.periods[0].steps[0].stage7.parameters())
 
