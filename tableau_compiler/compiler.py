@@ -8,13 +8,12 @@ by hand and is not overwritten without ``force``.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_atomically
 from .errors import TabcError
 
 __all__ = ["CompileResult", "compile_file", "generated_text", "is_hand_edited"]
@@ -66,20 +65,6 @@ def is_hand_edited(text: str) -> bool:
         return True  # not written by tabc (or its header was edited)
     body = "".join(text.splitlines(keepends=True)[HEADER_LINES:])
     return body_hash(body) != match.group(1)
-
-
-def write_atomically(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def compile_file(

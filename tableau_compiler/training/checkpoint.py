@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 import pickle
 import random
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from ..atomic import atomic_path
 from ..errors import TrainingError
 
 __all__ = [
@@ -36,17 +36,10 @@ FORMAT = 1
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     """``torch.save`` to a temporary file beside ``path``, then ``os.replace`` it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            torch.save({"format": FORMAT, **state}, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
+        torch.save({"format": FORMAT, **state}, stream)
+        stream.flush()
+        os.fsync(stream.fileno())
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:

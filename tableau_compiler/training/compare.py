@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..compiler import write_atomically
+from ..atomic import write_atomically
 from ..errors import TrainingError
 from .config import TrainConfig, plural, schedule_text
 from .loop import TrainResult, train

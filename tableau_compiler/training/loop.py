@@ -27,7 +27,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from ..compiler import write_atomically
+from ..atomic import write_atomically
 from ..errors import DivergedError, TrainingError
 from .batches import BatchMaker, derive_seed, epoch_plan, per_process_batch
 from .checkpoint import CHECKPOINT_NAME, capture_rng, load_checkpoint, restore_rng, save_checkpoint

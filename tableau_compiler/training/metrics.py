@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ..compiler import write_atomically
+from ..atomic import atomic_path, write_atomically
 
 __all__ = ["EpochMetrics", "plot_learning_curve", "write_metrics"]
 
@@ -96,7 +96,5 @@ def plot_learning_curve(path: Path, metrics: list[EpochMetrics], title: str) -> 
 
 def save_png(figure: Any, path: Path) -> None:
     """Write a matplotlib figure as PNG atomically (temporary file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    figure.savefig(temporary, format="png", dpi=100)
-    temporary.replace(path)
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=100)
