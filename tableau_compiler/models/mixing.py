@@ -14,7 +14,13 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-__all__ = ["LearnedMixingStep"]
+__all__ = ["LearnedMixingStep", "check_sweeps"]
+
+
+def check_sweeps(sweeps: str) -> None:
+    """The two orders of a fixed-point sweep, named as the compiled implicit steps name them."""
+    if sweeps not in ("gauss-seidel", "jacobi"):
+        raise ValueError(f"sweeps must be 'gauss-seidel' or 'jacobi', not {sweeps!r}")
 
 
 def _mixer(channels: int, blocks: int) -> nn.Conv2d:
@@ -64,8 +70,7 @@ class LearnedMixingStep(nn.Module):
         s = len(b)
         if len(fs) != s or len(a) != s or any(len(row) != s for row in a):
             raise ValueError(f"a {s}-stage tableau needs {s} stage functions and an s x s A")
-        if sweeps not in ("gauss-seidel", "jacobi"):
-            raise ValueError(f"sweeps must be 'gauss-seidel' or 'jacobi', not {sweeps!r}")
+        check_sweeps(sweeps)
         self.explicit = all(a[i][j] == 0 for i in range(s) for j in range(i, s))
         if iterations is None:
             iterations = 0 if self.explicit else s + 1

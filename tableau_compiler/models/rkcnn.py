@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
-from .mixing import LearnedMixingStep
+from .mixing import LearnedMixingStep, check_sweeps
 from .registry import register_model
 from .schemes import generated_module, generated_names, step_class
 
@@ -83,8 +83,7 @@ class DenseRungeKuttaStep(nn.Module):
         keep_prob: float = 1.0,
     ) -> None:
         super().__init__()
-        if sweeps not in ("gauss-seidel", "jacobi"):
-            raise ValueError(f"sweeps must be 'gauss-seidel' or 'jacobi', not {sweeps!r}")
+        check_sweeps(sweeps)
         if stages < 1 or updates < 0:
             raise ValueError("a step needs at least one stage and no negative update count")
         self.stages = nn.ModuleList(
