@@ -1,9 +1,10 @@
 """The data a template lays out: every decision about the generated code is made here.
 
-A linear combination ``base + h Σ c_j x_j`` becomes a chain of ``torch.add(acc, x,
-alpha=h * c)`` calls, one kernel per non-zero term (eager PyTorch's ``alpha`` scales
-inside the addition kernel); zero terms are dropped, a unit coefficient is
-``alpha=h``, and the exact coefficients appear in a comment above the code.
+A linear combination ``base + h Σ c_j x_j`` becomes one ``torch.add(base, x, alpha=h * c)``
+followed by ``acc.add_(x, alpha=h * c)`` for the other terms: one kernel per non-zero
+term (eager PyTorch's ``alpha`` scales inside the addition kernel) and one fresh tensor
+per combination; zero terms are dropped, a unit coefficient is ``alpha=h``, and the
+exact coefficients appear in a comment above the code.
 """
 
 from __future__ import annotations
@@ -47,15 +48,13 @@ def combination(
     terms = [(name, c) for name, c in terms if c != 0]
     if not terms:
         return [f"{target} = {base}" if base is not None else f"{target} = torch.zeros_like(y)"]
-    lines = []
-    accumulator = base
-    for name, coefficient in terms:
-        alpha = _scaled(coefficient, scale)
-        if accumulator is None:
-            lines.append(f"{target} = torch.mul({name}, {alpha})")
-        else:
-            lines.append(f"{target} = torch.add({accumulator}, {name}, alpha={alpha})")
-        accumulator = target
+    alpha = _scaled(terms[0][1], scale)
+    if base is None:
+        lines = [f"{target} = torch.mul({terms[0][0]}, {alpha})"]
+    else:
+        lines = [f"{target} = torch.add({base}, {terms[0][0]}, alpha={alpha})"]
+    # the first line made a fresh tensor: the other terms go into it in place
+    lines += [f"{target}.add_({name}, alpha={_scaled(c, scale)})" for name, c in terms[1:]]
     return lines
 
 
@@ -86,6 +85,34 @@ def streamed(
         else:
             lines.append([f"{target}.add_({name}, alpha={alpha})"])
     return lines
+
+
+def releases(a: list[list[Any]], emitted: list[int]) -> list[list[str]]:
+    """For each stage (0-based), the names to ``del`` just before its evaluation of f.
+
+    An explicit step runs stage by stage: stage i computes its input ``y_i`` from earlier
+    k's, evaluates ``k_i = f(y_i)``, and adds ``k_i`` into the accumulated results at
+    once.  A name whose last use lies before the evaluation of stage i -- the previous
+    stage input, a k that no later input reads -- is deleted there, so that eager
+    PyTorch frees it (unless autograd saved it) before f allocates again: the step's peak
+    memory is then that of its evaluations of f, not of every k at once.  Names still
+    needed by the last evaluated stage are left to the function's return.
+    """
+    result: list[list[str]] = [[] for _ in a]
+    for position, i in enumerate(emitted):
+        if position == 0:
+            continue
+        previous = emitted[position - 1]
+        result[i].append(f"y{previous + 1}")
+    for position, j in enumerate(emitted):
+        readers = [i for i in emitted if i > j and a[i][j] != 0]
+        # read by a later input: freed before that stage's f; else after its accumulation,
+        # i.e. before the next stage's f
+        later = emitted[position + 1 :]
+        release = max(readers) if readers else (later[0] if later else None)
+        if release is not None:
+            result[release].append(f"k{j + 1}")
+    return result
 
 
 def _describe(target: str, base: str | None, terms: list[tuple[str, Any]], scale: str) -> str:
@@ -161,6 +188,14 @@ def runge_kutta_context(tableau: ButcherTableau, analysis: Any) -> dict[str, Any
         live[i] = b[i] != 0 or any(live[j] and a[j][i] != 0 for j in range(i + 1, s))
     for stage, needed in zip(stages, live):
         stage["live"] = needed or not explicit
+    if explicit:
+        forward_stages = [i for i in range(s) if live[i]]
+        for key, emitted in (
+            ("release", forward_stages),
+            ("release_with_error", list(range(s))),
+        ):
+            for stage, names in zip(stages, releases(a, emitted)):
+                stage[key] = names
     output = Statement(
         comment=_describe("y_next", "y", output_terms, "h"),
         lines=combination("y_next", "y", output_terms, "h"),
@@ -250,20 +285,22 @@ def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> d
         lines = _symbolic_combination(state_coefficients, f_coefficients[:k], states, fvalues)
     else:
         first = next(j for j in range(k) if state_coefficients[j] != 0)
-        terms = [(states[j], state_coefficients[j]) for j in range(k) if j != first]
+        terms = [
+            (states[j], state_coefficients[j])
+            for j in range(k)
+            if j != first and state_coefficients[j] != 0
+        ]
         lines = []
         base = states[first]
         if state_coefficients[first] != 1:
             lines.append(f"base = torch.mul({base}, {float_literal(state_coefficients[first])})")
             base = "base"
-        lines += combination("explicit_part", base, terms, None)
-        if any(f_coefficients[j] != 0 for j in range(k)):
-            lines += combination(
-                "explicit_part",
-                "explicit_part",
-                [(fvalues[j], f_coefficients[j]) for j in range(k)],
-                "h",
-            )
+        f_terms = [(fvalues[j], f_coefficients[j]) for j in range(k) if f_coefficients[j] != 0]
+        if terms:  # a fresh tensor from the state terms; the F terms go into it in place
+            lines += combination("explicit_part", base, terms, None)
+            lines += [f"explicit_part.add_({F}, alpha={_scaled(d, 'h')})" for F, d in f_terms]
+        else:  # a single state term: the F terms start from it
+            lines += combination("explicit_part", base, f_terms, "h")
     implicit = f_coefficients[k] != 0
     parameters = []
     for p in scheme.parameters:
