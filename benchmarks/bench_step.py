@@ -61,6 +61,12 @@ TARGETS = {  # comparison -> (threshold, description)
     "overhead": (0.12, "≤ 12 %"),
 }
 PROFILE_STEPS = 3
+# glibc's malloc returns the top of its heap to the kernel once more than its (dynamic) trim
+# threshold is free there, and which of a step's 4 MiB tensors get faulted in again the next
+# step depends on where they landed, which differs from process to process and from variant
+# to variant.  These settings make it keep freed memory, as jemalloc and tcmalloc do: no
+# step takes page faults, and the timings measure the code, not the heap's layout.
+NO_TRIM_MALLOC = {"MALLOC_TRIM_THRESHOLD_": "268435456", "MALLOC_MMAP_THRESHOLD_": "268435456"}
 MEM_MODEL = "Pd87ResNet(depth=2, widths=(16, 32, 64))"
 MEM_BATCH = (32, 3, 32, 32)
 
@@ -262,6 +268,24 @@ def compile_variants(variants, names, backend, f, y):
         compiled[name] = fn
     reasons = sorted({str(k).splitlines()[0][:120] for k in counters["graph_break"]})
     return compiled, info, reasons
+
+
+def other_regime(malloc: str, repeats: int, warmup: int) -> dict:
+    """This script, eager only, in a subprocess with the other malloc setting."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "regime.json"
+        command = [sys.executable, str(Path(__file__).resolve()), "--malloc", malloc]
+        command += ["--repeats", str(repeats), "--warmup", str(warmup), "--no-compile"]
+        command += ["--no-profile", "--memory-runs", "0", "--no-regimes", "--json", str(out)]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        record = json.loads(out.read_text())
+    return {
+        "malloc": malloc,
+        "samples_s": record["samples_s"],
+        "minor_faults": record["load_during_timing"]["minor_faults"],
+    }
 
 
 # --------------------------------------------------------------------------- profile
@@ -593,6 +617,18 @@ def main(argv=None) -> int:
         help="device for the step timings (default cpu; e.g. cuda). Kernel counts and the "
         "peak-memory rows are CPU measurements and are skipped on other devices.",
     )
+    parser.add_argument(
+        "--malloc",
+        choices=("no-trim", "default"),
+        default="no-trim",
+        help="glibc malloc for the timed steps: no-trim (default; keeps freed memory, no page "
+        "faults) or default (glibc's own settings); the script re-executes itself to set it",
+    )
+    parser.add_argument(
+        "--no-regimes",
+        action="store_true",
+        help="skip the information run (eager) under the other --malloc setting",
+    )
     parser.add_argument("--mem-worker", choices=("plain", "checkpoint"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeats < 2 or args.warmup < 0 or args.memory_runs < 0:
@@ -601,10 +637,19 @@ def main(argv=None) -> int:
     if args.mem_worker:
         mem_worker(args.mem_worker)
         return 0
+    wanted = NO_TRIM_MALLOC if args.malloc == "no-trim" else {}
+    current = {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")}
+    if current != wanted:  # malloc reads its settings at start-up: run again with them
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+        env.update(wanted)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        sys.stdout.flush()
+        os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *argv], env)
     device = torch.device(args.device)
     if device.type != "cpu":
         args.no_profile = True
         args.memory_runs = 0
+        args.no_regimes = True
 
     import torchdiffeq
 
@@ -657,6 +702,12 @@ def main(argv=None) -> int:
     log(f"timing {len(fns)} variants: {args.warmup} warm-up + {args.repeats} repetitions ...")
     samples, load = run_interleaved(fns, f, y, args.repeats, args.warmup)
     load_after = os.getloadavg()
+
+    regime = None
+    if not args.no_regimes:
+        other = "default" if args.malloc == "no-trim" else "no-trim"
+        log(f"information: the eager comparison again with --malloc {other} ...")
+        regime = other_regime(other, args.repeats, args.warmup)
 
     profile = None
     if not args.no_profile:
@@ -798,6 +849,44 @@ def main(argv=None) -> int:
             lines.append(
                 "Graph-break reasons: " + "; ".join(f"`{r}`" for r in graph_break_reasons) + "."
             )
+    if regime:
+        lines.append("")
+        lines.append(
+            f"### The eager comparison again with `--malloc {regime['malloc']}` (information)"
+        )
+        lines.append("")
+        lines.append(
+            "The same script, eager only, in a subprocess run right after the table above, "
+            f"with {args.repeats} repetitions. With glibc's default settings the freed heap is "
+            "returned to the kernel and faulted in again, and how much of it depends on where "
+            "each variant's tensors landed among the others' (in one process, the variant "
+            "with the smallest working set, f4, settles into the holes the others leave and "
+            "takes no faults). Cells: ratio of medians [per-repetition median]; page faults: "
+            "median per step."
+        )
+        lines.append("")
+        lines.append(
+            "| malloc | gen / hand | gen / tdq | overhead (gen − f4) / f4 | "
+            "page faults per step: gen / hand / tdq / f4 |"
+        )
+        lines.append("|---|---|---|---|---|")
+        rows = [
+            (f"`--malloc {args.malloc}` (the table above)", samples, load["minor_faults"]),
+            (f"`--malloc {regime['malloc']}`", regime["samples_s"], regime["minor_faults"]),
+        ]
+        for label, data, page_faults in rows:
+            table = comparisons(data, "")
+            cells = []
+            for key in ("gen/hand", "gen/tdq", "overhead"):
+                pct = table[key]["minus_one"]
+                cells.append(
+                    f"{fmt_ratio(table[key]['ratio_of_medians'], pct)} "
+                    f"[{fmt_ratio(table[key]['per_rep_median'], pct)}]"
+                )
+            counts = " / ".join(
+                f"{statistics.median(page_faults[n]):.0f}" for n in ("gen", "hand", "tdq", "f4")
+            )
+            lines.append(f"| {label} | " + " | ".join(cells) + f" | {counts} |")
     if profile:
         lines.append("")
         lines.append("### Kernels per step (torch.profiler, eager, one forward + backward)")
@@ -911,7 +1000,9 @@ def main(argv=None) -> int:
                     "repeats": args.repeats,
                     "warmup": args.warmup,
                     "state_shape": STATE_SHAPE,
+                    "malloc": args.malloc,
                     "samples_s": samples,
+                    "other_regime": regime,
                     "medians_s": {k: statistics.median(v) for k, v in samples.items()},
                     "eager": eager,
                     "compiled": comp,
