@@ -10,6 +10,7 @@ exact coefficients appear in a comment above the code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import sympy
@@ -99,10 +100,7 @@ def releases(a: list[list[Any]], emitted: list[int]) -> list[list[str]]:
     needed by the last evaluated stage are left to the function's return.
     """
     result: list[list[str]] = [[] for _ in a]
-    for position, i in enumerate(emitted):
-        if position == 0:
-            continue
-        previous = emitted[position - 1]
+    for previous, i in pairwise(emitted):
         result[i].append(f"y{previous + 1}")
     for position, j in enumerate(emitted):
         readers = [i for i in emitted if i > j and a[i][j] != 0]
