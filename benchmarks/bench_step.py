@@ -270,6 +270,13 @@ def compile_variants(variants, names, backend, f, y):
     return compiled, info, reasons
 
 
+def with_malloc_settings(settings: dict[str, str]) -> dict[str, str]:
+    """This process's environment with exactly ``settings`` as its MALLOC_* variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    env.update(settings)
+    return env
+
+
 def other_regime(malloc: str, repeats: int, warmup: int) -> dict:
     """This script, eager only, in a subprocess with the other malloc setting."""
     import tempfile
@@ -500,8 +507,7 @@ def measure_memory(runs: int) -> dict:
         order = ["plain", "checkpoint"] if run % 2 == 0 else ["checkpoint", "plain"]
         for malloc, extra_env in MALLOC_SETTINGS.items():
             for mode in order:
-                env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-                env.update(extra_env)
+                env = with_malloc_settings(extra_env)
                 proc = subprocess.run(
                     [sys.executable, str(Path(__file__).resolve()), "--mem-worker", mode],
                     cwd=REPO,
@@ -640,8 +646,7 @@ def main(argv=None) -> int:
     wanted = NO_TRIM_MALLOC if args.malloc == "no-trim" else {}
     current = {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")}
     if current != wanted:  # malloc reads its settings at start-up: run again with them
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-        env.update(wanted)
+        env = with_malloc_settings(wanted)
         argv = sys.argv[1:] if argv is None else list(argv)
         sys.stdout.flush()
         os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *argv], env)
