@@ -60,7 +60,7 @@ TARGETS = {  # comparison -> (threshold, description)
     "gen/tdq": (0.85, "≤ 0.85"),
     "overhead": (0.12, "≤ 12 %"),
 }
-PROFILE_STEPS = 3
+PROFILE_STEPS = 9
 # glibc's malloc returns the top of its heap to the kernel once more than its (dynamic) trim
 # threshold is free there, and which of a step's 4 MiB tensors get faulted in again the next
 # step depends on where they landed, which differs from process to process and from variant
@@ -391,6 +391,39 @@ def profile_kernels(fns: dict[str, object], f: nn.Module, y: torch.Tensor, steps
             },
         }
     return result
+
+
+def kernel_time_budget(profile: dict) -> list[str]:
+    """The step ratios the kernel times alone predict, and what ≤ 0.85 leaves gen's combinations.
+
+    Every variant runs the same 48 f kernels, so f's time is taken once (f4's, the variant with
+    nothing else in it) and each variant adds its own combination time: ratio = (F + C_a) /
+    (F + C_b).  Timer noise affects this far less than the wall clock, since only the kernels
+    themselves are timed.
+    """
+    f_ms = profile["f4"]["f_ms"]
+    comb = {name: p["combination_ms"] for name, p in profile.items()}
+    gen = profile["gen"]
+    forward_ms = sum(
+        ms
+        for key, ms in gen["ms_median"].items()
+        if key.startswith("forward:") and key in gen["combination_by_op"]
+    )
+    threshold = TARGETS["gen/tdq"][0]
+    budget = threshold * (f_ms + comb["tdq"]) - f_ms
+    text = (
+        "Kernel-time view (f's kernels taken as f4's "
+        f"{f_ms:.0f} ms for every variant, plus each variant's combination time): "
+        f"gen / hand {(f_ms + comb['gen']) / (f_ms + comb['hand']):.3f}, "
+        f"gen / tdq {(f_ms + comb['gen']) / (f_ms + comb['tdq']):.3f}. "
+        f"For gen / tdq ≤ {threshold:.2f}, gen's combinations may take at most "
+        f"{threshold:.2f} × ({f_ms:.0f} + {comb['tdq']:.1f}) − {f_ms:.0f} = {budget:.1f} ms "
+        f"({budget / f_ms * 100:+.1f} % of f); they take {comb['gen']:.1f} ms, of which "
+        f"{forward_ms:.1f} ms are its {gen['combination_kernels_forward']} forward kernels. "
+        f"A step whose combinations cost nothing would be at "
+        f"{f_ms / (f_ms + comb['tdq']):.3f} of tdq."
+    )
+    return [text]
 
 
 # --------------------------------------------------------------------------- memory
@@ -925,6 +958,8 @@ def main(argv=None) -> int:
                 f"{p['combination_ms']:.1f} | {ops} | "
                 f"{p['combination_ms'] / f4_ms * 100:+.1f} % |"
             )
+        lines.append("")
+        lines.extend(kernel_time_budget(profile))
     if memory:
         lines.append("")
         lines.append(
