@@ -393,7 +393,7 @@ def profile_kernels(fns: dict[str, object], f: nn.Module, y: torch.Tensor, steps
     return result
 
 
-def kernel_time_budget(profile: dict) -> list[str]:
+def kernel_time_budget(profile: dict) -> str:
     """The step ratios the kernel times alone predict, and what ≤ 0.85 leaves gen's combinations.
 
     Every variant runs the same 48 f kernels, so f's time is taken once (f4's, the variant with
@@ -411,7 +411,7 @@ def kernel_time_budget(profile: dict) -> list[str]:
     )
     threshold = TARGETS["gen/tdq"][0]
     budget = threshold * (f_ms + comb["tdq"]) - f_ms
-    text = (
+    return (
         "Kernel-time view (f's kernels taken as f4's "
         f"{f_ms:.0f} ms for every variant, plus each variant's combination time): "
         f"gen / hand {(f_ms + comb['gen']) / (f_ms + comb['hand']):.3f}, "
@@ -423,7 +423,6 @@ def kernel_time_budget(profile: dict) -> list[str]:
         f"A step whose combinations cost nothing would be at "
         f"{f_ms / (f_ms + comb['tdq']):.3f} of tdq."
     )
-    return [text]
 
 
 # --------------------------------------------------------------------------- memory
@@ -959,7 +958,7 @@ def main(argv=None) -> int:
                 f"{p['combination_ms'] / f4_ms * 100:+.1f} % |"
             )
         lines.append("")
-        lines.extend(kernel_time_budget(profile))
+        lines.append(kernel_time_budget(profile))
     if memory:
         lines.append("")
         lines.append(
