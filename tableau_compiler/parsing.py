@@ -1,4 +1,4 @@
-"""Scheme files (format 1, ``shared/SCHEME_FORMAT.md``) to scheme values.
+"""Scheme files (format 1, ``docs/scheme-format.md``) to scheme values.
 
 Everything a file can get wrong is reported as a :class:`SchemeError` that names
 the file, the key path (``tableau.a[3][2]``, counting from 1 like a_ij) and the

@@ -1,4 +1,4 @@
-"""The ``tabc`` command line (tableau_compiler/cli.py; SCHEME_FORMAT.md, "Errors").
+"""The ``tabc`` command line (tableau_compiler/cli.py; docs/scheme-format.md, "Errors").
 
 Exit status: 0 when every scheme passes, 1 when a valid scheme misses its claim, 2 for
 invalid input, which is reported as ``ERROR file:line: key: message`` and never as a

@@ -1,4 +1,4 @@
-"""The coefficient grammar (SCHEME_FORMAT.md, "Coefficients"; tableau_compiler/expression.py).
+"""The coefficient grammar (docs/scheme-format.md, "Coefficients"; tableau_compiler/expression.py).
 
 A coefficient is a TOML integer, a TOML float, or a string made only of integers, decimals,
 ``+ - * / ^ **``, parentheses, ``sqrt(...)``, ``pi`` and declared parameter names.  Nothing

@@ -1,4 +1,4 @@
-"""Scheme files to scheme values (SCHEME_FORMAT.md; tableau_compiler/parsing.py).
+"""Scheme files to scheme values (docs/scheme-format.md; tableau_compiler/parsing.py).
 
 Every class of bad input the format page describes is refused with a :class:`SchemeError`
 of the right subclass that names the file, the key path (1-based, ``tableau.a[3][2]``) and,
