@@ -98,7 +98,8 @@ def check_output_directory(
         raise TrainingError(
             f"{out}: cannot create the output directory, {existing} is a file, not a directory"
         )
-    if not os.access(existing, os.W_OK | os.X_OK):
+    effective = os.access in os.supports_effective_ids  # the ids that will do the writing
+    if not os.access(existing, os.W_OK | os.X_OK, effective_ids=effective):
         where = "" if existing == out else f" ({existing} is where it would be created)"
         raise TrainingError(f"{out}: the output directory is not writable{where}")
     if existing != out:
