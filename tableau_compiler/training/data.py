@@ -160,7 +160,7 @@ MAX_CIFAR_BATCH_BYTES = 1 << 30
 """A batch file larger than 1 GiB is refused unread (a CIFAR-10 batch is 31 MB)."""
 
 MAX_PICKLE_OPCODES = 1_000_000
-"""A batch whose pickle has more opcodes is refused unbuilt (a CIFAR-10 batch has ~30,000)."""
+"""A batch whose pickle has more opcodes is refused unbuilt (a CIFAR-10 batch: < 50,000)."""
 
 CIFAR_IMAGE_SHAPE = (3, 32, 32)
 CIFAR_IMAGE_BYTES = 3 * 32 * 32
@@ -315,7 +315,7 @@ def _scan_pickle(raw: bytes) -> None:
             if count > MAX_PICKLE_OPCODES:
                 raise pickle.UnpicklingError(
                     f"more than {MAX_PICKLE_OPCODES:,} pickle opcodes (a CIFAR-10 batch has "
-                    "about 30,000)"
+                    "fewer than 50,000)"
                 )
             if opcode.name == "STOP":
                 return
