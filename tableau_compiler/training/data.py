@@ -150,8 +150,8 @@ def load_digits() -> ImageData:
 # 3. the unpickler builds dicts, lists, tuples, strings, bytes and numbers, and for the only
 #    names it will look up, objects of its own: an array is built from the data bytes the
 #    pickle carries, once its shape times its item size is checked to equal their length
-#    (numpy's ``_reconstruct`` would allocate whatever shape it is handed first: 72 bytes can
-#    ask for 10^6 x 10^6), and dtypes are plain integer or float types only.
+#    (numpy's ``_reconstruct`` would allocate whatever shape it is handed first: a pickle can
+#    ask for 10^6 x 10^6 in 70 bytes), and dtypes are plain integer or float types only.
 #
 # What was loaded is then checked against the format (shapes, dtype uint8, labels 0..9, one
 # per image) before it becomes a tensor.
@@ -169,7 +169,7 @@ CIFAR_CLASSES = 10
 
 class _ArrayType:
     """What the name ``numpy.ndarray`` stands for in a batch: the type argument of
-    ``_reconstruct``, and nothing that can be called."""
+    ``_reconstruct``; calling it (``ndarray(shape)`` allocates the shape) is refused."""
 
     def __call__(self, *args: object) -> None:
         raise pickle.UnpicklingError("numpy.ndarray is called directly, not through _reconstruct")
