@@ -24,7 +24,8 @@ from typing import Any
 from ..atomic import write_atomically
 from ..errors import TrainingError
 from .config import TrainConfig, plural, schedule_text
-from .loop import TrainResult, train
+from .files import check_output_directory, writing
+from .loop import TrainResult, check_run_directory, train
 from .metrics import save_png
 
 __all__ = ["ComparisonRow", "compare", "markdown_table"]
@@ -85,6 +86,11 @@ def compare(
     if not seeds:
         raise TrainingError("--seeds must be at least 1")
     out = Path(out)
+    # every directory and file the comparison will write, looked at before any run starts
+    check_output_directory(out, (COMPARE_MD, COMPARE_CSV, RUNS_CSV, COMPARE_PNG), labels)
+    for label in labels:
+        for seed in seeds:
+            check_run_directory(out / label / f"seed{seed}")
     rows: list[ComparisonRow] = []
     runs: list[tuple[int, TrainResult]] = []
     for model, label in zip(models, labels):
@@ -155,7 +161,8 @@ def _write(
     seeds: Sequence[int],
 ) -> None:
     table = markdown_table(rows)
-    write_atomically(out / COMPARE_MD, f"{table}\n{describe_recipe(recipe, seeds)}\n")
+    with writing(out / COMPARE_MD):
+        write_atomically(out / COMPARE_MD, f"{table}\n{describe_recipe(recipe, seeds)}\n")
 
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
@@ -173,7 +180,8 @@ def _write(
                 f"{row.seconds_per_epoch:.4f}",
             ]
         )
-    write_atomically(out / COMPARE_CSV, text.getvalue())
+    with writing(out / COMPARE_CSV):
+        write_atomically(out / COMPARE_CSV, text.getvalue())
 
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
@@ -189,7 +197,8 @@ def _write(
                 str(result.out),
             ]
         )
-    write_atomically(out / RUNS_CSV, text.getvalue())
+    with writing(out / RUNS_CSV):
+        write_atomically(out / RUNS_CSV, text.getvalue())
     plot_comparison(out / COMPARE_PNG, rows, f"{recipe.data}, {len(seeds)} seeds")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -27,20 +28,46 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from ..atomic import write_atomically
+from ..atomic import atomic_path, write_atomically
 from ..errors import DivergedError, TrainingError
 from .batches import BatchMaker, derive_seed, epoch_plan, per_process_batch
-from .checkpoint import CHECKPOINT_NAME, capture_rng, load_checkpoint, restore_rng, save_checkpoint
+from .checkpoint import (
+    CHECKPOINT_NAME,
+    capture_rng,
+    check_against,
+    load_checkpoint,
+    restore_rng,
+    same_value,
+    save_checkpoint,
+)
 from .config import TrainConfig, plural, schedule_text
 from .data import ImageData, load_data
 from .distributed import Processes, choose_device, process_group
-from .metrics import CURVE_PNG, EpochMetrics, plot_learning_curve, write_metrics
-from .model_source import build_model, count_parameters, resolve_model, uses_stochastic_depth
+from .files import check_output_directory, printable, shown_value, writing
+from .metrics import (
+    CURVE_PNG,
+    METRICS_CSV,
+    METRICS_JSON,
+    EpochMetrics,
+    plot_learning_curve,
+    write_metrics,
+)
+from .model_source import (
+    build_model,
+    count_parameters,
+    is_scheme_file,
+    resolve_model,
+    scheme_sha256,
+    uses_stochastic_depth,
+)
 
-__all__ = ["TrainResult", "train"]
+__all__ = ["TrainResult", "check_run_directory", "train"]
 
 SUMMARY_JSON = "summary.json"
 CONFIG_JSON = "config.json"
+SCHEME_DIRECTORY = "scheme"
+RUN_FILES = (CHECKPOINT_NAME, CONFIG_JSON, SUMMARY_JSON, METRICS_CSV, METRICS_JSON, CURVE_PNG)
+"""The files a run writes into its output directory (and ``scheme/``, for a scheme file)."""
 
 
 @dataclass(frozen=True)
@@ -117,16 +144,38 @@ def _seed_everything(seed: int) -> None:
     random.seed(seed)
 
 
+def check_run_directory(out: Path) -> None:
+    """Refuse an output directory a run could not write, before it writes anything."""
+    check_output_directory(out, RUN_FILES, (SCHEME_DIRECTORY,))
+
+
 def _check_recipe(saved: dict[str, Any], current: dict[str, Any], path: Path) -> None:
     differences = [
-        f"{name}: {saved.get(name)!r} there, {current[name]!r} here"
+        f"{name}: {shown_value(saved.get(name))} there, {current[name]!r} here"
         for name in current
-        if saved.get(name) != current[name]
+        if not same_value(saved.get(name), current[name])
     ]
     if differences:
         raise TrainingError(
             f"{path} was written by a different recipe ({'; '.join(differences)}); resume "
             "with the same options, or choose another --out"
+        )
+
+
+def _check_scheme(saved: object, digest: str | None, model: str, path: Path) -> None:
+    """A resumed run of a scheme file trains the scheme its checkpoint was trained on."""
+    if digest is None:  # a registry model (the recipe check saw it is the same model)
+        return
+    if saved is None:
+        raise TrainingError(
+            f"{path} records no SHA-256 of {model} (written by an older tabc), so tabc cannot "
+            "tell whether the scheme changed since; train it again in another --out"
+        )
+    if saved != digest:
+        raise TrainingError(
+            f"{model}: the scheme file changed since {path} was written (SHA-256 "
+            f"{saved[:16]}... then, {digest[:16]}... now); resume with the scheme it was "
+            "trained on, or choose another --out"
         )
 
 
@@ -141,9 +190,13 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = print) -> Tra
         torch.set_num_threads(config.threads)
     processes = Processes.from_environment()
     device = choose_device(config.device, processes)
+    check_run_directory(config.out)
+    if config.rank_weights is not None:
+        check_output_directory(Path(config.rank_weights), (f"rank{processes.rank}.pt",))
+    digest = scheme_sha256(Path(config.model)) if is_scheme_file(config.model) else None
     checkpoint_path = config.out / CHECKPOINT_NAME
     checkpoint = None
-    if checkpoint_path.exists():
+    if os.path.lexists(checkpoint_path):
         if not config.resume:
             raise TrainingError(
                 f"{config.out} already holds a run ({CHECKPOINT_NAME}); pass --resume to "
@@ -151,11 +204,14 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = print) -> Tra
             )
         checkpoint = load_checkpoint(checkpoint_path)
         _check_recipe(checkpoint["recipe"], config.recipe(), checkpoint_path)
+        _check_scheme(checkpoint.get("scheme_sha256"), digest, config.model, checkpoint_path)
     data = load_data(config.data, config.data_dir)
     assert config.batch_size is not None
     batch_size = per_process_batch(config.batch_size, processes.world)
     with process_group(processes, device):
-        run = _Run(config, processes, device, data, batch_size, log if processes.is_main else None)
+        run = _Run(
+            config, processes, device, data, batch_size, log if processes.is_main else None, digest
+        )
         return run.run(checkpoint)
 
 
@@ -170,6 +226,7 @@ class _Run:
         data: ImageData,
         batch_size: int,
         log: Callable[[str], None] | None,
+        scheme_sha256: str | None = None,
     ) -> None:
         assert config.epochs is not None and config.milestones is not None
         self.config = config
@@ -181,12 +238,16 @@ class _Run:
         self.log = None if config.quiet else log
         self.out = config.out
         self.main = processes.is_main
+        self.scheme_sha256 = scheme_sha256
+        """The SHA-256 of the scheme file trained (None for a registry model)."""
         if self.main:
-            self.out.mkdir(parents=True, exist_ok=True)
-        source = resolve_model(config.model, self.out / "scheme", write=self.main)
+            with writing(self.out):
+                self.out.mkdir(parents=True, exist_ok=True)
+        scheme_directory = self.out / SCHEME_DIRECTORY
+        source = resolve_model(config.model, scheme_directory, write=self.main)
         self.processes.barrier()
         if source.module_path is not None and not self.main:  # rank 0 wrote it
-            source = resolve_model(config.model, self.out / "scheme", write=False)
+            source = resolve_model(config.model, scheme_directory, write=False)
         self.label = source.label
         _seed_everything(config.seed)  # the same initial weights in every process
         network = build_model(source, data.num_classes, data.channels, config.model_args)
@@ -223,7 +284,8 @@ class _Run:
             start = self._restore(checkpoint)
         if self.main:
             config_text = json.dumps(self.config.to_json(), indent=2) + "\n"
-            write_atomically(self.out / CONFIG_JSON, config_text)
+            with writing(self.out / CONFIG_JSON):
+                write_atomically(self.out / CONFIG_JSON, config_text)
             if self.log is not None:
                 self.log(self._opening(start))
         stop = self.epochs
@@ -251,14 +313,31 @@ class _Run:
         )
 
     def _restore(self, checkpoint: dict[str, Any]) -> int:
-        self.network.load_state_dict(checkpoint["model"])
-        self.optimizer.load_state_dict(checkpoint["optimizer"])
-        self.scheduler.load_state_dict(checkpoint["scheduler"])
-        self.metrics = [EpochMetrics.from_dict(m) for m in checkpoint["metrics"]]
+        """Load the states of ``checkpoint`` (checked by :func:`.load_checkpoint` for its
+        fields, here against this run's network, optimizer and scheduler first)."""
+        path = self.out / CHECKPOINT_NAME
+        check_against(
+            checkpoint,
+            path,
+            network=self.network,
+            optimizer=self.optimizer,
+            scheduler=self.scheduler,
+            label=self.label,
+            parameters=self.parameters,
+        )
         states = checkpoint["rng"]
-        if len(states) == self.processes.world:
-            restore_rng(states[self.processes.rank], self.device)
-        else:
+        try:
+            self.network.load_state_dict(checkpoint["model"])
+            self.optimizer.load_state_dict(checkpoint["optimizer"])
+            self.scheduler.load_state_dict(checkpoint["scheduler"])
+            if len(states) == self.processes.world:
+                restore_rng(states[self.processes.rank], self.device)
+        except (RuntimeError, ValueError, TypeError, KeyError) as error:  # checked: a safety net
+            raise TrainingError(
+                f"{path}: cannot restore the run from it ({printable(str(error))})"
+            ) from None
+        self.metrics = [EpochMetrics.from_dict(m) for m in checkpoint["metrics"]]
+        if len(states) != self.processes.world:
             if self.main:
                 print(
                     f"tabc: warning: the checkpoint was written by {len(states)} processes, "
@@ -294,20 +373,24 @@ class _Run:
         self.metrics.append(metrics)
         states = self.processes.gather(capture_rng(self.device))
         if self.main:
-            save_checkpoint(
-                self.out / CHECKPOINT_NAME,
-                {
-                    "epoch": epoch,
-                    "model": self.network.state_dict(),
-                    "optimizer": self.optimizer.state_dict(),
-                    "scheduler": self.scheduler.state_dict(),
-                    "metrics": [vars(m) for m in self.metrics],
-                    "recipe": self.config.recipe(),
-                    "rng": states,
-                    "label": self.label,
-                    "parameters": self.parameters,
-                },
-            )
+            path = self.out / CHECKPOINT_NAME
+            kept = f"; {path} still holds epoch {epoch - 1}" if epoch > 1 else ""
+            with writing(path, kept):
+                save_checkpoint(
+                    path,
+                    {
+                        "epoch": epoch,
+                        "model": self.network.state_dict(),
+                        "optimizer": self.optimizer.state_dict(),
+                        "scheduler": self.scheduler.state_dict(),
+                        "metrics": [vars(m) for m in self.metrics],
+                        "recipe": self.config.recipe(),
+                        "rng": states,
+                        "label": self.label,
+                        "parameters": self.parameters,
+                        "scheme_sha256": self.scheme_sha256,
+                    },
+                )
             write_metrics(self.out, self.metrics)
             if self.log is not None:
                 self.log(metrics.line(self.epochs))
@@ -401,13 +484,14 @@ class _Run:
             processes=self.processes.world,
         )
         if self.config.rank_weights is not None:
-            folder = Path(self.config.rank_weights)
-            folder.mkdir(parents=True, exist_ok=True)
+            target = Path(self.config.rank_weights) / f"rank{self.processes.rank}.pt"
             weights = {k: v.detach().cpu() for k, v in self.network.state_dict().items()}
-            torch.save(weights, folder / f"rank{self.processes.rank}.pt")
+            with writing(target), atomic_path(target) as temporary:
+                torch.save(weights, temporary)
         if self.main:
             summary = json.dumps(result.to_json(), indent=2, allow_nan=True) + "\n"
-            write_atomically(self.out / SUMMARY_JSON, summary)
+            with writing(self.out / SUMMARY_JSON):
+                write_atomically(self.out / SUMMARY_JSON, summary)
             if self.metrics:
                 plot_learning_curve(
                     self.out / CURVE_PNG, self.metrics, f"{self.label} on {self.data.name}"

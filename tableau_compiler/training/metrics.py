@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_path, write_atomically
+from .files import writing
 
 __all__ = ["EpochMetrics", "plot_learning_curve", "write_metrics"]
 
@@ -61,8 +62,12 @@ def write_metrics(directory: Path, metrics: list[EpochMetrics]) -> None:
     writer = csv.DictWriter(text, fieldnames=names, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    write_atomically(directory / METRICS_CSV, text.getvalue())
-    write_atomically(directory / METRICS_JSON, json.dumps(rows, indent=2, allow_nan=True) + "\n")
+    with writing(directory / METRICS_CSV):
+        write_atomically(directory / METRICS_CSV, text.getvalue())
+    with writing(directory / METRICS_JSON):
+        write_atomically(
+            directory / METRICS_JSON, json.dumps(rows, indent=2, allow_nan=True) + "\n"
+        )
 
 
 def plot_learning_curve(path: Path, metrics: list[EpochMetrics], title: str) -> None:
@@ -96,5 +101,5 @@ def plot_learning_curve(path: Path, metrics: list[EpochMetrics], title: str) -> 
 
 def save_png(figure: Any, path: Path) -> None:
     """Write a matplotlib figure as PNG atomically (temporary file, then rename)."""
-    with atomic_path(path) as temporary:
+    with writing(path), atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=100)

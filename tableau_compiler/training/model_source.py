@@ -3,11 +3,12 @@
 ``tabc train resnet20`` builds ``create_model("resnet20", ...)``; ``tabc train my.toml``
 checks and compiles the scheme into ``OUT/scheme/<name>.py`` with tabc's compiler, imports
 that file by path (it stays on disk, next to the checkpoint it explains) and trains its
-``build_model``.
+``build_model``; the checkpoints record the scheme file's SHA-256 (:func:`scheme_sha256`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import sys
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import torch
 from torch import nn
 
 from ..errors import SchemeError, TrainingError
+from .files import read_regular_file
 
 __all__ = [
     "ModelSource",
@@ -26,6 +28,7 @@ __all__ = [
     "count_parameters",
     "model_inventory",
     "resolve_model",
+    "scheme_sha256",
     "uses_stochastic_depth",
 ]
 
@@ -61,6 +64,20 @@ def resolve_model(name: str, compile_into: Path, *, write: bool = True) -> Model
     except UnknownModelError as error:
         raise TrainingError(str(error)) from None
     return ModelSource(entry.name, entry.summary, entry.builder)
+
+
+def scheme_sha256(path: Path) -> str:
+    """The SHA-256 (hex) of the scheme file's bytes, recorded in every checkpoint of its run.
+
+    A resumed run compares it with the file as it is now: the network is the scheme, and a
+    scheme edited since the checkpoint would go on training another network under the old
+    weights.  Reads a regular file of at most the scheme size limit only.
+    """
+    from ..limits import MAX_FILE_BYTES
+
+    if not path.is_file():
+        raise TrainingError(f"{path}: no such scheme file")
+    return hashlib.sha256(read_regular_file(path, MAX_FILE_BYTES, "a scheme file")).hexdigest()
 
 
 def compile_scheme(path: Path, compile_into: Path, *, write: bool = True) -> Path:
