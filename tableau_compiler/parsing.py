@@ -150,13 +150,29 @@ def _coefficient(value: object, names: frozenset[str], *key: KeyPart) -> Express
 
 
 def _vector(
-    table: dict[str, Any], name: str, length: int | None, names: frozenset[str], *key: KeyPart
+    table: dict[str, Any],
+    name: str,
+    length: int | None,
+    names: frozenset[str],
+    *key: KeyPart,
+    per: str = "",
+    first: str = "",
 ) -> tuple[Expression, ...]:
+    """The list ``name`` of ``length`` coefficients (any length when None).
+
+    ``per`` says why that length (for the message); ``first`` names a leading entry that
+    sources often leave out (``c_1 = 0``), so that the message can say to write it.
+    """
     if name not in table:
         raise _fail("required key is missing", *key, name)
     entries = _array(table[name], *key, name)
     if length is not None and len(entries) != length:
-        raise _fail(f"expected {length} entries, got {len(entries)}", *key, name)
+        message = f"expected {length} entries{f' ({per})' if per else ''}, got {len(entries)}"
+        if len(entries) < length:
+            message += "; no entry is zero by being left out: write every one, zeros included"
+            if first and len(entries) == length - 1:
+                message += f" (if {first} was left out, write it first)"
+        raise _fail(message, *key, name)
     return tuple(_coefficient(entry, names, *key, name, i) for i, entry in enumerate(entries))
 
 
@@ -343,28 +359,28 @@ def _tableau(table: object, names: frozenset[str], common: dict[str, Any]) -> Bu
         raise LimitError(
             f"{stages} stages exceed the limit of {limits.MAX_STAGES}", key=("tableau", "b")
         )
+    per_stage = f"one per stage, as b lists {stages} weights"
     b = _vector(table, "b", stages, names, "tableau")
     if "a" not in table:
         raise _fail("required key is missing", "tableau", "a")
     rows = _array(table["a"], "tableau", "a")
     if len(rows) != stages:
-        raise _fail(f"expected {stages} rows (one per stage, as b has), got {len(rows)}",
-                    "tableau", "a")  # fmt: skip
+        raise _fail(_row_count_message(len(rows), stages), "tableau", "a")
+    written = [_row_entries(row, i, stages) for i, row in enumerate(rows)]
+    a = [
+        [_coefficient(e, names, "tableau", "a", i, j) for j, e in enumerate(entries)]
+        for i, entries in enumerate(written)
+    ]
+    _check_short_rows_of_an_implicit_tableau(a, written)
     zero = expression_from_toml(0)
-    a = []
-    for i, row in enumerate(rows):
-        entries = _array(row, "tableau", "a", i)
-        if len(entries) not in (i, stages):
-            short = f"{i} (explicit shorthand) or " if i != stages else ""
-            raise _fail(f"row {i + 1} must list {short}{stages} entries, got {len(entries)}",
-                        "tableau", "a", i)  # fmt: skip
-        parsed = [_coefficient(e, names, "tableau", "a", i, j) for j, e in enumerate(entries)]
-        a.append(tuple(parsed + [zero] * (stages - len(parsed))))
-    c = _vector(table, "c", stages, names, "tableau") if "c" in table else None
+    a = [row + [zero] * (stages - len(row)) for row in a]
+    c = None
+    if "c" in table:
+        c = _vector(table, "c", stages, names, "tableau", per=per_stage, first="c_1 = 0")
     b_hat = None
     embedded_order = None
     if "b_hat" in table:
-        b_hat = _vector(table, "b_hat", stages, names, "tableau")
+        b_hat = _vector(table, "b_hat", stages, names, "tableau", per=per_stage)
         if "embedded_order" not in table:
             raise _fail("required with b_hat", "tableau", "embedded_order")
         embedded_order = _integer(
@@ -373,8 +389,98 @@ def _tableau(table: object, names: frozenset[str], common: dict[str, Any]) -> Bu
     elif "embedded_order" in table:
         raise _fail("given without b_hat", "tableau", "embedded_order")
     return ButcherTableau(
-        a=tuple(a), b=b, c=c, b_hat=b_hat, embedded_order=embedded_order, **common
+        a=tuple(map(tuple, a)), b=b, c=c, b_hat=b_hat, embedded_order=embedded_order, **common
     )
+
+
+def _row_count_message(rows: int, stages: int) -> str:
+    message = f"a has {rows} rows but b lists {stages} weights: write one row of A per stage"
+    if rows == stages - 1:
+        message += (
+            " (an explicit method's first row, all zero, is written too: a = [[], [a_21], …])"
+        )
+    return message
+
+
+def _entry(i: int, j: int) -> str:
+    """The name of a_ij (1-based) as the field writes it: a_32, a_12,10."""
+    return f"a_{i}{j}" if i < 10 and j < 10 else f"a_{i},{j}"
+
+
+def _row_entries(row: object, i: int, stages: int) -> list[Any]:
+    """The entries of row i+1 of A as written, checked against the row rule.
+
+    Row r = i+1 lists a_r1, a_r2, … in order and may stop early, the entries it leaves out
+    being zero: at most s entries, and at least the i = r-1 left of the diagonal, so it stops
+    at or right of the diagonal, never before it, where a forgotten entry and an omitted zero
+    would read alike.
+    """
+    entries = _array(row, "tableau", "a", i)
+    r = i + 1
+    if len(entries) > stages:
+        raise _fail(
+            f"row {r} lists {len(entries)} entries, but a row of this {stages}-stage tableau "
+            f"lists at most {stages} (one per stage, as b lists {stages} weights)",
+            "tableau", "a", i,
+        )  # fmt: skip
+    if len(entries) < i:
+        raise _fail(
+            f"row {r} lists {len(entries)} entries and so stops before its diagonal: a row "
+            f"may leave out entries only from the diagonal {_entry(r, r)} on, so it lists at "
+            f"least the {i} entries {_entry(r, 1)} … {_entry(r, i)} left of the diagonal, "
+            f"zeros included: write {_row_with_zeros(entries, i - len(entries))}",
+            "tableau", "a", i,
+        )  # fmt: skip
+    return entries
+
+
+def _row_with_zeros(entries: list[Any], zeros: int) -> str:
+    """The rewrite of a row with ``zeros`` zero entries appended, as TOML text."""
+    if len(entries) + zeros <= 8:
+        return "[" + ", ".join([_toml_text(e) for e in entries] + ['"0"'] * zeros) + "]"
+    last = f"…, {_toml_text(entries[-1])}" if entries else ""
+    if zeros <= 4:
+        return "[" + ", ".join(([last] if last else []) + ['"0"'] * zeros) + "]"
+    return f'the row with {zeros} entries "0" appended'
+
+
+def _toml_text(value: object) -> str:
+    if isinstance(value, str):
+        text = value if len(value) <= 24 else value[:21] + "..."
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    return "…"
+
+
+def _check_short_rows_of_an_implicit_tableau(
+    a: list[list[Expression]], written: list[list[Any]]
+) -> None:
+    """In a fully implicit tableau, refuse a row that stops right of its diagonal.
+
+    When an entry right of the diagonal is non-zero, the rows are written in full, and a
+    row that stops between its diagonal and its end has most likely lost an entry: it is
+    refused with the rewrite rather than read with a zero there.  (The explicit shorthand,
+    a row of only the i-1 entries left of its diagonal, is accepted as ever.)
+    """
+    stages = len(a)
+    implicit = next(
+        ((i, j) for i, row in enumerate(a) for j in range(i + 1, len(row))
+         if row[j].rational() != 0),
+        None,
+    )  # fmt: skip
+    if implicit is None:
+        return
+    q, j = implicit
+    for i, entries in enumerate(written):
+        if i < len(entries) < stages:
+            raise _fail(
+                f"row {i + 1} lists {len(entries)} of {stages} entries, but the tableau is "
+                f"fully implicit ({_entry(q + 1, j + 1)}, right of the diagonal, is not zero), "
+                f"so each row lists all {stages} entries, zeros included: write "
+                f"{_row_with_zeros(entries, stages - len(entries))}",
+                "tableau", "a", i,
+            )  # fmt: skip
 
 
 def _multistep(table: object, names: frozenset[str], common: dict[str, Any]) -> MultistepScheme:

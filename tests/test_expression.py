@@ -218,7 +218,7 @@ CODE_LIKE = [
     "(1",
     "1)",
     "()",
-    "2 // 3",
+    "2.0 // 3",  # Python floor division of a float: Julia // takes integers and rationals only
     "2 % 3",
     "1 == 1",
     "1 < 2",

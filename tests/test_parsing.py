@@ -286,9 +286,10 @@ def test_a_row_with_neither_i_minus_1_nor_s_entries_is_refused_on_its_line():
     refused(text, SchemaError, "tableau.a[3]", line=line_containing(text, '["1/4"]'))
 
 
-def test_a_first_row_with_a_wrong_number_of_entries_is_refused():
-    text = tableau_text(['["0", "0"]', '["1"]', '["0", "1"]'])
-    refused(text, SchemaError, "tableau.a[1]", line=line_containing(text, '["0", "0"]'))
+def test_a_row_longer_than_the_stage_count_is_refused_with_the_most_it_may_list():
+    text = tableau_text(['["0", "0", "0", "0"]', '["1"]', '["0", "1"]'])
+    error = refused(text, SchemaError, "tableau.a[1]", line=line_containing(text, '"0", "0", "0"'))
+    assert "lists 4 entries" in error.message and "at most 3" in error.message
 
 
 def test_a_row_that_is_not_an_array_is_refused():
