@@ -8,6 +8,7 @@ line.  Reading is strict: an unknown key is an error, because a misspelt
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import tomllib
@@ -17,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from . import limits
-from .errors import KeyPart, LimitError, SchemaError, SchemeError, TomlSyntaxError
+from .errors import (
+    CoefficientError,
+    KeyPart,
+    LimitError,
+    SchemaError,
+    SchemeError,
+    TomlSyntaxError,
+)
 from .expression import Expression, expression_from_toml
 from .scheme import ButcherTableau, MultistepScheme, Parameter, Scheme
 
@@ -69,19 +77,154 @@ def parse_scheme(raw: bytes | str, *, source: str = "<scheme>") -> Scheme:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        line = int(match.group(1)) if match else None
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "invalid TOML"
-        raise TomlSyntaxError(f"invalid TOML: {message}", path=source, line=line) from None
+        raise _toml_syntax_error(text, error, source) from None
     except RecursionError:
         raise TomlSyntaxError("invalid TOML: nested too deeply", path=source) from None
     try:
+        _check_bare_number_spellings(text)
         return _scheme_from_document(document, source)
     except SchemeError as error:
         from .toml_locations import line_of
 
         raise error.located(path=source, line=line_of(text, error.key)) from None
+
+
+# --------------------------------------------------------------------------- pasted TOML values
+
+# A bare value that TOML cannot read but tabc can, once it is a string: 1/5, 0.5D-01, 1//2.
+_BARE_COEFFICIENT = re.compile(r"[0-9A-Za-z_.+\-*/^() \t−√π]*[0-9√π][0-9A-Za-z_.+\-*/^() \t−√π]*")
+_MARKER = "\x00tabc: the pasted value\x00"
+# A bare TOML number with one underscore before one or two final digits: 1.0_16, 0.2_8.
+_KIND_OR_GROUPING = re.compile(r"[+-]?[0-9][0-9.eE+-]*_[0-9]{1,2}")
+
+
+def _toml_syntax_error(text: str, error: tomllib.TOMLDecodeError, source: str) -> TomlSyntaxError:
+    """The error for text ``tomllib`` refuses: its message and line, and, where the cause is
+    a coefficient written bare (``1/5``, ``0.5D-01``), its key path and how to write it."""
+    message = str(error)
+    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    line = int(match.group(1)) if match else None
+    message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "invalid TOML"
+    bare = _bare_value(text, line, int(match.group(2))) if match else None
+    if bare is None:
+        return TomlSyntaxError(f"invalid TOML: {message}", path=source, line=line)
+    start, end = bare
+    value = text[start:end]
+    key, others = _locate_bare_value(text, start, end)
+    hint = (
+        f"{value} is not a TOML value (TOML numbers are plain integers and decimals such as "
+        f"0.05 or 5e-2): write it as a string, {_quoted(value)}"
+    )
+    if others:
+        lines = sorted(set(others))
+        shown = ", ".join(map(str, lines[:6])) + (", …" if len(lines) > 6 else "")
+        hint += f"; {len(others)} more values like it follow (lines {shown}): quote them too"
+    elif key is None:
+        hint += "; quote every coefficient that is not a plain TOML number"
+    return TomlSyntaxError(hint, path=source, key=key or (), line=line)
+
+
+def _bare_value(text: str, line: int, column: int) -> tuple[int, int] | None:
+    """The span of the bare coefficient around line:column, when that is what TOML choked on."""
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    if not 1 <= line <= len(starts):
+        return None
+    begin = starts[line - 1]
+    finish = text.find("\n", begin)
+    finish = len(text) if finish < 0 else finish
+    at = min(max(begin + column - 1, begin), finish)
+    left = max(text.rfind(ch, begin, at) for ch in "[,={")
+    if left < 0:
+        return None
+    right = min([i for i in (text.find(ch, at, finish) for ch in ",]}#") if i >= 0] or [finish])
+    span = text[left + 1 : right]
+    value = span.strip()
+    if not value or not _BARE_COEFFICIENT.fullmatch(value):
+        return None
+    try:
+        tomllib.loads(f"x = {value}")
+        return None  # a valid TOML value: the fault is elsewhere
+    except tomllib.TOMLDecodeError:
+        pass
+    start = left + 1 + (len(span) - len(span.lstrip()))
+    return start, start + len(value)
+
+
+def _quoted(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _locate_bare_value(text: str, start: int, end: int) -> tuple[tuple[KeyPart, ...] | None, list]:
+    """The key path of the bare value at text[start:end], and the lines of the others like it.
+
+    The value is replaced by a marker string and every further bare coefficient TOML stops
+    at is quoted, until the document reads (a bounded number of tries); then the marker's
+    path is the value's key path.
+    """
+    candidate = text[:start] + json.dumps(_MARKER) + text[end:]
+    others: list[int] = []
+    tries = min(64, 8_000_000 // max(len(text), 1))
+    for _ in range(tries):
+        try:
+            document = tomllib.loads(candidate)
+        except tomllib.TOMLDecodeError as error:
+            match = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
+            bare = (
+                _bare_value(candidate, int(match.group(1)), int(match.group(2))) if match else None
+            )
+            if bare is None:
+                return None, others
+            others.append(int(match.group(1)))
+            a, b = bare
+            candidate = candidate[:a] + _quoted(candidate[a:b]) + candidate[b:]
+            continue
+        except RecursionError:
+            return None, others
+        return _path_of_marker(document), others
+    return None, others
+
+
+def _path_of_marker(document: dict[str, Any]) -> tuple[KeyPart, ...] | None:
+    stack: list[tuple[tuple[KeyPart, ...], Any]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        if value == _MARKER:
+            return path
+        if isinstance(value, dict):
+            stack.extend(((*path, k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in enumerate(value))
+    return None
+
+
+def _check_bare_number_spellings(text: str) -> None:
+    """Refuse a bare TOML coefficient such as ``1.0_16`` that TOML and Fortran read apart.
+
+    TOML reads the underscore as digit grouping (1.016), a Fortran source means a kind
+    suffix (1.0 of kind 16); only the author knows which, so the message shows both.
+    """
+    if not re.search(r"[0-9]_[0-9]", text):
+        return
+    from .toml_locations import scalar_texts
+
+    try:
+        written_values = scalar_texts(text)
+    except ValueError:  # the scanner could not follow this (valid) TOML: nothing to add
+        return
+    for path, written in written_values.items():
+        if not _KIND_OR_GROUPING.fullmatch(written):
+            continue
+        if path[0] not in ("tableau", "coefficients", "parameters"):
+            continue
+        if not (isinstance(path[-1], int) or path[-1] == "value"):
+            continue
+        number, kind = written.split("_")
+        raise CoefficientError(
+            f"{written} is ambiguous: TOML reads the underscore as digit grouping "
+            f"({number}{kind}), a Fortran source means a kind suffix ({number} of kind {kind}); "
+            f'write the number meant: {number}{kind} or "{number}"',
+            key=path,
+        )
 
 
 # --------------------------------------------------------------------------- helpers
