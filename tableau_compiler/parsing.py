@@ -111,17 +111,32 @@ def _toml_syntax_error(text: str, error: tomllib.TOMLDecodeError, source: str) -
     start, end = bare
     value = text[start:end]
     key, others = _locate_bare_value(text, start, end)
+    if key is not None and not _is_coefficient_path(key):
+        return TomlSyntaxError(f"invalid TOML: {message}", path=source, line=line)
     hint = (
         f"{value} is not a TOML value (TOML numbers are plain integers and decimals such as "
         f"0.05 or 5e-2): write it as a string, {_quoted(value)}"
     )
+    if key is None:
+        hint = f"invalid TOML: {message}; if {value} is a coefficient, write it as a string, {_quoted(value)}"
+        return TomlSyntaxError(hint, path=source, line=line)
     if others:
         lines = sorted(set(others))
         shown = ", ".join(map(str, lines[:6])) + (", …" if len(lines) > 6 else "")
-        hint += f"; {len(others)} more values like it follow (lines {shown}): quote them too"
-    elif key is None:
-        hint += "; quote every coefficient that is not a plain TOML number"
-    return TomlSyntaxError(hint, path=source, key=key or (), line=line)
+        plural = "s" if len(others) > 1 else ""
+        where = f"line{'s' if len(lines) > 1 else ''} {shown}"
+        hint += f"; {len(others)} more value{plural} like it ({where}): quote them too"
+    return TomlSyntaxError(hint, path=source, key=key, line=line)
+
+
+def _is_coefficient_path(path: tuple[KeyPart, ...]) -> bool:
+    """Whether a key path holds a coefficient: tableau.a[i][j], coefficients.beta[j],
+    parameters.k.value, parameters.k.bounds[1], ..."""
+    return (
+        bool(path)
+        and path[0] in ("tableau", "coefficients", "parameters")
+        and (isinstance(path[-1], int) or path[-1] == "value")
+    )
 
 
 def _bare_value(text: str, line: int, column: int) -> tuple[int, int] | None:
@@ -141,11 +156,8 @@ def _bare_value(text: str, line: int, column: int) -> tuple[int, int] | None:
     value = span.strip()
     if not value or not _BARE_COEFFICIENT.fullmatch(value):
         return None
-    try:
-        tomllib.loads(f"x = {value}")
+    if not _not_toml(value):
         return None  # a valid TOML value: the fault is elsewhere
-    except tomllib.TOMLDecodeError:
-        pass
     start = left + 1 + (len(span) - len(span.lstrip()))
     return start, start + len(value)
 
@@ -157,31 +169,90 @@ def _quoted(value: str) -> str:
 def _locate_bare_value(text: str, start: int, end: int) -> tuple[tuple[KeyPart, ...] | None, list]:
     """The key path of the bare value at text[start:end], and the lines of the others like it.
 
-    The value is replaced by a marker string and every further bare coefficient TOML stops
-    at is quoted, until the document reads (a bounded number of tries); then the marker's
-    path is the value's key path.
+    The value is replaced by a marker string, and the other bare coefficients are quoted
+    (a line at a time where the line holds no string or comment, so that a pasted table
+    costs a try per row) until the document reads, within a bounded number of tries; then
+    the marker's path is the value's key path.
     """
-    candidate = text[:start] + json.dumps(_MARKER) + text[end:]
-    others: list[int] = []
-    tries = min(64, 8_000_000 // max(len(text), 1))
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    candidate, quoted = _quote_bare_values(text, line, column, marker=(start, end))
+    others = [line] * quoted
+    tries = min(1024, 4_000_000 // max(len(text), 1))  # bounded work: about 4 MB parsed
     for _ in range(tries):
         try:
             document = tomllib.loads(candidate)
         except tomllib.TOMLDecodeError as error:
             match = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
-            bare = (
-                _bare_value(candidate, int(match.group(1)), int(match.group(2))) if match else None
-            )
-            if bare is None:
+            if match is None:
                 return None, others
-            others.append(int(match.group(1)))
-            a, b = bare
-            candidate = candidate[:a] + _quoted(candidate[a:b]) + candidate[b:]
+            line = int(match.group(1))
+            candidate, quoted = _quote_bare_values(candidate, line, int(match.group(2)))
+            if quoted == 0:
+                return None, others
+            others += [line] * quoted
             continue
         except RecursionError:
             return None, others
         return _path_of_marker(document), others
     return None, others
+
+
+def _quote_bare_values(
+    text: str, line: int, column: int, marker: tuple[int, int] | None = None
+) -> tuple[str, int]:
+    """``text`` with the bare coefficients of ``line`` quoted, and how many were.
+
+    On a line without strings or comments every bare coefficient in a value position is
+    quoted; on another, only the one at ``column`` (a string could hold delimiters).  The
+    span ``marker``, if given, becomes the marker string instead (and is not counted).
+    """
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    begin = starts[line - 1]
+    finish = text.find("\n", begin)
+    finish = len(text) if finish < 0 else finish
+
+    def replacement(a: int, b: int) -> tuple[str, int]:
+        if marker == (a, b):
+            return json.dumps(_MARKER), 0
+        return _quoted(text[a:b]), 1
+
+    if any(ch in text[begin:finish] for ch in "\"'#"):
+        bare = _bare_value(text, line, column)
+        if bare is None:
+            return text, 0
+        new, count = replacement(*bare)
+        return text[: bare[0]] + new + text[bare[1] :], count
+    pieces: list[str] = []
+    quoted = 0
+    previous = ""
+    offset = begin
+    for piece in re.split(r"([\[\]{},=])", text[begin:finish]):
+        value = piece.strip()
+        written = piece
+        bare = previous in ("[", ",", "=") and bool(_BARE_COEFFICIENT.fullmatch(value))
+        if bare and _not_toml(value):
+            lead = len(piece) - len(piece.lstrip())
+            a = offset + lead
+            new, count = replacement(a, a + len(value))
+            written = piece[:lead] + new + piece[lead + len(value) :]
+            quoted += count
+        if piece in ("[", "]", "{", "}", ",", "="):
+            previous = piece
+        elif value:
+            previous = "value"
+        pieces.append(written)
+        offset += len(piece)
+    return text[:begin] + "".join(pieces) + text[finish:], quoted
+
+
+def _not_toml(value: str) -> bool:
+    """Whether TOML refuses ``value`` as a value."""
+    try:
+        tomllib.loads(f"x = {value}")
+    except tomllib.TOMLDecodeError:
+        return True
+    return False
 
 
 def _path_of_marker(document: dict[str, Any]) -> tuple[KeyPart, ...] | None:
@@ -190,6 +261,8 @@ def _path_of_marker(document: dict[str, Any]) -> tuple[KeyPart, ...] | None:
         path, value = stack.pop()
         if value == _MARKER:
             return path
+        if isinstance(value, dict) and _MARKER in value:
+            return ()  # it was a key (a [header] or a dotted key), not a value
         if isinstance(value, dict):
             stack.extend(((*path, k), v) for k, v in value.items())
         elif isinstance(value, list):
@@ -214,9 +287,7 @@ def _check_bare_number_spellings(text: str) -> None:
     for path, written in written_values.items():
         if not _KIND_OR_GROUPING.fullmatch(written):
             continue
-        if path[0] not in ("tableau", "coefficients", "parameters"):
-            continue
-        if not (isinstance(path[-1], int) or path[-1] == "value"):
+        if not _is_coefficient_path(path):
             continue
         number, kind = written.split("_")
         raise CoefficientError(

@@ -781,7 +781,7 @@ def test_a_python_table_pasted_bare_names_its_first_value_and_the_lines_of_the_r
     text = tableau_text(["[]", "[1/2]", "[0, 3/4]"], b="[2/9, 1/3, 4/9]")
     error = refused(text, TomlSyntaxError, "tableau.a[2][1]", line=line_containing(text, "[1/2]"))
     others = sorted({line_containing(text, "[0, 3/4]"), line_containing(text, "b = [")})
-    assert f"4 more values like it follow (lines {others[0]}, {others[1]})" in error.message
+    assert f"4 more values like it (lines {others[0]}, {others[1]})" in error.message
 
 
 def test_a_multistep_coefficient_written_bare_is_located_too():
@@ -799,3 +799,31 @@ def test_a_bare_number_toml_reads_as_digit_grouping_but_fortran_as_a_kind_is_ref
 def test_bare_toml_digit_grouping_of_three_digits_is_read_as_toml_reads_it():
     text = tableau_text(["[]", '["1"]', '["0", "1"]'], extra="c = [0, 1_000, 1]\n")
     assert rationals(parse_scheme(text).c) == [0, 1000, 1]
+
+
+def test_a_large_table_pasted_bare_is_located_row_by_row():
+    s = 30
+    rows = ["[" + ", ".join(["1/30"] * s) + "]" for _ in range(s)]
+    text = tableau_text(rows, b="[" + ", ".join(["1/30"] * s) + "]")
+    error = refused(
+        text, TomlSyntaxError, "tableau.a[1][1]", line=line_containing(text, "a = [") + 1
+    )
+    assert f"{s * s + s - 1} more values like it" in error.message
+
+
+def test_a_bare_value_beside_strings_is_located_too():
+    text = tableau_text(["[]", '["1"]', '["0", "1"]'], b='["1/2", 1/3, 1/6]')
+    error = refused(text, TomlSyntaxError, "tableau.b[2]", line=line_containing(text, "b = ["))
+    assert 'write it as a string, "1/3"; 1 more value like it (line' in error.message
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (RK_HEAD.replace("order = 1", "order = 4x") + EULER, 3),  # not a coefficient
+        (RK_HEAD + "[1/2]\n" + EULER, 4),  # a table header, not a value
+    ],
+)
+def test_a_bare_value_that_is_not_a_coefficient_gets_the_plain_toml_error(text, line):
+    error = refused(text, TomlSyntaxError, "", line=line)
+    assert "write it as a string" not in error.message
