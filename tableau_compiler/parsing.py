@@ -118,7 +118,10 @@ def _toml_syntax_error(text: str, error: tomllib.TOMLDecodeError, source: str) -
         f"0.05 or 5e-2): write it as a string, {_quoted(value)}"
     )
     if key is None:
-        hint = f"invalid TOML: {message}; if {value} is a coefficient, write it as a string, {_quoted(value)}"
+        hint = (
+            f"invalid TOML: {message}; if {value} is a coefficient, write it as a string, "
+            f"{_quoted(value)}"
+        )
         return TomlSyntaxError(hint, path=source, line=line)
     if others:
         lines = sorted(set(others))
@@ -638,11 +641,16 @@ def _row_entries(row: object, i: int, stages: int) -> list[Any]:
             "tableau", "a", i,
         )  # fmt: skip
     if len(entries) < i:
+        left_of_diagonal = (
+            f"the entry {_entry(r, 1)}"
+            if i == 1
+            else f"the {i} entries {_entry(r, 1)} … {_entry(r, i)}"
+        )
         raise _fail(
             f"row {r} lists {len(entries)} entries and so stops before its diagonal: a row "
             f"may leave out entries only from the diagonal {_entry(r, r)} on, so it lists at "
-            f"least the {i} entries {_entry(r, 1)} … {_entry(r, i)} left of the diagonal, "
-            f"zeros included: write {_row_with_zeros(entries, i - len(entries))}",
+            f"least {left_of_diagonal} left of the diagonal, zeros included: write "
+            f"{_row_with_zeros(entries, i - len(entries))}",
             "tableau", "a", i,
         )  # fmt: skip
     return entries
