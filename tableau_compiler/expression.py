@@ -381,10 +381,15 @@ def _number(literal: str, text: str) -> Number:
     body, underscore, kind = literal.partition("_")
     if underscore and not _KIND.fullmatch(underscore + kind):
         where = "" if literal == text.strip() else f" in {_shown(text)}"
+        grouped = body + kind.replace("_", "")
+        if re.fullmatch(r"[0-9]{1,2}", kind):
+            raise CoefficientError(
+                f"{literal!r}{where} is ambiguous: an underscore after a number is a Fortran "
+                f"kind ({body} of kind {kind}) or digit grouping ({grouped}); write the number "
+                f"alone: {body!r} or {grouped!r}"
+            )
         raise CoefficientError(
-            f"{literal!r}{where} is ambiguous: an underscore after a number is a "
-            f"Fortran kind ({body} of kind {kind or '?'}) or digit grouping "
-            f"({body}{kind}); write the number alone: {body!r} or {body + kind!r}"
+            f"{literal!r}{where}: digits are not grouped with underscores here; write {grouped!r}"
         )
     mantissa, _, exponent = _EXPONENT_MARK.sub("e", body).lower().partition("e")
     digits = sum(ch.isdigit() for ch in mantissa)

@@ -111,6 +111,13 @@ def _toml_syntax_error(text: str, error: tomllib.TOMLDecodeError, source: str) -
     start, end = bare
     value = text[start:end]
     key, others = _locate_bare_value(text, start, end)
+    if key == ("tolerance",) and (toml_float := _as_toml_float(value)) is not None:
+        return TomlSyntaxError(
+            f"{value} is not a TOML number: write it as a TOML float, {toml_float}",
+            path=source,
+            key=key,
+            line=line,
+        )
     if key is not None and not _is_coefficient_path(key):
         return TomlSyntaxError(f"invalid TOML: {message}", path=source, line=line)
     hint = (
@@ -130,6 +137,18 @@ def _toml_syntax_error(text: str, error: tomllib.TOMLDecodeError, source: str) -
         where = f"line{'s' if len(lines) > 1 else ''} {shown}"
         hint += f"; {len(others)} more value{plural} like it ({where}): quote them too"
     return TomlSyntaxError(hint, path=source, key=key, line=line)
+
+
+def _as_toml_float(value: str) -> str | None:
+    """A Fortran or Mathematica decimal (1D-12, 1.0d-12_dp, 1*^-12) as TOML writes it."""
+    spelt = re.sub(r"_[A-Za-z][A-Za-z0-9_]*$", "", re.sub(r"[dDqQ]|\*\^", "e", value))
+    if spelt.startswith("."):
+        spelt = "0" + spelt
+    spelt = re.sub(r"\.(?=[eE]|$)", ".0", spelt)  # 1.e-12 -> 1.0e-12
+    try:
+        return spelt if isinstance(tomllib.loads(f"x = {spelt}")["x"], float) else None
+    except tomllib.TOMLDecodeError:
+        return None
 
 
 def _is_coefficient_path(path: tuple[KeyPart, ...]) -> bool:

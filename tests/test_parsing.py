@@ -827,3 +827,14 @@ def test_a_bare_value_beside_strings_is_located_too():
 def test_a_bare_value_that_is_not_a_coefficient_gets_the_plain_toml_error(text, line):
     error = refused(text, TomlSyntaxError, "", line=line)
     assert "write it as a string" not in error.message
+
+
+@pytest.mark.parametrize(
+    ("written", "toml_float"),
+    [("1D-12", "1e-12"), ("1.d-12", "1.0e-12"), ("1.0d-12_dp", "1.0e-12")],
+)
+def test_a_fortran_tolerance_is_refused_with_the_toml_float_to_write(written, toml_float):
+    text = RK_HEAD + f"tolerance = {written}\n" + EULER
+    error = refused(text, TomlSyntaxError, "tolerance", line=4)
+    assert error.message.endswith(f"write it as a TOML float, {toml_float}")
+    assert parse_scheme(text.replace(written, toml_float)).tolerance == 1e-12
