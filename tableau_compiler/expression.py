@@ -3,14 +3,26 @@
 A coefficient is a TOML integer, a TOML float, or a string in this grammar::
 
     expression := term (("+" | "-") term)*
-    term       := unary (("*" | "/") unary)*
-    unary      := ("+" | "-") unary | power
+    term       := fraction (("*" | "/") fraction)*
+    fraction   := unary ("//" unary)*                 # Julia's rational: binds tighter than * and /
+    unary      := ("+" | "-" | "√") unary | power
     power      := atom (("^" | "**") unary)?          # right-associative
-    atom       := number | name | "pi" | "sqrt" "(" expression ")" | "(" expression ")"
-    number     := digits ["." digits] [("e" | "E") ["+" | "-"] digits]
+    atom       := number | name | "pi" | "π" | "sqrt" "(" expression ")" | "(" expression ")"
+    number     := mantissa [exponent] [kind]
+    mantissa   := digits ["." [digits]] | "." digits
+    exponent   := ("e" | "E" | "d" | "D" | "q" | "Q" | "*^") ["+" | "-"] digits
+    kind       := "_" letter (letter | digit | "_")*   # a Fortran kind parameter: 1.0_dp
 
-``-2^2`` is ``-4`` and ``2^3^2`` is ``2^9``, as in mathematics.  A power's
-exponent must be a constant integer of modest size; a name must be a declared
+``-2^2`` is ``-4`` and ``2^3^2`` is ``2^9``, as in mathematics.  The spellings that
+real sources paste are read as they mean there: Fortran's ``D`` (and ``Q``) exponents
+(``0.526D-01``, ``1.d0``) and kind suffixes (``1.0_dp``), Mathematica's ``*^`` exponent
+(``1.5*^-3``), Julia's ``//`` rationals (``1//2``, at Julia's precedence, between
+integers and rationals only), and the typeset ``−`` (U+2212), ``√`` and ``π``.  A
+decimal written in any of these spellings is still a decimal (approximate); a rational
+is exact.  Forms that are ambiguous or foreign (``1.0_16``, ``0.5f``, ``Sqrt[2]``,
+``BigFloat("0.5")``, ``2×3``) are refused with a message that says how to write them.
+
+A power's exponent must be a constant integer of modest size; a name must be a declared
 parameter.  Parsing builds a tree of frozen nodes; constant parts are reduced to
 exact rationals as they are read, with every size checked against
 :mod:`tableau_compiler.limits` first, so hostile text (``9^9^9^9``, huge
@@ -214,12 +226,50 @@ def _to_sympy(node: Node, symbols: dict, sympy) -> sympy.Expr:
 
 _TOKEN = re.compile(
     r"""\s*(?:
-        (?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
-      | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-      | (?P<op>\*\*|[-+*/^()])
+        (?P<number>
+            (?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)           # mantissa: 1, 1., 1.5, .5
+            (?:(?:[eEdDqQ]|\*\^)[+-]?[0-9]+)?          # exponent: e, Fortran D/Q, Mathematica *^
+            (?:_[A-Za-z0-9_]*)?                        # a Fortran kind suffix (checked in _number)
+        )
+      | (?P<name>[A-Za-z_][A-Za-z0-9_]*|π)
+      | (?P<op>\*\*|//|[-+*/^()]|−|√)
     )""",
     re.VERBOSE,
 )
+
+_KIND = re.compile(r"_[A-Za-z][A-Za-z0-9_]*")
+_EXPONENT_MARK = re.compile(r"[dDqQ]|\*\^")
+
+# Characters that typeset or foreign text carries, with how to write them here.
+_CHARACTER_HINTS = {
+    "×": "write * for a product, and 1.5e-3 for 1.5 × 10⁻³",
+    "·": "write * for a product",
+    "⋅": "write * for a product",
+    "∗": "write * for a product",
+    "÷": "write / for a quotient",
+    "⁄": "write / for a quotient",
+    "–": "if it is a minus sign, write -",
+    "—": "if it is a minus sign, write -",
+    "‒": "if it is a minus sign, write -",
+    "`": "drop Mathematica's precision mark: write 0.5`20 as 0.5",
+    "\\": "LaTeX is not read: write \\frac{a}{b} as (a)/(b) and \\sqrt{x} as sqrt(x)",
+    "[": "brackets are not read: write ( ) for grouping and sqrt(x) for Mathematica's Sqrt[x]",
+    "{": "braces are not read: write ( ) for grouping",
+    "%": "% is not an operator here: write the quotient with /",
+    "'": "quotes are not read: write the number itself",
+    '"': "quotes are not read: write the number itself",
+}
+_SQRT_SPELLINGS = frozenset({"Sqrt", "SQRT", "DSQRT", "dsqrt", "Dsqrt", "QSQRT"})
+_PI_SPELLINGS = frozenset({"Pi", "PI", "M_PI"})
+_MODULES = frozenset(
+    {"np", "numpy", "math", "Math", "mp", "mpmath", "sympy", "sp", "torch", "Base", "std"}
+)
+_WRAPPERS = frozenset({
+    "big", "BigFloat", "BigInt", "Float64", "Float32", "Float16", "float", "Rational", "convert",
+    "parse", "T", "N", "mpf", "mpq", "Fraction", "Decimal", "Real", "real", "dble", "DBLE",
+    "double", "Int", "int", "SetPrecision", "Rationalize", "Float", "Integer",
+})  # fmt: skip
+_C_SUFFIXES = frozenset({"f", "F", "l", "L", "q", "Q"})
 
 
 _SIMPLE_RATIONAL = re.compile(r"\s*([+-]?)\s*([0-9]+)\s*(?:/\s*([0-9]+))?\s*")
@@ -229,7 +279,8 @@ def parse_expression(text: str, parameters: frozenset[str] | set[str] = frozense
     """Parse coefficient text; ``parameters`` are the names it may use.
 
     Raises :class:`CoefficientError` (or its subclass :class:`LimitError`) with a
-    message that quotes the offending part of the text.
+    message that quotes the offending part of the text and, for a spelling another
+    language or a typesetter uses, says how to write it here.
     """
     if len(text) > limits.MAX_EXPRESSION_LENGTH:
         raise LimitError(
@@ -246,12 +297,11 @@ def parse_expression(text: str, parameters: frozenset[str] | set[str] = frozense
             return Expression(
                 text, Number(_check_size(-value if sign == "-" else value, text), False)
             )
-    tokens = _tokenize(text)
+    tokens = _tokenize(text, frozenset(parameters))
     parser = _Parser(text, tokens, frozenset(parameters))
     tree = parser.expression(depth=0)
     if parser.position < len(tokens):
-        _kind, value, column = tokens[parser.position]
-        raise CoefficientError(f"unexpected {value!r} at column {column} in {_shown(text)}")
+        raise CoefficientError(_unexpected(text, tokens, parser.position))
     return Expression(text, tree)
 
 
@@ -286,7 +336,11 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
-def _tokenize(text: str) -> list[tuple[str, str, int]]:
+def _tokenize(text: str, parameters: frozenset[str] = frozenset()) -> list[tuple[str, str, int]]:
+    """Tokens as (kind, text, 1-based column); U+2212 MINUS SIGN is read as "-".
+
+    ``parameters`` only keeps a declared name from being explained as a foreign one.
+    """
     tokens: list[tuple[str, str, int]] = []
     position = 0
     while position < len(text):
@@ -295,12 +349,19 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
         match = _TOKEN.match(text, position)
         if match is None:
             column = position + len(text[position:]) - len(text[position:].lstrip()) + 1
+            character = text[column - 1]
+            hint = _CHARACTER_HINTS.get(character)
+            called = [t for t in tokens if t[1] != "("][-1:]  # "Sqrt[", "np.", "BigFloat(\""
+            if called and called[0][0] == "name" and called[0][1] not in parameters:
+                hint = _unknown_name_hint(called[0][1], character) or hint
             raise CoefficientError(
-                f"unexpected character {text[column - 1]!r} at column {column} in {_shown(text)}"
+                f"unexpected character {character!r} at column {column} in {_shown(text)}"
+                + (f" ({hint})" if hint else "")
             )
         kind = match.lastgroup
         assert kind is not None  # one alternative always matched
-        tokens.append((kind, match.group(kind), match.start(kind) + 1))
+        value = match.group(kind)
+        tokens.append((kind, "-" if value == "−" else value, match.start(kind) + 1))
         position = match.end()
     return tokens
 
@@ -312,7 +373,25 @@ def _check_size(value: Fraction, text: str) -> Fraction:
 
 
 def _number(literal: str, text: str) -> Number:
-    mantissa, _, exponent = literal.lower().partition("e")
+    """A number token's exact value; decimal when written with a point or an exponent.
+
+    The exponent may be spelt ``e``, Fortran's ``d``/``q`` or Mathematica's ``*^``, and a
+    Fortran kind suffix (``_dp``) may follow: neither changes the value written.
+    """
+    body, underscore, kind = literal.partition("_")
+    if underscore and not _KIND.fullmatch(underscore + kind):
+        where = "" if literal == text.strip() else f" in {_shown(text)}"
+        grouped = body + kind.replace("_", "")
+        if re.fullmatch(r"[0-9]{1,2}", kind):
+            raise CoefficientError(
+                f"{literal!r}{where} is ambiguous: an underscore after a number is a Fortran "
+                f"kind ({body} of kind {kind}) or digit grouping ({grouped}); write the number "
+                f"alone: {body!r} or {grouped!r}"
+            )
+        raise CoefficientError(
+            f"{literal!r}{where}: digits are not grouped with underscores here; write {grouped!r}"
+        )
+    mantissa, _, exponent = _EXPONENT_MARK.sub("e", body).lower().partition("e")
     digits = sum(ch.isdigit() for ch in mantissa)
     if digits > limits.MAX_LITERAL_DIGITS:
         raise LimitError(
@@ -326,8 +405,47 @@ def _number(literal: str, text: str) -> Number:
             raise LimitError(
                 f"decimal exponent in {literal[:40]!r} exceeds ±{limits.MAX_DECIMAL_EXPONENT}"
             )
-    decimal = "." in literal or bool(exponent)
-    return Number(_check_size(Fraction(literal), text), decimal=decimal)
+    decimal = "." in mantissa or bool(exponent)
+    value = Fraction(mantissa) * Fraction(10) ** int(exponent or "0")
+    return Number(_check_size(value, text), decimal=decimal)
+
+
+def _unexpected(text: str, tokens: list[tuple[str, str, int]], position: int) -> str:
+    """The message for a token that cannot continue the expression, with how to write it."""
+    kind, value, column = tokens[position]
+    message = f"unexpected {value!r} at column {column} in {_shown(text)}"
+    if position == 0:
+        return message
+    before_kind, before, before_column = tokens[position - 1]
+    adjacent = before_column + len(before) == column
+    if before_kind == "number" and kind == "name" and adjacent and value in _C_SUFFIXES:
+        return f"{message} (a C type suffix: write {before!r} without it)"
+    if before_kind == "number" and kind == "name" and adjacent and value[0] in "eEdDqQ":
+        return f"{message} (an exponent needs digits, as in {before + 'e-3'!r})"
+    if before_kind == "number" and kind == "number" and not adjacent:
+        return f"{message} (digits grouped by spaces? write them together; a product needs *)"
+    ends_atom = before_kind in ("number", "name") or before == ")"
+    starts_atom = kind in ("number", "name") or value in ("(", "√")
+    if ends_atom and starts_atom:
+        rewritten = text[: column - 1].rstrip() + "*" + text[column - 1 :]
+        shown = f"write {rewritten!r}" if len(rewritten) <= 60 else "write * between them"
+        return f"{message} (a product needs *: {shown})"
+    return message
+
+
+def _unknown_name_hint(name: str, following: str | None) -> str:
+    """How to write a name that is not in the grammar, when we know what it usually means."""
+    if name in _SQRT_SPELLINGS:
+        return "write the square root as sqrt(x)"
+    if name in _PI_SPELLINGS:
+        return "write π as pi"
+    if name in _MODULES:
+        return "write functions without a module: sqrt(x), pi"
+    if name in _WRAPPERS:
+        return "write the number alone, without the wrapper: 0.5, 1/3 or 1//3"
+    if following == "[":
+        return "brackets are not read: write sqrt(x) for Sqrt[x]"
+    return ""
 
 
 class _Parser:
@@ -369,16 +487,40 @@ class _Parser:
         return terms[0][1] if len(terms) == 1 else self.fold_sum(tuple(terms))
 
     def term(self, depth: int) -> Node:
-        factors = [(1, self.unary(depth))]
+        factors = [(1, self.fraction(depth))]
         while (op := self.accept("*", "/")) is not None:
-            factors.append((1 if op == "*" else -1, self.unary(depth)))
+            factors.append((1 if op == "*" else -1, self.fraction(depth)))
         return factors[0][1] if len(factors) == 1 else self.fold_product(tuple(factors))
+
+    def fraction(self, depth: int) -> Node:
+        """Julia's ``p//q``: binds tighter than * and /, left-associative, between exact rationals."""
+        left = self.unary(depth)
+        while self.accept("//") is not None:
+            right = self.unary(depth)
+            values = [_rational(x) if not _any_decimal(x) else None for x in (left, right)]
+            if values[0] is None or values[1] is None:
+                raise CoefficientError(
+                    f"// (Julia's rational) joins integers and rationals only, as in Julia, in "
+                    f"{_shown(self.text)}; write / for other quotients"
+                )
+            if values[1] == 0:
+                raise CoefficientError(f"{_shown(self.text)} divides by zero")
+            left = Number(_check_size(values[0] / values[1], self.text), decimal=False)
+        return left
 
     def unary(self, depth: int) -> Node:
         if (op := self.accept("+", "-")) is not None:
             operand = self.unary(self.deeper(depth))
             return operand if op == "+" else self.fold_sum(((-1, operand),))
+        if self.accept("√") is not None:  # Julia's prefix √, at the level of unary minus
+            return self.square_root(self.unary(self.deeper(depth)))
         return self.power(depth)
+
+    def square_root(self, argument: Node) -> Node:
+        constant = _rational(argument)
+        if constant is not None and constant < 0:
+            raise CoefficientError(f"square root of a negative number in {_shown(self.text)}")
+        return Sqrt(argument)
 
     def power(self, depth: int) -> Node:
         base = self.atom(depth)
@@ -421,26 +563,23 @@ class _Parser:
                 self.expect("(")
                 argument = self.expression(self.deeper(depth))
                 self.expect(")")
-                constant = _rational(argument)
-                if constant is not None and constant < 0:
-                    raise CoefficientError(
-                        f"square root of a negative number in {_shown(self.text)}"
-                    )
-                return Sqrt(argument)
-            if value == "pi":
+                return self.square_root(argument)
+            if value in ("pi", "π"):
                 return Pi()
             if value in self.parameters:
                 return Name(value)
             declared = ", ".join(sorted(self.parameters)) or "none"
+            following = self.text[column - 1 + len(value) :].lstrip()[:1] or None
             raise CoefficientError(
                 f"unknown name {value!r} in {_shown(self.text)}; allowed: numbers, + - * / ^, "
                 f"sqrt(...), pi and declared parameters (declared: {declared})"
+                + ("; " + hint if (hint := _unknown_name_hint(value, following)) else "")
             )
         if value == "(":
             inner = self.expression(self.deeper(depth))
             self.expect(")")
             return inner
-        raise CoefficientError(f"unexpected {value!r} at column {column} in {_shown(self.text)}")
+        raise CoefficientError(_unexpected(self.text, self.tokens, self.position - 1))
 
     # -- constant folding keeps numbers exact and bounded as they are read
     def fold_sum(self, terms: tuple[tuple[int, Node], ...]) -> Node:

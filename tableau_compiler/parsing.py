@@ -8,6 +8,7 @@ line.  Reading is strict: an unknown key is an error, because a misspelt
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import tomllib
@@ -17,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from . import limits
-from .errors import KeyPart, LimitError, SchemaError, SchemeError, TomlSyntaxError
+from .errors import (
+    CoefficientError,
+    KeyPart,
+    LimitError,
+    SchemaError,
+    SchemeError,
+    TomlSyntaxError,
+)
 from .expression import Expression, expression_from_toml
 from .scheme import ButcherTableau, MultistepScheme, Parameter, Scheme
 
@@ -69,19 +77,247 @@ def parse_scheme(raw: bytes | str, *, source: str = "<scheme>") -> Scheme:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        line = int(match.group(1)) if match else None
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "invalid TOML"
-        raise TomlSyntaxError(f"invalid TOML: {message}", path=source, line=line) from None
+        raise _toml_syntax_error(text, error, source) from None
     except RecursionError:
         raise TomlSyntaxError("invalid TOML: nested too deeply", path=source) from None
     try:
+        _check_bare_number_spellings(text)
         return _scheme_from_document(document, source)
     except SchemeError as error:
         from .toml_locations import line_of
 
         raise error.located(path=source, line=line_of(text, error.key)) from None
+
+
+# --------------------------------------------------------------------------- pasted TOML values
+
+# A bare value that TOML cannot read but tabc can, once it is a string: 1/5, 0.5D-01, 1//2.
+_BARE_COEFFICIENT = re.compile(r"[0-9A-Za-z_.+\-*/^() \t−√π]*[0-9√π][0-9A-Za-z_.+\-*/^() \t−√π]*")
+_MARKER = "\x00tabc: the pasted value\x00"
+# A bare TOML number with one underscore before one or two final digits: 1.0_16, 0.2_8.
+_KIND_OR_GROUPING = re.compile(r"[+-]?[0-9][0-9.eE+-]*_[0-9]{1,2}")
+
+
+def _toml_syntax_error(text: str, error: tomllib.TOMLDecodeError, source: str) -> TomlSyntaxError:
+    """The error for text ``tomllib`` refuses: its message and line, and, where the cause is
+    a coefficient written bare (``1/5``, ``0.5D-01``), its key path and how to write it."""
+    message = str(error)
+    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    line = int(match.group(1)) if match else None
+    message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "invalid TOML"
+    bare = _bare_value(text, line, int(match.group(2))) if match else None
+    if bare is None:
+        return TomlSyntaxError(f"invalid TOML: {message}", path=source, line=line)
+    start, end = bare
+    value = text[start:end]
+    key, others = _locate_bare_value(text, start, end)
+    if key == ("tolerance",) and (toml_float := _as_toml_float(value)) is not None:
+        return TomlSyntaxError(
+            f"{value} is not a TOML number: write it as a TOML float, {toml_float}",
+            path=source,
+            key=key,
+            line=line,
+        )
+    if key is not None and not _is_coefficient_path(key):
+        return TomlSyntaxError(f"invalid TOML: {message}", path=source, line=line)
+    hint = (
+        f"{value} is not a TOML value (TOML numbers are plain integers and decimals such as "
+        f"0.05 or 5e-2): write it as a string, {_quoted(value)}"
+    )
+    if key is None:
+        hint = (
+            f"invalid TOML: {message}; if {value} is a coefficient, write it as a string, "
+            f"{_quoted(value)}"
+        )
+        return TomlSyntaxError(hint, path=source, line=line)
+    if others:
+        lines = sorted(set(others))
+        shown = ", ".join(map(str, lines[:6])) + (", …" if len(lines) > 6 else "")
+        plural = "s" if len(others) > 1 else ""
+        where = f"line{'s' if len(lines) > 1 else ''} {shown}"
+        hint += f"; {len(others)} more value{plural} like it ({where}): quote them too"
+    return TomlSyntaxError(hint, path=source, key=key, line=line)
+
+
+def _as_toml_float(value: str) -> str | None:
+    """A Fortran or Mathematica decimal (1D-12, 1.0d-12_dp, 1*^-12) as TOML writes it."""
+    spelt = re.sub(r"_[A-Za-z][A-Za-z0-9_]*$", "", re.sub(r"[dDqQ]|\*\^", "e", value))
+    if spelt.startswith("."):
+        spelt = "0" + spelt
+    spelt = re.sub(r"\.(?=[eE]|$)", ".0", spelt)  # 1.e-12 -> 1.0e-12
+    try:
+        return spelt if isinstance(tomllib.loads(f"x = {spelt}")["x"], float) else None
+    except tomllib.TOMLDecodeError:
+        return None
+
+
+def _is_coefficient_path(path: tuple[KeyPart, ...]) -> bool:
+    """Whether a key path holds a coefficient: tableau.a[i][j], coefficients.beta[j],
+    parameters.k.value, parameters.k.bounds[1], ..."""
+    return (
+        bool(path)
+        and path[0] in ("tableau", "coefficients", "parameters")
+        and (isinstance(path[-1], int) or path[-1] == "value")
+    )
+
+
+def _bare_value(text: str, line: int, column: int) -> tuple[int, int] | None:
+    """The span of the bare coefficient around line:column, when that is what TOML choked on."""
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    if not 1 <= line <= len(starts):
+        return None
+    begin = starts[line - 1]
+    finish = text.find("\n", begin)
+    finish = len(text) if finish < 0 else finish
+    at = min(max(begin + column - 1, begin), finish)
+    left = max(text.rfind(ch, begin, at) for ch in "[,={")
+    if left < 0:
+        return None
+    right = min([i for i in (text.find(ch, at, finish) for ch in ",]}#") if i >= 0] or [finish])
+    span = text[left + 1 : right]
+    value = span.strip()
+    if not value or not _BARE_COEFFICIENT.fullmatch(value):
+        return None
+    if not _not_toml(value):
+        return None  # a valid TOML value: the fault is elsewhere
+    start = left + 1 + (len(span) - len(span.lstrip()))
+    return start, start + len(value)
+
+
+def _quoted(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _locate_bare_value(text: str, start: int, end: int) -> tuple[tuple[KeyPart, ...] | None, list]:
+    """The key path of the bare value at text[start:end], and the lines of the others like it.
+
+    The value is replaced by a marker string, and the other bare coefficients are quoted
+    (a line at a time where the line holds no string or comment, so that a pasted table
+    costs a try per row) until the document reads, within a bounded number of tries; then
+    the marker's path is the value's key path.
+    """
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    candidate, quoted = _quote_bare_values(text, line, column, marker=(start, end))
+    others = [line] * quoted
+    tries = min(1024, 4_000_000 // max(len(text), 1))  # bounded work: about 4 MB parsed
+    for _ in range(tries):
+        try:
+            document = tomllib.loads(candidate)
+        except tomllib.TOMLDecodeError as error:
+            match = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
+            if match is None:
+                return None, others
+            line = int(match.group(1))
+            candidate, quoted = _quote_bare_values(candidate, line, int(match.group(2)))
+            if quoted == 0:
+                return None, others
+            others += [line] * quoted
+            continue
+        except RecursionError:
+            return None, others
+        return _path_of_marker(document), others
+    return None, others
+
+
+def _quote_bare_values(
+    text: str, line: int, column: int, marker: tuple[int, int] | None = None
+) -> tuple[str, int]:
+    """``text`` with the bare coefficients of ``line`` quoted, and how many were.
+
+    On a line without strings or comments every bare coefficient in a value position is
+    quoted; on another, only the one at ``column`` (a string could hold delimiters).  The
+    span ``marker``, if given, becomes the marker string instead (and is not counted).
+    """
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    begin = starts[line - 1]
+    finish = text.find("\n", begin)
+    finish = len(text) if finish < 0 else finish
+
+    def replacement(a: int, b: int) -> tuple[str, int]:
+        if marker == (a, b):
+            return json.dumps(_MARKER), 0
+        return _quoted(text[a:b]), 1
+
+    if any(ch in text[begin:finish] for ch in "\"'#"):
+        bare = _bare_value(text, line, column)
+        if bare is None:
+            return text, 0
+        new, count = replacement(*bare)
+        return text[: bare[0]] + new + text[bare[1] :], count
+    pieces: list[str] = []
+    quoted = 0
+    previous = ""
+    offset = begin
+    for piece in re.split(r"([\[\]{},=])", text[begin:finish]):
+        value = piece.strip()
+        written = piece
+        bare = previous in ("[", ",", "=") and bool(_BARE_COEFFICIENT.fullmatch(value))
+        if bare and _not_toml(value):
+            lead = len(piece) - len(piece.lstrip())
+            a = offset + lead
+            new, count = replacement(a, a + len(value))
+            written = piece[:lead] + new + piece[lead + len(value) :]
+            quoted += count
+        if piece in ("[", "]", "{", "}", ",", "="):
+            previous = piece
+        elif value:
+            previous = "value"
+        pieces.append(written)
+        offset += len(piece)
+    return text[:begin] + "".join(pieces) + text[finish:], quoted
+
+
+def _not_toml(value: str) -> bool:
+    """Whether TOML refuses ``value`` as a value."""
+    try:
+        tomllib.loads(f"x = {value}")
+    except tomllib.TOMLDecodeError:
+        return True
+    return False
+
+
+def _path_of_marker(document: dict[str, Any]) -> tuple[KeyPart, ...] | None:
+    stack: list[tuple[tuple[KeyPart, ...], Any]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        if value == _MARKER:
+            return path
+        if isinstance(value, dict) and _MARKER in value:
+            return ()  # it was a key (a [header] or a dotted key), not a value
+        if isinstance(value, dict):
+            stack.extend(((*path, k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in enumerate(value))
+    return None
+
+
+def _check_bare_number_spellings(text: str) -> None:
+    """Refuse a bare TOML coefficient such as ``1.0_16`` that TOML and Fortran read apart.
+
+    TOML reads the underscore as digit grouping (1.016), a Fortran source means a kind
+    suffix (1.0 of kind 16); only the author knows which, so the message shows both.
+    """
+    if not re.search(r"[0-9]_[0-9]", text):
+        return
+    from .toml_locations import scalar_texts
+
+    try:
+        written_values = scalar_texts(text)
+    except ValueError:  # the scanner could not follow this (valid) TOML: nothing to add
+        return
+    for path, written in written_values.items():
+        if not _KIND_OR_GROUPING.fullmatch(written):
+            continue
+        if not _is_coefficient_path(path):
+            continue
+        number, kind = written.split("_")
+        raise CoefficientError(
+            f"{written} is ambiguous: TOML reads the underscore as digit grouping "
+            f"({number}{kind}), a Fortran source means a kind suffix ({number} of kind {kind}); "
+            f'write the number meant: {number}{kind} or "{number}"',
+            key=path,
+        )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -150,13 +386,29 @@ def _coefficient(value: object, names: frozenset[str], *key: KeyPart) -> Express
 
 
 def _vector(
-    table: dict[str, Any], name: str, length: int | None, names: frozenset[str], *key: KeyPart
+    table: dict[str, Any],
+    name: str,
+    length: int | None,
+    names: frozenset[str],
+    *key: KeyPart,
+    per: str = "",
+    first: str = "",
 ) -> tuple[Expression, ...]:
+    """The list ``name`` of ``length`` coefficients (any length when None).
+
+    ``per`` says why that length (for the message); ``first`` names a leading entry that
+    sources often leave out (``c_1 = 0``), so that the message can say to write it.
+    """
     if name not in table:
         raise _fail("required key is missing", *key, name)
     entries = _array(table[name], *key, name)
     if length is not None and len(entries) != length:
-        raise _fail(f"expected {length} entries, got {len(entries)}", *key, name)
+        message = f"expected {length} entries{f' ({per})' if per else ''}, got {len(entries)}"
+        if len(entries) < length:
+            message += "; no entry is zero by being left out: write every one, zeros included"
+            if first and len(entries) == length - 1:
+                message += f" (if {first} was left out, write it first)"
+        raise _fail(message, *key, name)
     return tuple(_coefficient(entry, names, *key, name, i) for i, entry in enumerate(entries))
 
 
@@ -343,28 +595,28 @@ def _tableau(table: object, names: frozenset[str], common: dict[str, Any]) -> Bu
         raise LimitError(
             f"{stages} stages exceed the limit of {limits.MAX_STAGES}", key=("tableau", "b")
         )
+    per_stage = f"one per stage, as b lists {stages} weights"
     b = _vector(table, "b", stages, names, "tableau")
     if "a" not in table:
         raise _fail("required key is missing", "tableau", "a")
     rows = _array(table["a"], "tableau", "a")
     if len(rows) != stages:
-        raise _fail(f"expected {stages} rows (one per stage, as b has), got {len(rows)}",
-                    "tableau", "a")  # fmt: skip
+        raise _fail(_row_count_message(len(rows), stages), "tableau", "a")
+    written = [_row_entries(row, i, stages) for i, row in enumerate(rows)]
+    a = [
+        [_coefficient(e, names, "tableau", "a", i, j) for j, e in enumerate(entries)]
+        for i, entries in enumerate(written)
+    ]
+    _check_short_rows_of_an_implicit_tableau(a, written)
     zero = expression_from_toml(0)
-    a = []
-    for i, row in enumerate(rows):
-        entries = _array(row, "tableau", "a", i)
-        if len(entries) not in (i, stages):
-            short = f"{i} (explicit shorthand) or " if i != stages else ""
-            raise _fail(f"row {i + 1} must list {short}{stages} entries, got {len(entries)}",
-                        "tableau", "a", i)  # fmt: skip
-        parsed = [_coefficient(e, names, "tableau", "a", i, j) for j, e in enumerate(entries)]
-        a.append(tuple(parsed + [zero] * (stages - len(parsed))))
-    c = _vector(table, "c", stages, names, "tableau") if "c" in table else None
+    a = [row + [zero] * (stages - len(row)) for row in a]
+    c = None
+    if "c" in table:
+        c = _vector(table, "c", stages, names, "tableau", per=per_stage, first="c_1 = 0")
     b_hat = None
     embedded_order = None
     if "b_hat" in table:
-        b_hat = _vector(table, "b_hat", stages, names, "tableau")
+        b_hat = _vector(table, "b_hat", stages, names, "tableau", per=per_stage)
         if "embedded_order" not in table:
             raise _fail("required with b_hat", "tableau", "embedded_order")
         embedded_order = _integer(
@@ -373,8 +625,103 @@ def _tableau(table: object, names: frozenset[str], common: dict[str, Any]) -> Bu
     elif "embedded_order" in table:
         raise _fail("given without b_hat", "tableau", "embedded_order")
     return ButcherTableau(
-        a=tuple(a), b=b, c=c, b_hat=b_hat, embedded_order=embedded_order, **common
+        a=tuple(map(tuple, a)), b=b, c=c, b_hat=b_hat, embedded_order=embedded_order, **common
     )
+
+
+def _row_count_message(rows: int, stages: int) -> str:
+    message = f"a has {rows} rows but b lists {stages} weights: write one row of A per stage"
+    if rows == stages - 1:
+        message += (
+            " (an explicit method's first row, all zero, is written too: a = [[], [a_21], …])"
+        )
+    return message
+
+
+def _entry(i: int, j: int) -> str:
+    """The name of a_ij (1-based) as the field writes it: a_32, a_12,10."""
+    return f"a_{i}{j}" if i < 10 and j < 10 else f"a_{i},{j}"
+
+
+def _row_entries(row: object, i: int, stages: int) -> list[Any]:
+    """The entries of row i+1 of A as written, checked against the row rule.
+
+    Row r = i+1 lists a_r1, a_r2, … in order and may stop early, the entries it leaves out
+    being zero: at most s entries, and at least the i = r-1 left of the diagonal, so it stops
+    at or right of the diagonal, never before it, where a forgotten entry and an omitted zero
+    would read alike.
+    """
+    entries = _array(row, "tableau", "a", i)
+    r = i + 1
+    if len(entries) > stages:
+        raise _fail(
+            f"row {r} lists {len(entries)} entries, but a row of this {stages}-stage tableau "
+            f"lists at most {stages} (one per stage, as b lists {stages} weights)",
+            "tableau", "a", i,
+        )  # fmt: skip
+    if len(entries) < i:
+        left_of_diagonal = (
+            f"the entry {_entry(r, 1)}"
+            if i == 1
+            else f"the {i} entries {_entry(r, 1)} … {_entry(r, i)}"
+        )
+        raise _fail(
+            f"row {r} lists {len(entries)} entries and so stops before its diagonal: a row "
+            f"may leave out entries only from the diagonal {_entry(r, r)} on, so it lists at "
+            f"least {left_of_diagonal} left of the diagonal, zeros included: write "
+            f"{_row_with_zeros(entries, i - len(entries))}",
+            "tableau", "a", i,
+        )  # fmt: skip
+    return entries
+
+
+def _row_with_zeros(entries: list[Any], zeros: int) -> str:
+    """The rewrite of a row with ``zeros`` zero entries appended, as TOML text."""
+    if len(entries) + zeros <= 8:
+        return "[" + ", ".join([_toml_text(e) for e in entries] + ['"0"'] * zeros) + "]"
+    last = f"…, {_toml_text(entries[-1])}" if entries else ""
+    if zeros <= 4:
+        return "[" + ", ".join(([last] if last else []) + ['"0"'] * zeros) + "]"
+    return f'the row with {zeros} entries "0" appended'
+
+
+def _toml_text(value: object) -> str:
+    if isinstance(value, str):
+        text = value if len(value) <= 24 else value[:21] + "..."
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    return "…"
+
+
+def _check_short_rows_of_an_implicit_tableau(
+    a: list[list[Expression]], written: list[list[Any]]
+) -> None:
+    """In a fully implicit tableau, refuse a row that stops right of its diagonal.
+
+    When an entry right of the diagonal is non-zero, the rows are written in full, and a
+    row that stops between its diagonal and its end has most likely lost an entry: it is
+    refused with the rewrite rather than read with a zero there.  (The explicit shorthand,
+    a row of only the i-1 entries left of its diagonal, is accepted as ever.)
+    """
+    stages = len(a)
+    implicit = next(
+        ((i, j) for i, row in enumerate(a) for j in range(i + 1, len(row))
+         if row[j].rational() != 0),
+        None,
+    )  # fmt: skip
+    if implicit is None:
+        return
+    q, j = implicit
+    for i, entries in enumerate(written):
+        if i < len(entries) < stages:
+            raise _fail(
+                f"row {i + 1} lists {len(entries)} of {stages} entries, but the tableau is "
+                f"fully implicit ({_entry(q + 1, j + 1)}, right of the diagonal, is not zero), "
+                f"so each row lists all {stages} entries, zeros included: write "
+                f"{_row_with_zeros(entries, stages - len(entries))}",
+                "tableau", "a", i,
+            )  # fmt: skip
 
 
 def _multistep(table: object, names: frozenset[str], common: dict[str, Any]) -> MultistepScheme:

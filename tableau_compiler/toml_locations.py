@@ -24,7 +24,7 @@ import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["KeyPath", "key_lines", "line_of"]
+__all__ = ["KeyPath", "key_lines", "line_of", "scalar_texts"]
 
 KeyPath = tuple[str | int, ...]
 """A path to a value: table/key names and 0-based array indices."""
@@ -62,6 +62,19 @@ def key_lines(text: str) -> dict[KeyPath, int]:
     return _Scanner(text).run()
 
 
+def scalar_texts(text: str) -> dict[KeyPath, str]:
+    """Map the key path of every number, boolean, date and time value to its source text.
+
+    ``tomllib`` gives ``1.0_16`` as the float 1.016 (TOML digit grouping); the text shows
+    what was written, so that a reader can tell such a value from one written ``1.016``.
+    ``text`` should be a document that :func:`tomllib.loads` accepts, as for
+    :func:`key_lines`.
+    """
+    scanner = _Scanner(text)
+    scanner.run()
+    return scanner.scalars
+
+
 def line_of(text: str, key: Sequence[str | int]) -> int | None:
     """The line of the longest prefix of ``key`` found in ``text``, or ``None``.
 
@@ -97,6 +110,7 @@ class _Scanner:
         self.end = len(text)
         self.newlines = [match.start() for match in re.finditer("\n", text)]
         self.lines: dict[KeyPath, int] = {}
+        self.scalars: dict[KeyPath, str] = {}  # source text of numbers, booleans, dates
         # Number of [[header]] elements so far, by the array's resolved path.
         self.aot_counts: dict[KeyPath, int] = {}
 
@@ -235,6 +249,7 @@ class _Scanner:
         match = _SCALAR.match(text, pos)
         if match is None:
             raise ValueError(f"expected a value on line {self._line(pos)}")
+        self.scalars[path] = match.group().rstrip()
         return match.end()
 
     def _finish_nested(self, pos: int, stack: list[_Open]) -> int:

@@ -1,9 +1,11 @@
 """The coefficient grammar (docs/scheme-format.md, "Coefficients"; tableau_compiler/expression.py).
 
 A coefficient is a TOML integer, a TOML float, or a string made only of integers, decimals,
-``+ - * / ^ **``, parentheses, ``sqrt(...)``, ``pi`` and declared parameter names.  Nothing
-else is accepted, the text is never evaluated as code, and hostile sizes are refused with
-:class:`LimitError` before any big arithmetic happens.
+``+ - * / ^ **``, parentheses, ``sqrt(...)``, ``pi`` and declared parameter names, in the
+spellings real sources paste (Fortran ``D`` exponents and kind suffixes, Julia ``//``,
+Mathematica ``*^``, typeset ``−``, ``√``, ``π``).  Nothing else is accepted (a foreign form is
+refused with how to write it), the text is never evaluated as code, and hostile sizes are
+refused with :class:`LimitError` before any big arithmetic happens.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from fractions import Fraction
 
 import pytest
 import sympy
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tableau_compiler import limits
 from tableau_compiler.errors import CoefficientError, LimitError, SchemeError
@@ -121,6 +125,156 @@ def test_a_decimal_written_in_an_exponent_makes_the_expression_approximate(text)
     assert parse_expression(text).is_approximate
 
 
+# --------------------------------------------------------------------------- pasted spellings
+
+
+@pytest.mark.parametrize(
+    ("pasted", "canonical"),
+    [
+        # Fortran: D (and Q) exponents, as dopri5.f and dop853.f write their coefficients
+        ("0.5260015195876773D-01", "0.5260015195876773e-01"),
+        ("0.526001519587677318785587544488D-01", "0.526001519587677318785587544488e-01"),
+        ("1.d0", "1.0"),
+        ("1D0", "1e0"),
+        ("1.0D+0", "1.0"),
+        ("-56.D0/15.D0", "-56.0/15.0"),
+        ("1.5q-3", "1.5e-3"),
+        # Fortran kind suffixes, as rklib writes them
+        ("1.0_dp", "1.0"),
+        (".6e-1_wp", ".6e-1"),
+        ("3.0_wp / 50.0_wp", "3.0 / 50.0"),
+        ("2_ik", "2"),
+        # Mathematica's exponent
+        ("1.5*^-3", "1.5e-3"),
+        ("2*^2", "2e2"),
+        # Julia's rationals, at Julia's precedence: tighter than * and /, left-associative
+        ("1//2", "1/2"),
+        ("1 // 2", "1/2"),
+        ("-1//2", "-1/2"),
+        ("2*3//4", "2*(3/4)"),
+        ("1/2//3", "1/(2/3)"),
+        ("1//2//3", "(1/2)/3"),
+        ("2^3//4", "(2^3)/4"),
+        ("(1//2)^2", "1/4"),
+        ("1//2 + 1//3", "5/6"),
+        # typeset text: the minus sign U+2212, √ and π
+        ("−1/2", "-1/2"),
+        ("1 − 1/3", "1 - 1/3"),
+        ("√3/6", "sqrt(3)/6"),
+        ("−√3/3", "-sqrt(3)/3"),
+        ("(6 − √6)/10", "(6 - sqrt(6))/10"),
+        ("√2^2", "sqrt(2^2)"),  # as in Julia: √ binds like unary minus, looser than ^
+        ("1/√2", "1/sqrt(2)"),
+        ("π/4", "pi/4"),
+        ("2*π", "2*pi"),
+    ],
+)
+def test_a_pasted_spelling_reads_as_its_canonical_spelling(pasted, canonical):
+    read, expected = parse_expression(pasted), parse_expression(canonical)
+    assert read.to_sympy() == expected.to_sympy()
+    assert read.rational() == expected.rational()
+    assert read.is_approximate == expected.is_approximate  # decimals stay decimal, rationals exact
+    assert read.text == pasted  # the text as written is kept (reports, comments)
+
+
+def test_julia_rationals_are_exact_and_fortran_decimals_are_approximate():
+    assert not parse_expression("1//3").is_approximate
+    assert parse_expression("1//3").rational() == F(1, 3)
+    assert parse_expression("1.d0/3.d0").is_approximate
+    assert parse_expression("1.d0/3.d0").rational() == F(1, 3)
+
+
+@st.composite
+def decimals(draw) -> tuple[str, str, int]:
+    """A decimal as (sign, mantissa with a point, exponent): -12.5, 0.0703, 7."""
+    whole = draw(st.integers(0, 10**12))
+    fraction = draw(st.text("0123456789", max_size=20))
+    exponent = draw(st.integers(-limits.MAX_DECIMAL_EXPONENT, limits.MAX_DECIMAL_EXPONENT))
+    return draw(st.sampled_from(["", "-"])), f"{whole}.{fraction}", exponent
+
+
+@given(
+    decimals(),
+    st.sampled_from(["e", "E", "d", "D", "q", "Q", "*^"]),
+    st.sampled_from(["", "+"]),
+    st.sampled_from(["", "_dp", "_wp", "_real64"]),
+    st.sampled_from(["-", "−"]),
+)
+def test_decimals_in_every_exponent_spelling_read_to_the_same_fraction(
+    number, mark, plus, kind, minus
+):
+    sign, mantissa, exponent = number
+    expected = Fraction(f"{sign}{mantissa}e{exponent}")
+    written_exponent = f"{plus}{exponent}" if exponent >= 0 else f"-{-exponent}"
+    text = f"{minus if sign else ''}{mantissa}{mark}{written_exponent}{kind}"
+    read = parse_expression(text)
+    assert read.rational() == expected
+    assert read.is_approximate
+
+
+@given(
+    st.fractions(max_denominator=10**30).filter(lambda x: abs(x.numerator) < 10**30),
+    st.sampled_from(["{p}//{q}", "{p} // {q}", "({p})//{q}", "{p}//({q})"]),
+    st.sampled_from(["-", "−"]),
+)
+def test_rationals_written_in_julia_style_read_to_the_same_fraction(value, style, minus):
+    p, q = value.numerator, value.denominator
+    text = style.format(p=str(p).replace("-", minus), q=q)
+    read = parse_expression(text)
+    assert read.rational() == value
+    assert not read.is_approximate
+
+
+@given(st.fractions(max_denominator=10**15).filter(lambda x: abs(x.numerator) < 10**15))
+def test_rationals_written_as_fortran_quotients_read_to_the_same_fraction(value):
+    p, q = value.numerator, value.denominator
+    read = parse_expression(f"{p}.D0/{q}.D0")
+    assert read.rational() == value
+    assert read.is_approximate  # written with decimals: the scheme is approximate, as ever
+
+
+@pytest.mark.parametrize(
+    ("text", "rewrite"),
+    [
+        ("1.0_16", "'1.0' or '1.016'"),  # a Fortran kind or digit grouping: only the author knows
+        ("0.5_8", "'0.5' or '0.58'"),
+        ("1_000", "write '1000'"),  # digit grouping: no Fortran kind has three digits
+        ("0.123_456_789", "write '0.123456789'"),
+        ("0.5f", "write '0.5' without it"),  # C's single-precision suffix
+        ("1.0L", "write '1.0' without it"),
+        ("Sqrt[15]", "sqrt(x)"),  # Mathematica
+        ("Pi/4", "write π as pi"),
+        ("0.5`20", "precision mark"),
+        ('BigFloat("0.5")', "without the wrapper"),  # Julia
+        ('big"0.5"', "without the wrapper"),
+        ("convert(T, 1//5)", "without the wrapper"),
+        ("1.5//2", "write / for other quotients"),
+        ("k//2", "write / for other quotients"),
+        ("DSQRT(6.D0)", "sqrt(x)"),  # Fortran intrinsics
+        ("np.sqrt(6)", "without a module"),  # Python
+        ("2×3", "write * for a product"),  # typeset text
+        ("1.5 × 10−3", "1.5e-3"),
+        ("1–2", "write -"),
+        ("2√3", "'2*√3'"),
+        ("2pi", "'2*pi'"),
+        ("0.29289 32188", "write them together"),
+        ("1d", "an exponent needs digits"),
+        ("\\frac{1}{2}", "(a)/(b)"),  # LaTeX
+    ],
+)
+def test_a_foreign_spelling_is_refused_with_how_to_write_it(text, rewrite):
+    with pytest.raises(CoefficientError) as info:
+        parse_expression(text, {"k"})
+    assert rewrite in info.value.message, info.value.message
+
+
+def test_a_declared_parameter_is_not_explained_as_a_foreign_name():
+    assert parse_expression("T*2", {"T"}).names == {"T"}
+    with pytest.raises(CoefficientError) as info:
+        parse_expression("T(1//2)", {"T"})
+    assert "wrapper" not in info.value.message
+
+
 # --------------------------------------------------------------------------- sympy readings
 
 
@@ -218,7 +372,7 @@ CODE_LIKE = [
     "(1",
     "1)",
     "()",
-    "2 // 3",
+    "2.0 // 3",  # Python floor division of a float: Julia // takes integers and rationals only
     "2 % 3",
     "1 == 1",
     "1 < 2",
@@ -317,6 +471,12 @@ HOSTILE = {
     "nesting 100 signs": "-" * 100 + "1",
     "nesting 65 sqrt": "sqrt(" * 65 + "2" + ")" * 65,
     "nesting 65 powers": "2" + "^1" * 65,
+    "nesting 65 √": "√" * 65 + "2",
+    "a Fortran exponent of 401": "1D401",
+    "a Mathematica exponent of -401": "1*^-401",
+    "a 2000-digit Fortran decimal": "0." + "1" * 2000 + "D0",
+    "a Julia rational of 2000 digits": "1//" + "9" * 2000,
+    "a Julia rational beyond the bit limit": "1//(10^64)^32//(10^64)^32",
 }
 
 

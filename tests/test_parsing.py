@@ -12,6 +12,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tableau_compiler import limits, parsing
 from tableau_compiler.errors import (
@@ -286,9 +288,10 @@ def test_a_row_with_neither_i_minus_1_nor_s_entries_is_refused_on_its_line():
     refused(text, SchemaError, "tableau.a[3]", line=line_containing(text, '["1/4"]'))
 
 
-def test_a_first_row_with_a_wrong_number_of_entries_is_refused():
-    text = tableau_text(['["0", "0"]', '["1"]', '["0", "1"]'])
-    refused(text, SchemaError, "tableau.a[1]", line=line_containing(text, '["0", "0"]'))
+def test_a_row_longer_than_the_stage_count_is_refused_with_the_most_it_may_list():
+    text = tableau_text(['["0", "0", "0", "0"]', '["1"]', '["0", "1"]'])
+    error = refused(text, SchemaError, "tableau.a[1]", line=line_containing(text, '"0", "0", "0"'))
+    assert "lists 4 entries" in error.message and "at most 3" in error.message
 
 
 def test_a_row_that_is_not_an_array_is_refused():
@@ -640,3 +643,198 @@ def test_every_shipped_scheme_parses(path):
     scheme = load_scheme(path)
     assert scheme.name == path.stem
     assert scheme.source == str(path)
+
+
+# --------------------------------------------------------------------------- pasted rows
+
+
+def full_rows(text: str) -> list[list[Fraction | None]]:
+    return [rationals(row) for row in parse_scheme(text).a]
+
+
+def rk4_with_rows(rows: list[str]) -> str:
+    start = RK4_FROM_FORMAT_PAGE.index("a = [")
+    end = RK4_FROM_FORMAT_PAGE.index("]\nb =") + 1
+    return (
+        RK4_FROM_FORMAT_PAGE[:start]
+        + "a = [\n"
+        + "".join(f"  {row},\n" for row in rows)
+        + "]"
+        + RK4_FROM_FORMAT_PAGE[end:]
+    )
+
+
+def test_explicit_rows_that_include_the_zero_diagonal_read_as_the_shorthand():
+    # The issue's form: a = [["0"], ["1/2", "0"], ...]
+    with_diagonal = rk4_with_rows(
+        ['["0"]', '["1/2", "0"]', '["0", "1/2", "0"]', '["0", "0", "1", "0"]']
+    )
+    assert full_rows(with_diagonal) == full_rows(RK4_FROM_FORMAT_PAGE)
+
+
+def test_rows_may_stop_anywhere_at_or_right_of_their_diagonal():
+    rows = ['["0", "0"]', '["1/2", "0", "0"]', '["0", "1/2"]', '["0", "0", "1", "0"]']
+    assert full_rows(rk4_with_rows(rows)) == full_rows(RK4_FROM_FORMAT_PAGE)
+
+
+def test_a_diagonally_implicit_tableau_may_be_written_lower_triangular():
+    lower = tableau_text(['["1/2"]', '["1/4", "1/2"]', '["0", "1/4", "1/2"]'])
+    full = tableau_text(['["1/2", "0", "0"]', '["1/4", "1/2", "0"]', '["0", "1/4", "1/2"]'])
+    h, q = Fraction(1, 2), Fraction(1, 4)
+    assert full_rows(lower) == full_rows(full) == [[h, 0, 0], [q, h, 0], [0, q, h]]
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_a_lower_triangular_tableau_reads_the_same_however_far_each_row_goes(data):
+    """Any lower-triangular A, each row written up to a random length from its diagonal on."""
+    s = data.draw(st.integers(1, 6), label="stages")
+    entry = st.builds(Fraction, st.integers(-99, 99), st.integers(1, 50))
+    matrix = [[data.draw(entry) if j <= i else Fraction(0) for j in range(s)] for i in range(s)]
+    written = []
+    for i, row in enumerate(matrix):
+        shortest = i + 1 if row[i] != 0 else i  # a zero diagonal may be left out too
+        length = data.draw(st.integers(shortest, s), label=f"length of row {i + 1}")
+        written.append("[" + ", ".join(f'"{x}"' for x in row[:length]) + "]")
+    b = "[" + ", ".join(['"1"'] + ['"0"'] * (s - 1)) + "]"
+    text = RK_HEAD + "[tableau]\na = [\n" + "".join(f"  {w},\n" for w in written) + f"]\nb = {b}\n"
+    assert full_rows(text) == matrix
+
+
+def test_a_row_that_stops_before_its_diagonal_is_refused_with_the_row_to_write():
+    # A forgotten entry and an omitted zero left of the diagonal would read alike.
+    text = rk4_with_rows(["[]", '["1/2"]', '["0", "1/2"]', '["0", "1"]'])
+    error = refused(text, SchemaError, "tableau.a[4]", line=line_containing(text, '["0", "1"]'))
+    assert "stops before its diagonal" in error.message
+    assert 'write ["0", "1", "0"]' in error.message
+    assert "a_41 … a_43" in error.message
+
+
+def test_a_long_row_that_stops_before_its_diagonal_names_the_entries_with_commas():
+    s = 12
+    rows = [("[" + ", ".join(['"0"'] * i) + "]") for i in range(s)]
+    rows[11] = "[" + ", ".join(['"1/10"'] * 10) + "]"  # a_12,11 left out
+    b = "[" + ", ".join(['"1"'] + ['"0"'] * (s - 1)) + "]"
+    text = tableau_text(rows, b=b)
+    error = refused(text, SchemaError, "tableau.a[12]", line=line_containing(text, '"1/10"'))
+    assert "a_12,1 … a_12,11" in error.message
+    assert '[…, "1/10", "0"]' in error.message
+
+
+def test_a_short_row_of_a_fully_implicit_tableau_is_refused_with_the_row_to_write():
+    # a_23 right of the diagonal makes the tableau fully implicit, where rows are written in
+    # full: row 1 stopping at its diagonal has more likely lost a_12, a_13 than meant zeros.
+    text = tableau_text(
+        ['["1/4"]', '["1/4", "1/4", "1/8"]', '["0", "0", "1"]'], b='["1/2", "1/2", "0"]'
+    )
+    error = refused(text, SchemaError, "tableau.a[1]", line=line_containing(text, '["1/4"],'))
+    assert "fully implicit" in error.message and "a_23" in error.message
+    assert 'write ["1/4", "0", "0"]' in error.message
+
+
+def test_the_explicit_shorthand_stays_valid_in_a_fully_implicit_tableau():
+    # Lobatto IIIA: the first row is zero and may be written [] as ever.
+    text = tableau_text(
+        ["[]", '["5/24", "1/3", "-1/24"]', '["1/6", "2/3", "1/6"]'], b='["1/6", "2/3", "1/6"]'
+    )
+    assert full_rows(text)[0] == [0, 0, 0]
+
+
+def test_a_tableau_without_its_zero_first_row_is_refused_with_how_to_write_it():
+    # torchdiffeq writes explicit tableaus without the first row: one row short of b.
+    text = tableau_text(
+        ['["1/2"]', '["0", "1/2"]', '["0", "0", "1"]'], b='["1/6", "1/3", "1/3", "1/6"]'
+    )
+    error = refused(text, SchemaError, "tableau.a", line=line_containing(text, "a = ["))
+    assert "a has 3 rows but b lists 4 weights" in error.message
+    assert "a = [[], [a_21], …]" in error.message
+
+
+def test_c_without_its_first_node_is_refused_with_how_to_write_it():
+    text = tableau_text(["[]", '["1"]', '["0", "1"]'], extra='c = ["1", "1"]\n')
+    error = refused(text, SchemaError, "tableau.c", line=line_containing(text, "c ="))
+    assert "expected 3 entries (one per stage, as b lists 3 weights), got 2" in error.message
+    assert "if c_1 = 0 was left out, write it first" in error.message
+
+
+def test_b_hat_with_a_trailing_weight_left_out_is_refused_with_how_to_write_it():
+    extra = 'b_hat = ["1", "0"]\nembedded_order = 1\n'
+    text = tableau_text(["[]", '["1"]', '["0", "1"]'], extra=extra)
+    error = refused(text, SchemaError, "tableau.b_hat", line=line_containing(text, "b_hat ="))
+    assert "zeros included" in error.message
+
+
+# --------------------------------------------------------------------------- pasted TOML values
+
+
+@pytest.mark.parametrize("bare", ["1/2", "0.5D0", "5.D-1", "1//2", "−0.5", ".5", "1.0_dp", "0.5*1"])
+def test_a_coefficient_toml_cannot_read_bare_is_located_and_asked_for_as_a_string(bare):
+    text = tableau_text(["[]", f"[{bare}]", '["0", "1"]'])
+    error = refused(
+        text, TomlSyntaxError, "tableau.a[2][1]", line=line_containing(text, f"[{bare}]")
+    )
+    assert f'write it as a string, "{bare}"' in error.message
+
+
+def test_a_python_table_pasted_bare_names_its_first_value_and_the_lines_of_the_rest():
+    # scipy's and torchdiffeq's tables are Python: 3/40 is an expression there, not TOML.
+    text = tableau_text(["[]", "[1/2]", "[0, 3/4]"], b="[2/9, 1/3, 4/9]")
+    error = refused(text, TomlSyntaxError, "tableau.a[2][1]", line=line_containing(text, "[1/2]"))
+    others = sorted({line_containing(text, "[0, 3/4]"), line_containing(text, "b = [")})
+    assert f"4 more values like it (lines {others[0]}, {others[1]})" in error.message
+
+
+def test_a_multistep_coefficient_written_bare_is_located_too():
+    text = lm_text("[-1, 1]", "[1//2, 1//2]")
+    refused(text, TomlSyntaxError, "coefficients.beta[1]", line=line_containing(text, "beta ="))
+
+
+def test_a_bare_number_toml_reads_as_digit_grouping_but_fortran_as_a_kind_is_refused():
+    text = tableau_text(["[]", "[0.5_8]", '["0", "1"]'])
+    assert tomllib.loads(text)["tableau"]["a"][1][0] == 0.58  # what TOML alone would read
+    error = refused(text, CoefficientError, "tableau.a[2][1]", line=line_containing(text, "0.5_8"))
+    assert "0.58" in error.message and '"0.5"' in error.message
+
+
+def test_bare_toml_digit_grouping_of_three_digits_is_read_as_toml_reads_it():
+    text = tableau_text(["[]", '["1"]', '["0", "1"]'], extra="c = [0, 1_000, 1]\n")
+    assert rationals(parse_scheme(text).c) == [0, 1000, 1]
+
+
+def test_a_large_table_pasted_bare_is_located_row_by_row():
+    s = 30
+    rows = ["[" + ", ".join(["1/30"] * s) + "]" for _ in range(s)]
+    text = tableau_text(rows, b="[" + ", ".join(["1/30"] * s) + "]")
+    error = refused(
+        text, TomlSyntaxError, "tableau.a[1][1]", line=line_containing(text, "a = [") + 1
+    )
+    assert f"{s * s + s - 1} more values like it" in error.message
+
+
+def test_a_bare_value_beside_strings_is_located_too():
+    text = tableau_text(["[]", '["1"]', '["0", "1"]'], b='["1/2", 1/3, 1/6]')
+    error = refused(text, TomlSyntaxError, "tableau.b[2]", line=line_containing(text, "b = ["))
+    assert 'write it as a string, "1/3"; 1 more value like it (line' in error.message
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (RK_HEAD.replace("order = 1", "order = 4x") + EULER, 3),  # not a coefficient
+        (RK_HEAD + "[1/2]\n" + EULER, 4),  # a table header, not a value
+    ],
+)
+def test_a_bare_value_that_is_not_a_coefficient_gets_the_plain_toml_error(text, line):
+    error = refused(text, TomlSyntaxError, "", line=line)
+    assert "write it as a string" not in error.message
+
+
+@pytest.mark.parametrize(
+    ("written", "toml_float"),
+    [("1D-12", "1e-12"), ("1.d-12", "1.0e-12"), ("1.0d-12_dp", "1.0e-12")],
+)
+def test_a_fortran_tolerance_is_refused_with_the_toml_float_to_write(written, toml_float):
+    text = RK_HEAD + f"tolerance = {written}\n" + EULER
+    error = refused(text, TomlSyntaxError, "tolerance", line=4)
+    assert error.message.endswith(f"write it as a TOML float, {toml_float}")
+    assert parse_scheme(text.replace(written, toml_float)).tolerance == 1e-12

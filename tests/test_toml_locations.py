@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tableau_compiler.toml_locations import KeyPath, key_lines, line_of
+from tableau_compiler.toml_locations import KeyPath, key_lines, line_of, scalar_texts
 
 # -- helpers -------------------------------------------------------------------
 
@@ -680,3 +680,32 @@ def test_line_of_on_damaged_documents(
     except tomllib.TOMLDecodeError:
         return
     check_consistent(damaged)
+
+
+# -- scalar_texts -----------------------------------------------------------------
+
+
+def test_scalar_texts_give_numbers_booleans_and_dates_as_written():
+    text = (
+        "a = [1.0_16, 'x', 2 , +inf]\n"
+        "[t]\n"
+        "b = {c = 1_000, d = true}  # comment\n"
+        "e = 1979-05-27 07:32:00\n"
+        'f = """\n1.0_16\n"""\n'
+    )
+    assert scalar_texts(text) == {
+        ("a", 0): "1.0_16",  # tomllib gives 1.016: the text tells it from a written 1.016
+        ("a", 2): "2",
+        ("a", 3): "+inf",
+        ("t", "b", "c"): "1_000",
+        ("t", "b", "d"): "true",
+        ("t", "e"): "1979-05-27 07:32:00",
+    }
+    assert tomllib.loads(text)["a"][0] == 1.016
+
+
+@given(st.lists(st.integers(-(10**9), 10**9), min_size=1, max_size=20))
+def test_scalar_texts_read_back_to_the_values_tomllib_gives(numbers):
+    text = "x = [" + ", ".join(f"{n:_}" for n in numbers) + "]\n"
+    texts = scalar_texts(text)
+    assert [int(texts[("x", i)]) for i in range(len(numbers))] == tomllib.loads(text)["x"]
