@@ -75,7 +75,7 @@ def archive_target(output: str | Path, archive_format: str = "torchscript") -> P
     if given.endswith(("/", os.sep)) or target.is_dir():
         inside = (Path(given) / example).as_posix()
         raise ExportTargetError(
-            f"{given}: is a directory; -o names the archive file, e.g. -o {inside}"
+            f"{given}: names a directory; -o names the archive file, e.g. -o {inside}"
         )
     if archive_format == "pt2" and target.suffix != ".pt2":
         raise ExportTargetError(
