@@ -4,7 +4,9 @@ Exit status: 0 when every scheme passes, 1 when a valid scheme misses its claim,
 2 for invalid input (unreadable file, bad TOML, a key that breaks the format; for
 ``train`` and ``compare`` also an unknown model, a bad option or missing data), 3 when
 training diverged (a NaN or infinite loss).  ``check``, ``info`` and ``compile`` never
-import torch; ``train``, ``compare`` and ``models`` import it when they run.
+import torch; ``export`` and ``models`` need the ``torch`` extra, ``train`` and ``compare``
+the ``train`` extra, and say so (exit 2) when it is missing (:mod:`.extras`).  A scheme path
+that does not exist and is a bare library name is the library's file (:mod:`.library`).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """``tabc compile``: checked scheme files to generated modules, written safely.
 
-A scheme that fails ``tabc check`` is refused.  Writes are atomic (a temporary file in
-the target directory, then ``os.replace``), so an interrupted compile leaves the old
-module intact; a module whose body no longer matches the hash in its header was edited
-by hand and is not overwritten without ``force``.
+A scheme that fails ``tabc check`` is refused.  A module whose bytes already are the
+generated text is not written at all.  Writes are atomic (a temporary file in the target
+directory, then ``os.replace``, with the mode a plain write would give), so an interrupted
+compile leaves the old module intact; a module whose body no longer matches the hash in its
+header was edited by hand and is not overwritten without ``force``.
 """
 
 from __future__ import annotations
