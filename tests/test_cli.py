@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 from fractions import Fraction
@@ -744,3 +746,19 @@ def test_the_core_commands_run_without_any_extra(argv):
     """No torch, numpy, matplotlib, scikit-learn or tqdm: the core install is enough."""
     done = run_without(HEAVY, argv)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_compiled_modules_get_the_mode_a_plain_write_gives(capsys, workdir):
+    """0666 less the umask for a new module (not mkstemp's 0600); an old module keeps its own."""
+    previous = os.umask(0o027)
+    try:
+        assert main(["compile", str(TABLEAUS / "euler.toml"), "-o", "out"]) == 0
+        module = workdir / "out" / "euler.py"
+        assert stat.S_IMODE(module.stat().st_mode) == 0o640
+        module.chmod(0o664)
+        module.write_text(module.read_text(encoding="utf-8").replace("Euler", "Euler "), "utf-8")
+        assert main(["compile", str(TABLEAUS / "euler.toml"), "-o", "out", "--force"]) == 0
+        assert stat.S_IMODE(module.stat().st_mode) == 0o664
+    finally:
+        os.umask(previous)
+    assert capsys.readouterr().out == "wrote out/euler.py\nwrote out/euler.py\n"
