@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_FEAGIN = REPO.parent / "shared" / "benchmarks" / "feagin10.toml"
+DEFAULT_FEAGIN = REPO / "benchmarks" / "inputs" / "feagin10.toml"
 
 
 # Subprocesses run as an installed package runs: with byte-code caching, even where the
@@ -347,7 +347,7 @@ def main(argv=None) -> int:
         "--feagin",
         type=Path,
         default=DEFAULT_FEAGIN,
-        help="Feagin 10 scheme file (default ../shared/benchmarks/feagin10.toml)",
+        help="Feagin 10 scheme file (default benchmarks/inputs/feagin10.toml)",
     )
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
     parser.add_argument(
@@ -717,6 +717,14 @@ def machine() -> dict:
     }
 
 
+def shown_path(path: Path) -> str:
+    """``path`` relative to the repository root when it lies inside it."""
+    try:
+        return path.resolve().relative_to(REPO.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def render(args, rows, conditions, library, radical, feagin) -> str:
     m = machine()
     out = [
@@ -787,7 +795,7 @@ def render(args, rows, conditions, library, radical, feagin) -> str:
             f"{fmt_s(rows['gl3'].info.get('tabc_first_call_s'))}, Feagin "
             f"{fmt_s(rows['feagin_api'].info.get('tabc_first_call_s'))}."
         ),
-        f"- Feagin file: {feagin}",
+        f"- Feagin file: {shown_path(feagin)}",
     ]
     return "\n".join(out)
 

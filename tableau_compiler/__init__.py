@@ -5,7 +5,8 @@ RKCNN).  tabc reads a numerical scheme from a TOML file, decides exactly whether
 it has the order it claims, and compiles it into a PyTorch module.
 
 Importing this package is cheap: it imports neither sympy nor torch (``create_model``
-and ``list_models`` import torch when first used).
+and ``list_models`` import torch when first used, and say which extra to install when it is
+missing: ``pip install 'tableau-compiler[torch]'``).
 """
 
 __version__ = "0.1.0"
@@ -19,6 +20,9 @@ def __getattr__(name: str):
 
         return load_scheme
     if name in ("create_model", "list_models"):  # imports torch, so only when asked for
+        from .extras import require
+
+        require("torch", f"tableau_compiler.{name}")  # without it: which extra to install
         from . import models
 
         return getattr(models, name)

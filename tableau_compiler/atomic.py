@@ -1,28 +1,64 @@
 """Atomic file replacement: write beside the target, then ``os.replace`` it.
 
-An interrupted write leaves the old file intact and no temporary behind.
+An interrupted write leaves the old file intact and no temporary behind.  The file that
+lands has the mode a plain ``open(target, "w")`` would give it: the existing file's mode
+when it replaces one, otherwise ``0o666`` less the process umask (not the ``0o600`` of
+the temporary file that :func:`tempfile.mkstemp` creates).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "write_atomically"]
+__all__ = ["atomic_path", "plain_write_mode", "write_atomically"]
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # no other way to read it: set, then restore at once
+    os.umask(mask)
+    return mask
+
+
+def plain_write_mode(target: Path) -> int:
+    """The permission bits ``open(target, "w")`` would leave ``target`` with."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
 
 
 @contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
+def atomic_path(target: Path, *, keep_suffix: bool = False) -> Iterator[Path]:
     """A fresh temporary path beside ``target``; it replaces ``target`` when the block ends
-    normally and is removed when the block raises."""
+    normally and is removed when the block raises.
+
+    ``keep_suffix`` ends the temporary name with ``target``'s suffix too (for writers that
+    judge a file by its extension, such as ``torch.export.save``).  Raises ``OSError`` when
+    the directory cannot be created or written; nothing is left behind then either.
+    """
+    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
+    suffix = f".tmp{target.suffix}" if keep_suffix else ".tmp"
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
     temporary = Path(name)
     try:
+        try:
+            os.fchmod(handle, plain_write_mode(target))
+        finally:
+            os.close(handle)
         yield temporary
         os.replace(temporary, target)
     except BaseException:

@@ -4,7 +4,9 @@ Exit status: 0 when every scheme passes, 1 when a valid scheme misses its claim,
 2 for invalid input (unreadable file, bad TOML, a key that breaks the format; for
 ``train`` and ``compare`` also an unknown model, a bad option or missing data), 3 when
 training diverged (a NaN or infinite loss).  ``check``, ``info`` and ``compile`` never
-import torch; ``train``, ``compare`` and ``models`` import it when they run.
+import torch; ``export`` and ``models`` need the ``torch`` extra, ``train`` and ``compare``
+the ``train`` extra, and say so (exit 2) when it is missing (:mod:`.extras`).  A scheme path
+that does not exist and is a bare library name is the library's file (:mod:`.library`).
 """
 
 from __future__ import annotations
@@ -18,13 +20,35 @@ from pathlib import Path
 
 from . import __version__
 from .errors import SchemeError, TabcError
+from .extras import require
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED = 0, 1, 2, 3
+DEFAULT_LIBRARY, DEFAULT_OUTPUT = "tableaus", "generated"
+
+
+def _scheme_path(name: str) -> str:
+    """``name``, or the library file a missing bare name names (saying so on stderr).
+
+    See :mod:`tableau_compiler.library`: ``rk4`` and ``rk4.toml`` that are not files here
+    are the library's ``tableaus/rk4.toml``.
+    """
+    from .library import find_in_library
+
+    match = find_in_library(name)
+    if match is None:
+        return name
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, one process speaks
+        print(match.note(), file=sys.stderr)
+    return match.path
 
 
 def _scheme_files(paths: Sequence[str]) -> Iterator[tuple[str, SchemeError | None]]:
-    """Each file named, and every ``*.toml`` under each directory named, in sorted order."""
-    for name in paths:
+    """Each file named, and every ``*.toml`` under each directory named, in sorted order.
+
+    A missing bare name is looked up in the library (:func:`_scheme_path`).
+    """
+    for given in paths:
+        name = _scheme_path(given)
         path = Path(name)
         if path.is_dir():
             found = sorted(p for p in path.rglob("*.toml") if p.is_file())
@@ -96,13 +120,14 @@ def command_info(args: argparse.Namespace) -> int:
     from .parsing import load_scheme
     from .report import error_dict, info_text, to_dict
 
+    path = _scheme_path(args.path)
     try:
-        analysis = analyse(load_scheme(args.path), full=True)
+        analysis = analyse(load_scheme(path), full=True)
     except SchemeError as error:
         if error.path is None:
-            error = error.located(path=args.path, line=_line_for(args.path, error.key))
+            error = error.located(path=path, line=_line_for(path, error.key))
         if args.format == "json":
-            print(json.dumps(error_dict(args.path, error), indent=2, ensure_ascii=False))
+            print(json.dumps(error_dict(path, error), indent=2, ensure_ascii=False))
         else:
             print(f"ERROR {error}", file=sys.stderr)
         return EXIT_INVALID
@@ -113,14 +138,25 @@ def command_info(args: argparse.Namespace) -> int:
     return EXIT_OK if analysis.passed else EXIT_FAILED
 
 
+def _compile_command(path: str, output: str | None) -> str:
+    """The ``tabc compile`` command line that rewrites ``path``'s module, as given."""
+    import shlex
+
+    target = f" -o {shlex.quote(output)}" if output is not None else ""
+    return f"tabc compile{target} {shlex.quote(path)}"
+
+
 def command_compile(args: argparse.Namespace) -> int:
-    from .compiler import compile_file
+    from .compiler import compile_file, current_text
     from .report import verdict_line
 
-    output = Path(args.output)
+    output = Path(args.output if args.output is not None else DEFAULT_OUTPUT)
+    paths = args.paths or [DEFAULT_LIBRARY]
     status = EXIT_OK
     expected: set[Path] = set()
-    for path, missing in _scheme_files(args.paths):
+    # Named files are judged alone; a directory is a library, whose leftover modules are stale.
+    judges_library = any(Path(given).is_dir() for given in paths)
+    for path, missing in _scheme_files(paths):
         try:
             if missing is not None:
                 raise missing
@@ -136,31 +172,33 @@ def command_compile(args: argparse.Namespace) -> int:
             print(verdict_line(result.analysis))
             status = max(status, EXIT_FAILED)
         elif args.check:
-            current = result.target.read_text(encoding="utf-8") if result.target.exists() else None
+            current = current_text(result.target)
             if current != result.text:
                 reason = "missing" if current is None else "differs from what tabc would write"
-                print(f"STALE {result.target}: {reason} (run `tabc compile {path}`)")
+                hint = _compile_command(path, args.output)
+                print(f"STALE {result.target}: {reason} (run `{hint}`)")
                 status = max(status, EXIT_FAILED)
         else:
-            print(f"wrote {result.target}")
-    if args.check and output.is_dir():
+            print(f"{'wrote' if result.written else 'unchanged'} {result.target}")
+    if args.check and judges_library and output.is_dir():
         for extra in sorted(set(output.glob("*.py")) - expected):
             if extra.name != "__init__.py":
                 print(f"STALE {extra}: no scheme file compiles to it")
                 status = max(status, EXIT_FAILED)
     if args.check and status == EXIT_OK:
-        print(f"{output}: up to date ({len(expected)} modules)")
+        count = len(expected)
+        print(f"{output}: up to date ({count} module{'' if count == 1 else 's'})")
     return status
 
 
 def command_export(args: argparse.Namespace) -> int:
     from .export import ExportError, export_model
 
+    require("torch")
+    path = _scheme_path(args.path)
     options = {"depth": args.depth, "num_classes": args.classes, "in_channels": args.channels}
     try:
-        verdict = export_model(
-            args.path, args.output, archive_format=args.format, model_options=options
-        )
+        verdict = export_model(path, args.output, archive_format=args.format, model_options=options)
     except ExportError as error:
         print(f"tabc: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -172,6 +210,7 @@ def command_export(args: argparse.Namespace) -> int:
 
 
 def command_models(args: argparse.Namespace) -> int:
+    require("torch")
     from .training import model_inventory
 
     rows = model_inventory(num_classes=args.classes, in_channels=args.channels)
@@ -234,12 +273,23 @@ def _report_divergence(error: TabcError) -> int:
     return EXIT_DIVERGED
 
 
+def _model_or_scheme(name: str) -> str:
+    """A registry name as it is; a scheme file, or the library file a missing name names."""
+    if Path(name).exists() or name.endswith(".toml"):
+        return _scheme_path(name)
+    from .models import list_models
+
+    return name if name in list_models() else _scheme_path(name)
+
+
 def command_train(args: argparse.Namespace) -> int:
+    require("train")
     from .errors import DivergedError
     from .training import parse_model_args, train
     from .training.compare import model_label
     from .training.distributed import Processes
 
+    args.model = _model_or_scheme(args.model)
     grouped = parse_model_args(args.model_arg)
     if set(grouped) - {""}:
         raise TabcError("--model-arg MODEL:KEY=VALUE is for `tabc compare`; use KEY=VALUE")
@@ -256,11 +306,13 @@ def command_train(args: argparse.Namespace) -> int:
 
 
 def command_compare(args: argparse.Namespace) -> int:
+    require("train")
     from .errors import DivergedError
     from .training import compare, markdown_table, parse_model_args
     from .training.compare import COMPARE_MD, describe_recipe
     from .training.distributed import Processes
 
+    args.models = [_model_or_scheme(model) for model in args.models]
     if args.seeds < 1:
         raise TabcError(f"--seeds must be at least 1, not {args.seeds}")
     grouped = parse_model_args(args.model_arg)
@@ -315,7 +367,8 @@ def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--threads", type=int, metavar="N",
                      help="CPU threads for torch (default: torch's choice; 1 is often fastest "
                      "for small models on a busy machine)")  # fmt: skip
-    run.add_argument("--eval-batch-size", type=int, default=500, metavar="N")
+    run.add_argument("--eval-batch-size", type=int, default=500, metavar="N",
+                     help="batch size for evaluating the test set (default 500)")  # fmt: skip
     run.add_argument("--resume", action="store_true",
                      help="continue from OUT/checkpoint.pt (exactly: same batches, same random "
                      "states); a finished run is read back")  # fmt: skip
@@ -343,7 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Exit 0 when every scheme is valid and reaches its claimed order (multistep "
         "schemes: consistent and zero-stable too), 1 when one misses, 2 for invalid input.",
     )
-    check.add_argument("paths", nargs="+", metavar="PATH", help="scheme files or directories")
+    check.add_argument("paths", nargs="+", metavar="PATH",
+                       help="scheme files or directories (every *.toml below them); a missing "
+                       "NAME or NAME.toml is the library's tableaus/NAME.toml")  # fmt: skip
     check.add_argument("--format", choices=("text", "json", "github"), default="text",
                        help="one line per file (default), JSON, or GitHub annotations")  # fmt: skip
     check.set_defaults(handler=command_check)
@@ -354,12 +409,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Refuses a scheme that fails `tabc check` (exit 1). With --check, writes "
         "nothing and exits 1 when a module is missing or differs from what would be written.",
     )
-    compile_.add_argument("paths", nargs="*", default=["tableaus"], metavar="PATH",
-                          help="scheme files or directories (default: tableaus)")  # fmt: skip
-    compile_.add_argument("-o", "--output", default="generated", metavar="DIR",
+    compile_.add_argument("paths", nargs="*", default=[], metavar="PATH",
+                          help="scheme files or directories (default: tableaus); a missing "
+                          "NAME or NAME.toml is the library's tableaus/NAME.toml")  # fmt: skip
+    compile_.add_argument("-o", "--output", metavar="DIR",
                           help="where the modules go (default: generated)")  # fmt: skip
     compile_.add_argument("--check", action="store_true",
-                          help="verify DIR is up to date instead of writing")  # fmt: skip
+                          help="verify the modules of the named files are up to date instead of "
+                          "writing (a directory: also that DIR holds no module left over)")  # fmt: skip
     compile_.add_argument("--force", action="store_true",
                           help="overwrite modules that were edited by hand")  # fmt: skip
     compile_.set_defaults(handler=command_compile)
@@ -371,17 +428,24 @@ def build_parser() -> argparse.ArgumentParser:
         "torch.export program with a dynamic batch size), and checks that a fresh Python process "
         "with torch alone (no tabc, no Triton) reproduces its outputs.",
     )
-    export.add_argument("path", metavar="FILE")
-    export.add_argument("-o", "--output", required=True, metavar="ARCHIVE")
-    export.add_argument("--format", choices=("torchscript", "pt2"), default="torchscript")
+    export.add_argument("path", metavar="FILE",
+                        help="the scheme file (a missing NAME or NAME.toml: the library's)")  # fmt: skip
+    export.add_argument("-o", "--output", required=True, metavar="ARCHIVE",
+                        help="the archive to write, relative to the working directory "
+                        "(model.pt, out/model.pt2); written only once verified")  # fmt: skip
+    export.add_argument("--format", choices=("torchscript", "pt2"), default="torchscript",
+                        help="torchscript (default, torch.jit) or pt2 (torch.export, dynamic "
+                        "batch size)")  # fmt: skip
     export.add_argument("--depth", type=int, default=3, help="steps per stage (default 3)")
     export.add_argument("--classes", type=int, default=10, help="output classes (default 10)")
     export.add_argument("--channels", type=int, default=3, help="input channels (default 3)")
     export.set_defaults(handler=command_export)
 
     info = commands.add_parser("info", help="the full report on one scheme")
-    info.add_argument("path", metavar="FILE")
-    info.add_argument("--format", choices=("text", "json"), default="text")
+    info.add_argument("path", metavar="FILE",
+                      help="the scheme file (a missing NAME or NAME.toml: the library's)")  # fmt: skip
+    info.add_argument("--format", choices=("text", "json"), default="text",
+                      help="a report for people (default) or JSON")  # fmt: skip
     info.set_defaults(handler=command_info)
 
     models = commands.add_parser(
@@ -404,7 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
         "DistributedDataParallel. Exit 0 when done, 2 for invalid input, 3 when the loss "
         "becomes NaN or infinite (the last good checkpoint is kept).",
     )
-    train.add_argument("model", metavar="MODEL_OR_SCHEME_FILE")
+    train.add_argument("model", metavar="MODEL_OR_SCHEME_FILE",
+                       help="a name from `tabc models`, or a scheme file (a library name such "
+                       "as rk4 is the library's tableaus/rk4.toml)")  # fmt: skip
     train.add_argument("--seed", type=int, default=0, help="seed of weights, batches and "
                        "augmentation (default 0)")  # fmt: skip
     train.add_argument("-o", "--out", metavar="DIR",
@@ -420,9 +486,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="train several models over several seeds and tabulate test error",
         description="Train each MODEL with each seed under one recipe (sequentially, in "
         "OUT/<model>/seed<N>) and write the papers' table -- parameters, test error mean ± "
-        "std (%%), time per epoch -- as compare.md, compare.csv and compare.png.",
+        "std (%), time per epoch -- as compare.md, compare.csv and compare.png.",
     )
-    compare.add_argument("models", nargs="+", metavar="MODEL")
+    compare.add_argument("models", nargs="+", metavar="MODEL",
+                         help="names from `tabc models` or scheme files")  # fmt: skip
     compare.add_argument("--seeds", type=int, default=3, help="seeds per model (default 3)")
     compare.add_argument("--seed", type=int, default=0, help="the first seed (default 0)")
     compare.add_argument("-o", "--out", default="runs/compare", metavar="DIR",

@@ -1,9 +1,10 @@
 """``tabc compile``: checked scheme files to generated modules, written safely.
 
-A scheme that fails ``tabc check`` is refused.  Writes are atomic (a temporary file in
-the target directory, then ``os.replace``), so an interrupted compile leaves the old
-module intact; a module whose body no longer matches the hash in its header was edited
-by hand and is not overwritten without ``force``.
+A scheme that fails ``tabc check`` is refused.  A module whose bytes already are the
+generated text is not written at all.  Writes are atomic (a temporary file in the target
+directory, then ``os.replace``, with the mode a plain write would give), so an interrupted
+compile leaves the old module intact; a module whose body no longer matches the hash in its
+header was edited by hand and is not overwritten without ``force``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from typing import Any
 from .atomic import write_atomically
 from .errors import TabcError
 
-__all__ = ["CompileResult", "compile_file", "generated_text", "is_hand_edited"]
+__all__ = [
+    "CompileResult",
+    "HandEditedError",
+    "compile_file",
+    "current_text",
+    "generated_text",
+    "is_hand_edited",
+]
 
 _BODY_HASH = re.compile(r"^# body-sha256: ([0-9a-f]{64})$", re.MULTILINE)
 
@@ -32,6 +40,8 @@ class CompileResult:
     analysis: Any
     text: str | None
     """The generated source, or None when the scheme failed its check."""
+    written: bool = False
+    """Whether ``target`` was (re)written; False when its bytes already were ``text``."""
 
 
 def _display_path(path: Path) -> str:
@@ -70,17 +80,37 @@ def is_hand_edited(text: str) -> bool:
 def compile_file(
     path: str | Path, output: Path, *, force: bool = False, write: bool = True
 ) -> CompileResult:
-    """Check and render one scheme; write ``output/<name>.py`` unless ``write`` is False."""
+    """Check and render one scheme; write ``output/<name>.py`` unless ``write`` is False.
+
+    A target whose bytes already are the generated text is left alone (not even touched),
+    so ``written`` tells a caller whether anything changed on disk.  Raises
+    :class:`HandEditedError` when the target was edited by hand and ``force`` is not set.
+    """
     scheme, analysis, text = generated_text(path)
     target = output / f"{scheme.name}.py"
+    written = False
     if text is not None and write:
-        if target.exists() and not force:
-            existing = target.read_text(encoding="utf-8")
-            if existing != text and is_hand_edited(existing):
-                raise HandEditedError(
-                    f"{target}: edited by hand since tabc generated it (its body no longer "
-                    "matches the hash in its header); use --force to overwrite"
-                )
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            write_atomically(target, text)
-    return CompileResult(str(path), target, analysis, text)
+        try:
+            existing = current_text(target)
+            if existing != text:
+                if existing is not None and not force and is_hand_edited(existing):
+                    raise HandEditedError(
+                        f"{target}: edited by hand since tabc generated it (its body no longer "
+                        "matches the hash in its header); use --force to overwrite"
+                    )
+                write_atomically(target, text)
+                written = True
+        except OSError as error:
+            raise TabcError(f"{target}: cannot write: {error.strerror or error}") from None
+    return CompileResult(str(path), target, analysis, text, written)
+
+
+def current_text(target: Path) -> str | None:
+    """The text of ``target`` byte for byte (no newline translation), or None when absent.
+
+    Bytes that are not UTF-8 are replaced, so such a file never equals generated text.
+    """
+    try:
+        return target.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return None

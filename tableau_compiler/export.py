@@ -19,11 +19,15 @@ from pathlib import Path
 
 from .errors import TabcError
 
-__all__ = ["ExportError", "export_model"]
+__all__ = ["ExportError", "ExportTargetError", "archive_target", "export_model"]
 
 
 class ExportError(TabcError):
-    """The archive could not be written, or does not reproduce the model's outputs."""
+    """The archive could not be made, or does not reproduce the model's outputs (exit 1)."""
+
+
+class ExportTargetError(TabcError):
+    """``-o`` names no writable archive file: a directory, an unwritable place (exit 2)."""
 
 
 # Run by a fresh interpreter: tabc, the generated package and Triton are made unimportable
@@ -54,6 +58,50 @@ print(json.dumps({"ok": worst <= spec["tolerance"], "worst": worst,
 """
 
 
+def archive_target(output: str | Path, archive_format: str = "torchscript") -> Path:
+    """The absolute archive path ``-o output`` names, resolved against the working directory.
+
+    Everything tabc writes or hands to the verifying process is this absolute path (or a
+    temporary beside it), so a relative ``-o`` works from any directory.  Raises
+    :class:`ExportTargetError` for a directory (``-o .``, ``-o out/``), a parent that is a
+    file or cannot be written, and a ``pt2`` archive whose name does not end in ``.pt2``
+    (``torch.export.load`` refuses other names).
+    """
+    given = os.fspath(output)
+    if not given:
+        raise ExportTargetError("-o names no file; name the archive, e.g. -o model.pt")
+    target = Path(os.path.abspath(os.path.expanduser(given)))
+    example = "model.pt2" if archive_format == "pt2" else "model.pt"
+    if given.endswith(("/", os.sep)) or target.is_dir():
+        inside = (Path(given) / example).as_posix()
+        raise ExportTargetError(
+            f"{given}: names a directory; -o names the archive file, e.g. -o {inside}"
+        )
+    if archive_format == "pt2" and target.suffix != ".pt2":
+        raise ExportTargetError(
+            f"{given}: a torch.export archive must end in .pt2 (torch.export.load refuses "
+            f"other names), e.g. -o {Path(given).with_suffix('.pt2').as_posix()}"
+        )
+    ancestor = target.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ExportTargetError(f"{given}: cannot be written: {ancestor} is not a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ExportTargetError(f"{given}: cannot be written: no permission to write in {ancestor}")
+    return target
+
+
+def _missing_directories(target: Path) -> list[Path]:
+    """The directories above ``target`` that do not exist yet, deepest first."""
+    missing = []
+    parent = target.parent
+    while not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    return missing
+
+
 def export_model(
     scheme_path: str | Path,
     output: str | Path,
@@ -62,20 +110,32 @@ def export_model(
     model_options: dict | None = None,
     tolerance: float = 1e-5,
 ) -> dict:
-    """Compile, build, export and verify; returns what the verifier measured."""
+    """Compile, build, export and verify; returns what the verifier measured.
+
+    ``output`` is relative to the working directory.  The archive is written atomically
+    beside its target and moved into place only after a fresh process has reproduced the
+    outputs; on any failure nothing is left behind (no temporary, no directory made for it).
+    Raises :class:`ExportTargetError` when ``output`` cannot name a writable file (before any
+    work) and :class:`ExportError` when the archive fails to save, load or reproduce.
+    """
     import warnings
 
-    import torch
-
+    from .atomic import atomic_path
     from .compiler import generated_text
     from .report import verdict_line
 
+    if archive_format not in ("torchscript", "pt2"):
+        raise ExportTargetError(f"unknown format {archive_format!r} (torchscript or pt2)")
+    target = archive_target(output, archive_format)
     scheme, analysis, text = generated_text(scheme_path)
     if text is None:
         raise ExportError(f"{scheme_path}: fails tabc check: {verdict_line(analysis)}")
-    output = Path(output)
+
+    import torch
+
+    created = _missing_directories(target)
     with tempfile.TemporaryDirectory(prefix="tabc-export-") as work:
-        work_path = Path(work)
+        work_path = Path(work).resolve()
         source = work_path / f"tabc_export_{scheme.name}.py"
         source.write_text(text, encoding="utf-8")
         sys.path.insert(0, str(work_path))
@@ -91,48 +151,72 @@ def export_model(
         inputs = [torch.randn(batch, channels, 32, 32) for batch in (2, 3)]
         with torch.no_grad():
             pairs = [(x, model(x)) for x in inputs]
-        temporary = output.with_name(f".{output.stem}.tmp{output.suffix}")
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            if archive_format == "torchscript":
-                torch.jit.script(model).save(str(temporary))
-            elif archive_format == "pt2":
-                batch = torch.export.Dim("batch", min=2, max=4096)
-                program = torch.export.export(model, (inputs[0],), dynamic_shapes={"x": {0: batch}})
-                torch.export.save(program, str(temporary))
-            else:
-                raise ExportError(f"unknown format {archive_format!r} (torchscript or pt2)")
         data = work_path / "inputs.pt"
         torch.save(pairs, data)
-        spec = {
-            "archive": str(temporary),
-            "inputs": str(data),
-            "format": archive_format,
-            "tolerance": tolerance,
-        }
-        environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
-        done = subprocess.run(
-            [sys.executable, "-I", "-c", _VERIFIER, json.dumps(spec)],
-            cwd=work,
-            capture_output=True,
-            text=True,
-            env=environment,
-            check=False,
-        )
         try:
-            verdict = json.loads(done.stdout.strip().splitlines()[-1])
-        except (IndexError, json.JSONDecodeError):
-            temporary.unlink(missing_ok=True)
-            raise ExportError(
-                f"{output}: the archive did not load in a fresh process with torch alone:\n"
-                + (done.stderr.strip()[-2000:] or done.stdout.strip()[-2000:])
+            with atomic_path(target, keep_suffix=True) as temporary:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    if archive_format == "torchscript":
+                        torch.jit.script(model).save(str(temporary))
+                    else:
+                        batch = torch.export.Dim("batch", min=2, max=4096)
+                        program = torch.export.export(
+                            model, (inputs[0],), dynamic_shapes={"x": {0: batch}}
+                        )
+                        torch.export.save(program, str(temporary))
+                verdict = _verify(temporary, data, archive_format, tolerance, work_path, output)
+        except OSError as error:
+            _remove_empty(created)
+            raise ExportTargetError(
+                f"{output}: cannot be written: {error.strerror or error}"
             ) from None
-        if not verdict.get("ok"):
-            temporary.unlink(missing_ok=True)
-            raise ExportError(
-                f"{output}: the archive does not reproduce the model's outputs "
-                f"({verdict.get('why') or 'largest difference ' + str(verdict.get('worst'))})"
-            )
-        os.replace(temporary, output)
+        except BaseException:
+            _remove_empty(created)
+            raise
+        finally:  # TorchScript read the class sources through this entry; a next export
+            sys.modules.pop(source.stem, None)  # of another file of that name must not reuse it
     return verdict
+
+
+def _verify(
+    archive: Path, data: Path, archive_format: str, tolerance: float, work: Path, shown
+) -> dict:
+    """Load ``archive`` in a fresh interpreter with torch alone and compare its outputs."""
+    spec = {
+        "archive": str(archive.resolve()),
+        "inputs": str(data.resolve()),
+        "format": archive_format,
+        "tolerance": tolerance,
+    }
+    environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", _VERIFIER, json.dumps(spec)],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+    try:
+        verdict = json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise ExportError(
+            f"{shown}: the archive did not load in a fresh process with torch alone:\n"
+            + (done.stderr.strip()[-2000:] or done.stdout.strip()[-2000:])
+        ) from None
+    if not verdict.get("ok"):
+        raise ExportError(
+            f"{shown}: the archive does not reproduce the model's outputs "
+            f"({verdict.get('why') or 'largest difference ' + str(verdict.get('worst'))})"
+        )
+    return verdict
+
+
+def _remove_empty(directories: list[Path]) -> None:
+    """Remove the directories made for a failed export, deepest first, if still empty."""
+    for directory in directories:
+        try:
+            directory.rmdir()
+        except OSError:
+            return

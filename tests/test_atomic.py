@@ -1,10 +1,14 @@
-"""Atomic replacement: a write that fails leaves the old file and no temporary behind."""
+"""Atomic replacement: a write that fails leaves the old file and no temporary behind, and a
+write that lands gives the file the mode a plain ``open(path, "w")`` would (the umask's)."""
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 
-from tableau_compiler.atomic import atomic_path, write_atomically
+from tableau_compiler.atomic import atomic_path, plain_write_mode, write_atomically
 
 
 def test_a_completed_write_replaces_the_target(tmp_path):
@@ -23,3 +27,34 @@ def test_an_interrupted_write_keeps_the_old_file_and_leaves_no_temporary(tmp_pat
         raise KeyboardInterrupt
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test and restore it after."""
+    previous = os.umask(0o022)
+    yield lambda mask: os.umask(mask)
+    os.umask(previous)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o077, 0o000])
+def test_a_new_file_gets_the_mode_a_plain_write_gives_under_the_umask(tmp_path, umask, mask):
+    umask(mask)
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x\n")
+    atomic = tmp_path / "atomic.txt"
+    write_atomically(atomic, "x\n")
+    assert stat.S_IMODE(atomic.stat().st_mode) == 0o666 & ~mask
+    assert stat.S_IMODE(atomic.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
+
+
+def test_a_replaced_file_keeps_its_mode_as_a_plain_write_would(tmp_path, umask):
+    umask(0o022)
+    target = tmp_path / "script.sh"
+    target.write_text("old\n")
+    target.chmod(0o750)
+    with atomic_path(target) as temporary, open(temporary, "wb") as stream:
+        stream.write(b"new\n")
+    assert target.read_text() == "new\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o750
+    assert plain_write_mode(target) == 0o750

@@ -8,8 +8,11 @@ scheme does not import sympy either.
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 from fractions import Fraction
@@ -19,7 +22,7 @@ from pathlib import Path
 import pytest
 import sympy
 
-from tableau_compiler.cli import main
+from tableau_compiler.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLEAUS = ROOT / "tableaus"
@@ -514,3 +517,248 @@ def test_a_tableau_with_many_distinct_radicals_is_decided_or_refused_promptly(wo
     )
     assert result.returncode in (1, 2)
     assert "Traceback" not in result.stdout + result.stderr
+
+
+# --------------------------------------------------------------------------- tabc compile
+
+
+def test_compile_writes_once_then_says_unchanged_and_leaves_the_file_alone(capsys, workdir):
+    source = str(TABLEAUS / "rk4.toml")
+    code, out, _ = tabc(capsys, "compile", source, "-o", "out")
+    assert (code, out) == (0, "wrote out/rk4.py\n")
+    module = workdir / "out" / "rk4.py"
+    before = module.stat()
+    code, out, _ = tabc(capsys, "compile", source, "-o", "out")
+    assert (code, out) == (0, "unchanged out/rk4.py\n")
+    after = module.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert sorted(p.name for p in (workdir / "out").iterdir()) == ["rk4.py"]
+
+
+def test_compile_check_of_the_repository_judges_the_named_file_alone(capsys, monkeypatch):
+    """The issue's case: every other module of generated/ was reported STALE (exit 1)."""
+    monkeypatch.chdir(ROOT)
+    code, out, _ = tabc(capsys, "compile", "--check", "tableaus/rk4.toml")
+    assert (code, out) == (0, "generated: up to date (1 module)\n")
+
+
+@pytest.fixture
+def library(workdir):
+    """A two-scheme library compiled into out/, with a module no scheme compiles to."""
+    (workdir / "lib").mkdir()
+    for name in ("euler", "rk4"):
+        write(workdir / "lib", f"{name}.toml", (TABLEAUS / f"{name}.toml").read_text("utf-8"))
+    assert main(["compile", "lib", "-o", "out"]) == 0
+    (workdir / "out" / "old.py").write_text("# left over\n", encoding="utf-8")
+    return workdir
+
+
+def test_compile_check_of_named_files_ignores_other_modules(capsys, library):
+    capsys.readouterr()
+    code, out, _ = tabc(capsys, "compile", "--check", "-o", "out", "lib/rk4.toml")
+    assert (code, out) == (0, "out: up to date (1 module)\n")
+
+
+def test_compile_check_of_a_directory_reports_left_over_modules(capsys, library):
+    capsys.readouterr()
+    code, out, _ = tabc(capsys, "compile", "--check", "-o", "out", "lib")
+    assert code == 1
+    assert out == "STALE out/old.py: no scheme file compiles to it\n"
+
+
+def test_a_stale_module_names_the_command_that_rewrites_it_with_the_output_given(capsys, library):
+    with open(library / "out" / "rk4.py", "a", encoding="utf-8") as module:
+        module.write("\n")
+    capsys.readouterr()
+    code, out, _ = tabc(capsys, "compile", "--check", "-o", "out", "lib/rk4.toml")
+    assert code == 1
+    assert out == (
+        "STALE out/rk4.py: differs from what tabc would write "
+        "(run `tabc compile -o out lib/rk4.toml`)\n"
+    )
+    (library / "out" / "euler.py").unlink()
+    code, out, _ = tabc(capsys, "compile", "--check", "--output", "out", "lib/euler.toml")
+    assert (code, out) == (
+        1,
+        "STALE out/euler.py: missing (run `tabc compile -o out lib/euler.toml`)\n",
+    )
+
+
+# --------------------------------------------------------------------------- library names
+
+
+@pytest.fixture
+def with_library(workdir):
+    """A working directory holding a library tableaus/ with rk4 and bdf2."""
+    (workdir / "tableaus").mkdir()
+    for name in ("rk4", "bdf2"):
+        write(workdir / "tableaus", f"{name}.toml", (TABLEAUS / f"{name}.toml").read_text("utf-8"))
+    return workdir
+
+
+@pytest.mark.parametrize("name", ["rk4", "rk4.toml"])
+def test_check_of_a_library_name_uses_the_library_file_and_says_so(capsys, with_library, name):
+    code, out, err = tabc(capsys, "check", name)
+    assert code == 0
+    assert out.startswith("ok    tableaus/rk4.toml: rk4, explicit Runge–Kutta, 4 stages: order 4")
+    assert err == f"tabc: {name}: no such file here; using the library's tableaus/rk4.toml\n"
+
+
+def test_info_and_compile_take_library_names(capsys, with_library):
+    code, out, err = tabc(capsys, "info", "bdf2")
+    assert code == 0 and "  file: tableaus/bdf2.toml\n" in out
+    assert "using the library's tableaus/bdf2.toml" in err
+    code, out, err = tabc(capsys, "compile", "rk4.toml", "-o", "out")
+    assert (code, out) == (0, "wrote out/rk4.py\n")
+    assert "using the library's tableaus/rk4.toml" in err
+    assert "tableaus/rk4.toml" in (with_library / "out" / "rk4.py").read_text(encoding="utf-8")
+
+
+def test_a_library_name_falls_back_to_the_repository_library(capsys, workdir):
+    """No tableaus/ here: the clone's own library, named by its full path."""
+    code, out, err = tabc(capsys, "check", "gl2")
+    library_file = (TABLEAUS / "gl2.toml").resolve()
+    assert code == 0 and out.startswith(f"ok    {library_file}: gl2")
+    assert f"using the library's {library_file}" in err
+
+
+def test_a_file_that_exists_is_used_as_it_is(capsys, with_library):
+    text, _ = perturbed_rk4()
+    write(with_library, "rk4.toml", text)
+    code, out, err = tabc(capsys, "check", "rk4.toml")
+    assert code == 1 and out.startswith("FAIL  rk4.toml: rk4_perturbed")
+    assert err == ""
+
+
+@pytest.mark.parametrize("name", ["nosuch", "nosuch.toml", "sub/rk4.toml", "./rk4", "rk4.tom"])
+def test_a_name_found_nowhere_is_a_missing_file_named_as_given(capsys, with_library, name):
+    code, out, err = tabc(capsys, "check", name)
+    assert code == 2
+    assert out == f"ERROR {name}: no such file or directory\n" and err == ""
+    code, out, err = tabc(capsys, "info", name)
+    assert code == 2 and f"ERROR {Path(name)}" in err  # as load_scheme writes the path
+
+
+def test_train_takes_registry_names_first_then_library_names(with_library):
+    pytest.importorskip("torch")
+    from tableau_compiler.cli import _model_or_scheme
+
+    assert _model_or_scheme("resnet20") == "resnet20"
+    assert _model_or_scheme("rk4") == "tableaus/rk4.toml"
+    assert _model_or_scheme("rk4.toml") == "tableaus/rk4.toml"
+    assert _model_or_scheme("not_a_model") == "not_a_model"
+
+
+# --------------------------------------------------------------------------- --help
+
+
+def subparsers() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return {"tabc": parser, **commands.choices}
+
+
+@pytest.mark.parametrize("name", list(subparsers()))
+def test_every_argument_of_every_command_has_a_help_line(name):
+    parser = subparsers()[name]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            continue
+        assert action.help and action.help is not argparse.SUPPRESS, (name, action.dest)
+    text = parser.format_help()
+    assert "%%" not in text and "%(" not in text, text
+
+
+# --------------------------------------------------------------------------- missing extras
+
+HEAVY = ("torch", "numpy", "matplotlib", "sklearn", "tqdm")
+
+
+def run_without(blocked: tuple[str, ...], argv: list[str], cwd: Path = ROOT):
+    """``tabc argv`` in a fresh interpreter in which the ``blocked`` modules cannot be imported."""
+    script = (
+        "import sys\n"
+        f"for name in {list(blocked)!r}:\n"
+        "    sys.modules[name] = None  # import raises ImportError, as when not installed\n"
+        "from tableau_compiler.cli import main\n"
+        f"sys.exit(main({argv!r}))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+TORCH_HINT = "tabc: this command needs PyTorch: pip install 'tableau-compiler[torch]'\n"
+
+
+@pytest.mark.parametrize(
+    "blocked, argv, message",
+    [
+        (("torch",), ["export", "tableaus/rk4.toml", "-o", "model.pt"], TORCH_HINT),
+        (("torch",), ["models"], TORCH_HINT),
+        (
+            ("matplotlib",),
+            ["train", "resnet20"],
+            "tabc: this command needs matplotlib: pip install 'tableau-compiler[train]'\n",
+        ),
+        (
+            ("sklearn", "tqdm"),
+            ["compare", "resnet20"],
+            "tabc: this command needs scikit-learn, tqdm: pip install 'tableau-compiler[train]'\n",
+        ),
+    ],
+    ids=["export", "models", "train", "compare"],
+)
+def test_a_command_whose_extra_is_missing_exits_2_naming_the_extra(
+    blocked, argv, message, tmp_path
+):
+    done = run_without(blocked, argv, cwd=tmp_path)
+    assert (done.returncode, done.stderr, done.stdout) == (2, message, "")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_create_model_without_torch_names_the_extra():
+    script = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import tableau_compiler\n"
+        "try:\n    tableau_compiler.create_model('resnet20')\n"
+        "except ImportError as error:\n    print(error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.stdout == (
+        "tableau_compiler.create_model needs PyTorch: pip install 'tableau-compiler[torch]'\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["check", "tableaus"], ["info", "tableaus/gl2.toml"], ["compile", "--check"]],
+    ids=["check", "info", "compile"],
+)
+def test_the_core_commands_run_without_any_extra(argv):
+    """No torch, numpy, matplotlib, scikit-learn or tqdm: the core install is enough."""
+    done = run_without(HEAVY, argv)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_compiled_modules_get_the_mode_a_plain_write_gives(capsys, workdir):
+    """0666 less the umask for a new module (not mkstemp's 0600); an old module keeps its own."""
+    previous = os.umask(0o027)
+    try:
+        assert main(["compile", str(TABLEAUS / "euler.toml"), "-o", "out"]) == 0
+        module = workdir / "out" / "euler.py"
+        assert stat.S_IMODE(module.stat().st_mode) == 0o640
+        module.chmod(0o664)
+        module.write_text(module.read_text(encoding="utf-8").replace("Euler", "Euler "), "utf-8")
+        assert main(["compile", str(TABLEAUS / "euler.toml"), "-o", "out", "--force"]) == 0
+        assert stat.S_IMODE(module.stat().st_mode) == 0o664
+    finally:
+        os.umask(previous)
+    assert capsys.readouterr().out == "wrote out/euler.py\nwrote out/euler.py\n"

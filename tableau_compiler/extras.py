@@ -1,0 +1,56 @@
+"""Optional dependencies: which commands need which extra, and the message when it is missing.
+
+The core (``tabc check``, ``info``, ``compile``) needs sympy, python-flint and jinja2 only.
+``export`` and ``models`` (and :func:`tableau_compiler.create_model`) need PyTorch, the
+``torch`` extra; ``train`` and ``compare`` also need numpy, matplotlib, scikit-learn and
+tqdm, the ``train`` extra (``pyproject.toml``).  A command whose extra is missing stops
+before any work with :class:`MissingExtraError` (exit status 2), naming what to install.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from .errors import TabcError
+
+__all__ = ["EXTRAS", "MissingExtraError", "missing_modules", "require"]
+
+EXTRAS: dict[str, tuple[tuple[str, str], ...]] = {
+    "torch": (("torch", "PyTorch"),),
+    "train": (
+        ("torch", "PyTorch"),
+        ("numpy", "numpy"),
+        ("matplotlib", "matplotlib"),
+        ("sklearn", "scikit-learn"),
+        ("tqdm", "tqdm"),
+    ),
+}
+"""extra -> (import name, distribution name as users know it) of every module it provides."""
+
+
+class MissingExtraError(TabcError, ImportError):
+    """A command needs an optional dependency that is not installed."""
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a module set to None in sys.modules, a broken parent
+        return False
+
+
+def missing_modules(extra: str) -> list[str]:
+    """The distribution names of the extra's modules that cannot be imported."""
+    return [shown for module, shown in EXTRAS[extra] if not _importable(module)]
+
+
+def require(extra: str, what: str = "this command") -> None:
+    """Raise :class:`MissingExtraError` unless every module of ``extra`` can be imported.
+
+    The message reads ``this command needs PyTorch: pip install 'tableau-compiler[torch]'``.
+    """
+    missing = missing_modules(extra)
+    if missing:
+        raise MissingExtraError(
+            f"{what} needs {', '.join(missing)}: pip install 'tableau-compiler[{extra}]'"
+        )
