@@ -272,18 +272,18 @@ class Judgement:
         if self.size is not None and self.quantity:
             size = f"{self.quantity} = {shown_size(self.size, self.tolerance)}"
         if self.holds:
-            if self.tolerance is None or self.exactly:
-                extra = "exactly" if self.tolerance is not None else ""
-                details = "; ".join(
-                    x for x in (extra, size if self.tolerance is not None else "") if x
-                )
-                return "yes" + (f" ({details})" if details else "")
+            if self.tolerance is None:
+                return "yes"
+            if self.exactly:
+                return "yes (exactly)"
             return f"yes, to tolerance {tolerance_text(self.tolerance)}" + (
                 f" ({size})" if size else ""
             )
         details = [x for x in (size, self.reason) if x]
-        if size and self.tolerance is not None:
-            details[0] += f", above the tolerance {tolerance_text(self.tolerance)}"
+        if size and self.tolerance is not None and self.size is not None:
+            exact = abs(Fraction(self.size.mantissa) * Fraction(10) ** self.size.exponent)
+            if exact > Fraction(repr(self.tolerance)):
+                details[0] += f", above the tolerance {tolerance_text(self.tolerance)}"
         return "no" + (f" ({'; '.join(details)})" if details else "")
 
     def to_dict(self) -> dict[str, Any]:
