@@ -231,8 +231,8 @@ def tableau_regions(tableau: ButcherTableau) -> ParameterRegions:
         if undefined != sympy.S.EmptySet:
             excluded.append((describe_set(undefined, names[0]), "a coefficient divides by zero"))
     elif tolerance is not None:
-        entries.append(("note", "regions to a tolerance are computed for one parameter only; "
-                                "these are the exact solutions"))  # fmt: skip
+        note = "regions to a tolerance are computed for one parameter only; these are exact"
+        entries.append(("note", note))
     for q in range(1, top + 1):
         so_far += [field.to_sympy(r) for r in residuals(field, b, phi, TREES.of_order(q))]
         label = f"order >= {q}"
