@@ -18,13 +18,22 @@ is judged as :mod:`.zero_stability` says.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from math import factorial
 from typing import Any
 
 from ..errors import CoefficientError
 from ..scheme import MultistepScheme
 from .arithmetic import Field, field_for
-from .values import EXACT_TEXT_LIMIT, Finding, Value, shown, shown_size, tolerance_text
+from .values import (
+    EXACT_TEXT_LIMIT,
+    Finding,
+    Value,
+    shown,
+    shown_apart,
+    shown_size,
+    tolerance_text,
+)
 from .zero_stability import RootCondition, root_condition
 
 __all__ = ["MultistepAnalysis", "analyse_multistep", "error_constants"]
@@ -207,7 +216,8 @@ def _consistency(
     factor = field_.divide(sigma_1, rho_prime_1)
     return (
         True,
-        f"consistent with the step rescaled by sigma(1)/rho'(1) = {text(factor)}",
+        "consistent with the step rescaled by sigma(1)/rho'(1) = "
+        + shown_apart(field_.value(factor), tolerance, Fraction(1)),
         factor,
         (),
     )
@@ -277,7 +287,7 @@ def analyse_multistep(scheme: MultistepScheme, *, full: bool = False) -> Multist
     roots: tuple[str, ...] = ()
     regions = None
     if full:
-        roots = _roots(field_, alpha)
+        roots = _roots(field_, alpha, tolerance)
         if any(x.names for x in scheme.coefficients()):
             from .regions import multistep_regions
 
@@ -310,8 +320,25 @@ def analyse_multistep(scheme: MultistepScheme, *, full: bool = False) -> Multist
     )
 
 
-def _roots(field_: Field, alpha: list[Any]) -> tuple[str, ...]:
-    """The roots of ρ with multiplicities: exact for factors of degree <= 2, else numeric."""
+def _roots(field_: Field, alpha: list[Any], tolerance: float | None) -> tuple[str, ...]:
+    """The roots of ρ with their moduli and multiplicities: exact for rational roots and
+    roots of quadratic factors, else certified digits (the root of its factor near them)."""
+    from .zero_stability import _isolated_roots, _modulus, _modulus_text, _root_text
+
+    roots = _isolated_roots(field_, alpha, tolerance)
+    if roots is None:  # algebraic coefficients: sympy's roots, exact for degree <= 2
+        return _sympy_roots(field_, alpha)
+    shown_roots = []
+    for root in sorted(roots, key=lambda r: -r.modulus.mid()):
+        modulus = _modulus_text(_modulus(root), tolerance, root)
+        text = f"{_root_text(root, factor=False)} (|ζ| = {modulus})"
+        if root.multiplicity > 1:
+            text += f", multiplicity {root.multiplicity}"
+        shown_roots.append(text)
+    return tuple(shown_roots)
+
+
+def _sympy_roots(field_: Field, alpha: list[Any]) -> tuple[str, ...]:
     import sympy
 
     zeta = sympy.Symbol("zeta")

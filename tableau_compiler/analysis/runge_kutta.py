@@ -420,28 +420,33 @@ def _embedded_hint(
     tolerance: float | None,
 ) -> str:
     """When b̂ sums to 0 (exactly, or within the tolerance), it is almost surely the error
-    coefficients e = b − b̂ (or b̂ − b) that solver tables print: say so, and which of
-    b − e and b + e reaches the claimed embedded order."""
+    coefficients e = b − b̂ (or b̂ − b) that solver tables print: say so, with the rows
+    b − e and b + e to write.  (Both meet the conditions up to the embedded order whenever
+    e is such a difference, since the conditions are linear in the weights: which one is
+    meant depends on the table's convention, not on the conditions.)"""
     total = sum(b_hat, field_.rational(0))
     if not _negligible(field_, total, tolerance):
         return ""
     claimed = tableau.embedded_order or 1
     sum_text = "0" if field_.is_zero(total) else shown(field_.value(total), tolerance)
-    hint = (
-        f"b̂ sums to {sum_text}, as error coefficients e = b − b̂ (or b̂ − b) do, which some "
-        "tables print: if the row is e, write b_hat = b − e (or b + e for b̂ − b)"
-    )
     depth = decidable_order(len(b), claimed)
     phi = elementary_weights(field_, a, depth)
-    for sign, words in ((-1, "b − e"), (1, "b + e")):
+    readings = []
+    for sign, convention, words in ((-1, "b − b̂", "b − e"), (1, "b̂ − b", "b + e")):
         candidate = [x + field_.rational(sign) * y for x, y in zip(b, b_hat)]
-        if achieved_order(order_levels(field_, candidate, phi, depth, tolerance)) >= depth:
-            row = _row_text(field_, candidate, decimal=tolerance is not None)
-            hint += f"; {words} reaches embedded order {depth}" + (
-                f": b_hat = [{row}]" if row else ""
-            )
-            break
-    return hint
+        reaches = achieved_order(order_levels(field_, candidate, phi, depth, tolerance)) >= depth
+        row = _row_text(field_, candidate, decimal=tolerance is not None)
+        readings.append((convention, words, row, reaches))
+    confirmed = all(reaches for *_, reaches in readings)
+    texts = [
+        f"if it is e = {convention}, write b_hat = {words}" + (f" = [{row}]" if row else "")
+        for convention, words, row, _ in readings
+    ]
+    return (
+        f"b̂ sums to {sum_text}, as error coefficients do (some tables print e = b − b̂ or "
+        f"b̂ − b in place of b̂): {texts[0]}; {texts[1]}"
+        + (f" (either reaches embedded order {depth})" if confirmed else "")
+    )
 
 
 def _row_text(field_: Field, values: list[Any], *, decimal: bool) -> str:

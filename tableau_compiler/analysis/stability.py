@@ -319,7 +319,7 @@ def _l_stability(
     else:
         domain = field.sympy_domain
         limit = domain.quo(domain.from_sympy(numerator.LC()), domain.from_sympy(denominator.LC()))
-        size = _coefficient_value(field, limit)
+        size = abs(_coefficient_value(field, limit))
         zero = size.zero
         if tolerance is None:
             small = zero

@@ -22,6 +22,7 @@ __all__ = [
     "Value",
     "bounded",
     "shown",
+    "shown_apart",
     "shown_size",
     "tolerance_text",
 ]
@@ -230,6 +231,19 @@ def shown(value: Value, tolerance: float | None, *, least: int = 3) -> str:
             return value.exact
         return "≈ " + value.decimal(SHORT_DIGITS)
     return value.decimal(_digits_against(value, tolerance, least))
+
+
+def shown_apart(value: Value, tolerance: float | None, reference: Fraction) -> str:
+    """:func:`shown`, with digits added until a value that is not ``reference`` does not
+    print as it (a step factor 1.0000004 is not '1.00')."""
+    text = shown(value, tolerance)
+    exact = Fraction(value.mantissa) * Fraction(10) ** value.exponent
+    if value.zero or text == value.exact or exact == reference:
+        return text
+    significant = 3
+    while significant < value.certain and value.rounded(significant) == reference:
+        significant += 1
+    return ("≈ " if tolerance is None else "") + value.decimal(max(significant, 3))
 
 
 def shown_size(value: Value, tolerance: float | None, *, least: int = 3) -> str:

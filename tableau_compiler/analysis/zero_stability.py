@@ -102,10 +102,12 @@ def root_condition(
     named = _offending(field, roots, why) if roots is not None else None
     if named is None:
         return RootCondition(False, why, tolerance=tolerance)
-    text, modulus, what = named
+    text, root, what = named
+    modulus = _modulus(root)
     return RootCondition(
         False,
-        f"the root {_shown_root(text)} of rho (|ζ| = {_modulus_text(modulus, tolerance)}) {what}",
+        f"the root {_shown_root(text)} of rho (|ζ| = {_modulus_text(modulus, tolerance, root)}) "
+        f"{what}",
         root=text,
         modulus=modulus,
         tolerance=tolerance,
@@ -143,6 +145,10 @@ class _Root:
     """Its irreducible factor over QQ (python-flint ``fmpz_poly``)."""
     on_circle: bool
     """Exactly on the unit circle (its factor is palindromic and all its roots are)."""
+    modulus: Any = None
+    """|ζ| as a ball, at the precision the root was isolated at."""
+    excess: Any = None
+    """|ζ| − 1 as a ball, likewise."""
 
 
 def _isolated_roots(
@@ -180,7 +186,8 @@ def _isolated_roots(
                 and (_roots_on_circle(field, sympy_factor, zeta))
             )
             for ball, _ in integer.complex_roots():
-                out.append(_Root(ball, multiplicity, integer, on_circle))
+                modulus = abs(ball)
+                out.append(_Root(ball, multiplicity, integer, on_circle, modulus, modulus - 1))
         return out
     finally:
         flint.ctx.prec = saved
@@ -189,13 +196,20 @@ def _isolated_roots(
 def _modulus(root: _Root) -> Value:
     if root.on_circle:
         return Value.of_fraction(Fraction(1))
-    found = Value.of_ball(abs(root.ball), minimum_digits=3)
+    found = Value.of_ball(root.modulus, minimum_digits=3)
     return found if found is not None else Value(1, 0, 1, None)
 
 
-def _modulus_text(modulus: Value, tolerance: float | None) -> str:
+def _modulus_text(modulus: Value, tolerance: float | None, root: _Root | None = None) -> str:
+    """|ζ| for text; within 1e-6 of 1 (not exactly 1) as ``1 + 2.2e-16``, so that the
+    digits that matter show."""
     if modulus.exact is not None and len(modulus.exact) <= EXACT_TEXT_LIMIT:
         return modulus.exact
+    if root is not None and not root.on_circle and abs(root.excess).mid() < 1e-6:
+        excess = Value.of_ball(root.excess, minimum_digits=2)
+        if excess is not None:
+            sign = "-" if excess.mantissa < 0 else "+"
+            return f"1 {sign} {abs(excess).decimal(3)}"
     return modulus.decimal(6 if tolerance is None else max(6, _significant_for(tolerance)))
 
 
@@ -203,25 +217,25 @@ def _significant_for(tolerance: float) -> int:
     return min(20, max(0, -math.floor(math.log10(tolerance))) + 3)
 
 
-def _offending(field: Field, roots: list[_Root], why: str) -> tuple[str, Value, str] | None:
+def _offending(field: Field, roots: list[_Root], why: str) -> tuple[str, _Root, str] | None:
     """The root that breaks the condition: the largest outside the disc, else a multiple
     root on the circle; with its text, modulus and what is wrong with it."""
-    outside = [r for r in roots if not r.on_circle and abs(r.ball) > 1]
+    outside = [r for r in roots if not r.on_circle and r.excess > 0]
     if outside:
-        root = max(outside, key=lambda r: abs(r.ball).mid())
-        return _root_text(root), _modulus(root), "lies outside the closed unit disc"
+        root = max(outside, key=lambda r: r.modulus.mid())
+        return _root_text(root), root, "lies outside the closed unit disc"
     multiple = [r for r in roots if r.on_circle and r.multiplicity > 1]
     if multiple:
         root = multiple[0]
         return (
             _root_text(root),
-            _modulus(root),
+            root,
             f"lies on the unit circle with multiplicity {root.multiplicity}",
         )
     return None
 
 
-def _root_text(root: _Root) -> str:
+def _root_text(root: _Root, factor: bool = True) -> str:
     """A root exactly when it is rational or a root of a quadratic, else as the root of its
     irreducible factor near certified digits (also exact: the factor's roots are isolated)."""
     import sympy
@@ -241,8 +255,10 @@ def _root_text(root: _Root) -> str:
     if not imaginary.is_zero():
         sign = "-" if imaginary < 0 else "+"
         value += f" {sign} {abs(imaginary).mid().str(10, radius=False)}i"
-    factor = str(sympy.Poly(list(reversed(coefficients)), zeta).as_expr())
-    return f"≈ {value} (the root there of {factor})"
+    if not factor:
+        return f"≈ {value}"
+    polynomial = str(sympy.Poly(list(reversed(coefficients)), zeta).as_expr())
+    return f"≈ {value} (the root there of {polynomial})"
 
 
 def _shown_root(text: str) -> str:
@@ -257,11 +273,9 @@ def _to_tolerance(roots: list[_Root], tolerance: float) -> RootCondition | None:
     import flint
 
     t = flint.arb(flint.fmpq(*Fraction(repr(tolerance)).as_integer_ratio()))
-    upper, lower = 1 + t, 1 - t
     near: list[_Root] = []
     for root in roots:
-        modulus = abs(root.ball)
-        if modulus > upper:
+        if root.excess > t:
             return RootCondition(
                 False,
                 f"the root {_shown_root(_root_text(root))} of rho (|ζ| − 1 = "
@@ -272,9 +286,9 @@ def _to_tolerance(roots: list[_Root], tolerance: float) -> RootCondition | None:
                 tolerance=tolerance,
                 exactly=False,
             )
-        if not modulus <= upper:
+        if not root.excess <= t:
             return None  # too close to 1 + t to call
-        if not modulus < lower:
+        if not root.excess < -t:
             near.append(root)
     separation = 2 * t.sqrt()
     for i, root in enumerate(near):
@@ -289,13 +303,13 @@ def _to_tolerance(roots: list[_Root], tolerance: float) -> RootCondition | None:
             return RootCondition(
                 False,
                 f"the root {_shown_root(_root_text(root))} of rho, within {tolerance_text(tolerance)} of "
-                f"the unit circle (|ζ| = {_modulus_text(_modulus(root), tolerance)}), {what}",
+                f"the unit circle (|ζ| = {_modulus_text(_modulus(root), tolerance, root)}), {what}",
                 root=_root_text(root),
                 modulus=_modulus(root),
                 tolerance=tolerance,
                 exactly=False,
             )
-    largest = max((abs(r.ball) - 1 for r in roots), key=lambda x: x.mid(), default=None)
+    largest = max((r.excess for r in roots), key=lambda x: x.mid(), default=None)
     excess = Value.zero_value()
     if largest is not None and largest > 0:
         excess = Value.of_ball(largest, minimum_digits=2) or Value(1, 0, 1, None)
@@ -309,7 +323,7 @@ def _to_tolerance(roots: list[_Root], tolerance: float) -> RootCondition | None:
 
 
 def _excess_text(root: _Root, tolerance: float) -> str:
-    found = Value.of_ball(abs(root.ball) - 1, minimum_digits=2)
+    found = Value.of_ball(root.excess, minimum_digits=2)
     return "?" if found is None else shown_size(found, tolerance)
 
 
