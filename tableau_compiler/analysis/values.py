@@ -39,21 +39,36 @@ SHORT_DIGITS = 7
 
 def _digits_of(value: Fraction, significant: int) -> tuple[int, int]:
     """(mantissa, exponent) with value ≈ mantissa·10^exponent, |mantissa| of ``significant``
-    digits, rounded half to even; (0, 0) for zero."""
-    if value == 0:
+    digits, rounded half up; (0, 0) for zero.  Integer arithmetic only."""
+    numerator, denominator = value.numerator, value.denominator
+    if numerator == 0:
         return 0, 0
-    sign = -1 if value < 0 else 1
-    size = abs(value)
+    sign = -1 if numerator < 0 else 1
+    numerator = abs(numerator)
     # n of N digits over d of M digits lies in (10^(N-M-1), 10^(N-M+1)): find e with
     # 10^(e-1) <= |value| < 10^e.
-    exponent = len(str(size.numerator)) - len(str(size.denominator))
-    if size >= Fraction(10) ** exponent:
+    exponent = len(str(numerator)) - len(str(denominator))
+    if _scaled(numerator, denominator, -exponent) >= (1, 1):
         exponent += 1
     shift = exponent - significant
-    mantissa = round(size / Fraction(10) ** shift)
+    top, bottom = _scaled_pair(numerator, denominator, shift)
+    mantissa = (2 * top + bottom) // (2 * bottom)
     if mantissa >= 10**significant:  # rounding carried into a new digit
-        mantissa, shift = round(Fraction(mantissa, 10)), shift + 1
+        mantissa, shift = (mantissa + 5) // 10, shift + 1
     return sign * mantissa, shift
+
+
+def _scaled_pair(numerator: int, denominator: int, shift: int) -> tuple[int, int]:
+    """numerator / (denominator · 10^shift) as an integer pair."""
+    if shift >= 0:
+        return numerator, denominator * 10**shift
+    return numerator * 10**-shift, denominator
+
+
+def _scaled(numerator: int, denominator: int, shift: int) -> tuple[int, int]:
+    """(1, 1) when numerator · 10^shift >= denominator, else (0, 1) (for comparisons)."""
+    top, bottom = _scaled_pair(numerator, denominator, -shift)
+    return (1, 1) if top >= bottom else (0, 1)
 
 
 @dataclass(frozen=True)
@@ -138,26 +153,18 @@ class Value:
     @classmethod
     def of_ball(cls, ball: Any, minimum_digits: int = 6) -> Value | None:
         """The digits a python-flint ``arb`` ball certifies, or None when it contains 0 or
-        certifies fewer than ``minimum_digits`` digits (more precision is needed)."""
-        mid_man, mid_exp = ball.mid().man_exp()
-        rad_man, rad_exp = ball.rad().man_exp()
-        mid = Fraction(int(mid_man)) * Fraction(2) ** int(mid_exp)
-        radius = Fraction(int(rad_man)) * Fraction(2) ** int(rad_exp)
+        certifies fewer than ``minimum_digits`` digits (more precision is needed).
+
+        A digit counts as certain when the ball's radius is below half a unit of it."""
+        mid, radius, exponent = (int(x) for x in ball.mid_rad_10exp(SIGNIFICANT + 5))
         if mid == 0 or radius >= abs(mid):
             return None
-        if radius == 0:
-            return cls.of_fraction(mid, exact=None)
-        # digits d are certain when the radius is below half a unit of the d-th digit
-        certain = 0
-        while certain < SIGNIFICANT:
-            _, e = _digits_of(mid, certain + 1)
-            if radius * 2 > Fraction(10) ** e:
-                break
-            certain += 1
+        length = len(str(abs(mid)))
+        certain = SIGNIFICANT if radius == 0 else min(SIGNIFICANT, length - len(str(2 * radius)))
         if certain < minimum_digits:
             return None
-        mantissa, exponent = _digits_of(mid, certain)
-        return cls(mantissa, exponent, certain, None)
+        mantissa, shift = _digits_of(Fraction(mid) * Fraction(10) ** exponent, certain)
+        return cls(mantissa, shift, certain, None)
 
     @classmethod
     def of_real(cls, value: Any, exact: str | None, *, zero: bool) -> Value:

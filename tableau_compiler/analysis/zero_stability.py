@@ -194,8 +194,23 @@ def _isolated_roots(
 
 
 def _modulus(root: _Root) -> Value:
+    """|ζ|: exactly for a root on the circle, a rational root or a root of a quadratic
+    factor (|ζ| = sqrt(c/a) for a complex pair of aζ² + bζ + c), else certified digits."""
     if root.on_circle:
         return Value.of_fraction(Fraction(1))
+    coefficients = [int(c) for c in root.factor.coeffs()]  # constant first
+    if len(coefficients) == 2:
+        return abs(Value.of_fraction(Fraction(-coefficients[0], coefficients[1])))
+    if len(coefficients) == 3 and root.ball.imag != 0:
+        import sympy
+
+        c, _, a = coefficients
+        exact = sympy.sqrt(sympy.Rational(c, a))
+        if exact.is_Rational:
+            return Value.of_fraction(Fraction(int(exact.p), int(exact.q)))
+        found = Value.of_ball(root.modulus, minimum_digits=3)
+        if found is not None and len(str(exact)) <= EXACT_TEXT_LIMIT:
+            return Value(found.mantissa, found.exponent, found.certain, str(exact))
     found = Value.of_ball(root.modulus, minimum_digits=3)
     return found if found is not None else Value(1, 0, 1, None)
 
