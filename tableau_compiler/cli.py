@@ -74,7 +74,7 @@ def _line_for(path: str, key: tuple) -> int | None:
 def command_check(args: argparse.Namespace) -> int:
     from .analysis import analyse
     from .parsing import load_scheme
-    from .report import error_dict, github_annotation, to_dict, verdict_line
+    from .report import describe, error_dict, github_annotation, to_dict, verdict_line
 
     status = EXIT_OK
     records = []
@@ -101,15 +101,18 @@ def command_check(args: argparse.Namespace) -> int:
             for warning in analysis.warnings:
                 print(f"      warning: {warning}")
         elif args.format == "github":
+            # One annotation per failure and warning, at the line of the key it depends on
+            # (the weights row, the embedded claim, a c entry, alpha ...), else at `order`.
             if analysis.passed:
                 print(verdict_line(analysis))
-            else:
-                line = _line_for(path, ("order",))
-                print(github_annotation("error", path, line, verdict_line(analysis)[6:]))
-            for warning in analysis.warnings:
-                print(
-                    github_annotation("warning", path, None, f"{analysis.scheme.name}: {warning}")
-                )
+            head = f"{analysis.scheme.name}, {describe(analysis)}"
+            for level, found in [("error", f) for f in analysis.findings] + [
+                ("warning", f) for f in analysis.warning_findings
+            ]:
+                line = _line_for(path, found.key) if found.key else None
+                if line is None:
+                    line = _line_for(path, ("order",))
+                print(github_annotation(level, path, line, f"{head}: {found.message}"))
     if args.format == "json":
         print(json.dumps(records, indent=2, ensure_ascii=False))
     return status

@@ -44,9 +44,9 @@ MAX_RUNGE_KUTTA_ORDER = 16
 """Claimed order of a Runge–Kutta scheme: order 16 already means 235,381 new trees."""
 
 MAX_CONDITION_WORK = 250_000_000
-"""stages² × (rooted trees up to the claimed order + 1): the size of the order-condition
-computation.  Feagin's 35-stage order-14 method needs 1.7e8; a 64-stage tableau may claim
-order 12 at most."""
+"""stages² × (rooted trees up to the order + 1): the size of the order-condition computation.
+Conditions are decided up to the highest order within it (Feagin's 35-stage order-14 method
+needs 1.7e8; 64 stages reach order 13); a higher claim fails as undecided, not as bad input."""
 
 ROOTED_TREES = (
     1,

@@ -438,14 +438,7 @@ def _scheme_from_document(document: dict[str, Any], source: str) -> Scheme:
         for entries in [_array(document.get("references", []), "references")]
         for i in range(len(entries))
     )
-    tolerance = None
-    if "tolerance" in document:
-        tolerance = document["tolerance"]
-        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)):
-            raise _fail(f"expected a float, got {_a_type(tolerance)}", "tolerance")
-        if not (math.isfinite(tolerance) and tolerance > 0):
-            raise _fail(f"must be a finite number > 0, got {tolerance!r}", "tolerance")
-        tolerance = float(tolerance)
+    tolerance = _tolerance(document)
     parameters = _parameters(document.get("parameters", {}))
     names = frozenset(parameter.name for parameter in parameters)
     common = {
@@ -460,17 +453,29 @@ def _scheme_from_document(document: dict[str, Any], source: str) -> Scheme:
     }
     scheme = _scheme_of_kind(kind, document, names, common)
     _check_radicals(scheme)
-    if isinstance(scheme, ButcherTableau):
-        depth = max(scheme.order, scheme.embedded_order or 0) + 1
-        work = scheme.stages**2 * sum(limits.ROOTED_TREES[:depth])
-        if work > limits.MAX_CONDITION_WORK:
-            raise LimitError(
-                f"{scheme.stages} stages at order {scheme.order} mean {work:.2g} units of "
-                f"order-condition work (stages² × trees), above the limit of "
-                f"{limits.MAX_CONDITION_WORK:.2g}",
-                key=("order",),
-            )
+    # A claimed order whose conditions exceed limits.MAX_CONDITION_WORK is not an input
+    # error: the analysis decides what fits the limit and fails the rest of the claim.
     return scheme
+
+
+def _tolerance(document: dict[str, Any]) -> float | None:
+    """The ``tolerance`` key: a finite float > 0, or None when absent.
+
+    A tolerance makes the scheme approximate (:attr:`Scheme.is_approximate`): every
+    property is then judged to it, whether or not a coefficient is written as a decimal.
+    """
+    if "tolerance" not in document:
+        return None
+    tolerance = document["tolerance"]
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)):
+        raise _fail(
+            f"expected a float such as 1e-12, got {_a_type(tolerance)}; a tolerance makes the "
+            "scheme approximate (every property judged to it), leave it out for exact judgement",
+            "tolerance",
+        )
+    if not (math.isfinite(tolerance) and tolerance > 0):
+        raise _fail(f"must be a finite number > 0, got {tolerance!r}", "tolerance")
+    return float(tolerance)
 
 
 def _check_radicals(scheme: Scheme) -> None:

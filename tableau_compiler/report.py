@@ -8,7 +8,11 @@ from typing import Any
 from .analysis.multistep import MultistepAnalysis
 from .analysis.rooted_trees import TREES
 from .analysis.runge_kutta import RungeKuttaAnalysis
-from .errors import SchemeError
+from .analysis.values import Judgement, bounded, shown, shown_size, tolerance_text
+from .errors import SchemeError, format_key_path
+
+CELL_LIMIT = 24
+"""Widest coefficient shown in the tableau and coefficient tables (cut with …)."""
 
 Analysis = RungeKuttaAnalysis | MultistepAnalysis
 
@@ -30,7 +34,7 @@ def describe(analysis: Analysis) -> str:
 def _decided(analysis: Analysis) -> str:
     if analysis.tolerance is None:
         return f"exact in {analysis.domain}"
-    return f"to tolerance {analysis.tolerance:g}"
+    return f"to tolerance {tolerance_text(analysis.tolerance)}"
 
 
 def verdict_line(analysis: Analysis) -> str:
@@ -71,6 +75,15 @@ def _levels(levels: Any, weights: str = "b") -> list[dict[str, Any]]:
     ]
 
 
+def _judgement(judgement: Judgement | None) -> dict[str, Any] | None:
+    return None if judgement is None else judgement.to_dict()
+
+
+def _key_text(key: tuple) -> str | None:
+    """A key path as error messages write it, ``tableau.a[3][2]`` (1-based indices)."""
+    return format_key_path(key) if key else None
+
+
 def to_dict(analysis: Analysis) -> dict[str, Any]:
     """Everything the analysis found, as plain JSON-ready data."""
     scheme = analysis.scheme
@@ -86,6 +99,7 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         "domain": analysis.domain,
         "tolerance": analysis.tolerance,
         "failures": analysis.failures,
+        "failure_keys": [_key_text(f.key) for f in analysis.findings],
         "warnings": list(analysis.warnings),
         "parameters": {
             p.name: {
@@ -105,6 +119,20 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             c_differs_at_stages=list(analysis.c_differences),
             order_with_written_c=analysis.written_c_order,
         )
+        if analysis.stage_order_residual is not None:
+            data["stage_order_residual"] = analysis.stage_order_residual.to_json()
+        if analysis.c_difference is not None:
+            data["c_largest_difference"] = analysis.c_difference.to_json()
+        if analysis.structure_to_tolerance is not None:
+            data["classification_to_tolerance"] = analysis.structure_to_tolerance
+        if analysis.stiffly_accurate is not None:
+            data["stiffly_accurate"] = _judgement(analysis.stiffly_accurate)
+        if analysis.undecided:
+            data["undecided"] = analysis.undecided
+        if analysis.embedded_undecided:
+            data["embedded_undecided"] = analysis.embedded_undecided
+        if analysis.embedded_hint:
+            data["embedded_hint"] = analysis.embedded_hint
         if analysis.embedded_levels is not None:
             data.update(
                 claimed_embedded_order=scheme.embedded_order,
@@ -138,6 +166,7 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             error_constant=analysis.error_constant,
             zero_stable=analysis.zero_stability.holds,
             zero_stability=analysis.zero_stability.reason,
+            root_condition=analysis.zero_stability.to_dict(),
         )
         if analysis.roots:
             data["roots_of_rho"] = list(analysis.roots)
@@ -191,15 +220,31 @@ def info_text(analysis: Analysis) -> str:
     if isinstance(analysis, RungeKuttaAnalysis):
         lines += _tableau_table(scheme)
         lines.append("")
-        lines += _condition_table("order conditions (b)", analysis.levels, "b")
-        lines.append(f"  order: {_order_words(analysis.order, len(analysis.levels), scheme.order)}")
+        tolerance = analysis.tolerance
+        lines += _condition_table("order conditions (b)", analysis.levels, "b", tolerance)
+        lines.append(
+            "  order: "
+            + _order_words(analysis.order, len(analysis.levels), scheme.order, analysis.undecided)
+        )
         if analysis.embedded_levels is not None:
             lines.append("")
-            lines += _condition_table("embedded conditions (b̂)", analysis.embedded_levels, "b̂")
-            lines.append("  embedded order: " + _order_words(
-                analysis.embedded_order or 0, len(analysis.embedded_levels), scheme.embedded_order or 0
-            ))  # fmt: skip
-        lines.append(f"  stage order: {analysis.stage_order}")
+            lines += _condition_table(
+                "embedded conditions (b̂)", analysis.embedded_levels, "b̂", tolerance
+            )
+            lines.append(
+                "  embedded order: "
+                + _order_words(
+                    analysis.embedded_order or 0,
+                    len(analysis.embedded_levels),
+                    scheme.embedded_order or 0,
+                    analysis.embedded_undecided,
+                )
+            )
+        lines.append(f"  stage order: {_stage_order_words(analysis)}")
+        if analysis.c_difference is not None:
+            lines.append(f"  nodes c: {_nodes_words(analysis)}")
+        if analysis.stiffly_accurate is not None:
+            lines.append(f"  stiffly accurate: {analysis.stiffly_accurate.words()}")
         if analysis.principal_error_order is not None:
             lines.append(
                 f"  principal error: A^({analysis.principal_error_order}) = "
@@ -228,22 +273,62 @@ def info_text(analysis: Analysis) -> str:
     return "\n".join(lines)
 
 
-def _order_words(order: int, checked: int, claimed: int) -> str:
+def _order_words(order: int, checked: int, claimed: int, undecided: str = "") -> str:
     exact = f"{order}" if order < checked else f"at least {order}"
+    if undecided and order >= checked:
+        return f"{exact} (claimed {claimed}; order {checked + 1} not decided: {undecided})"
     return f"{exact} (claimed {claimed})"
+
+
+def _stage_order_words(analysis: RungeKuttaAnalysis) -> str:
+    residual, tolerance = analysis.stage_order_residual, analysis.tolerance
+    q = analysis.stage_order
+    if tolerance is None or residual is None or q == 0:
+        return str(q)
+    if residual.zero:
+        return f"{q} (exactly)"
+    return (
+        f"{q}, to tolerance {tolerance_text(tolerance)} (largest |residual| of B({q}) and "
+        f"C({q}): {shown_size(residual, tolerance)})"
+    )
+
+
+def _nodes_words(analysis: RungeKuttaAnalysis) -> str:
+    """The written c against the row sums of A."""
+    size, tolerance = analysis.c_difference, analysis.tolerance
+    assert size is not None
+    if analysis.c_differences:
+        stages = ", ".join(map(str, analysis.c_differences))
+        return (
+            f"differ from the row sums of A at stage {stages} (largest |c_i − Σ_j a_ij| = "
+            f"{shown_size(size, tolerance)})"
+        )
+    if size.zero:
+        return "the row sums of A" + (" (exactly)" if tolerance is not None else "")
+    assert tolerance is not None
+    return (
+        f"the row sums of A to tolerance {tolerance_text(tolerance)} (largest "
+        f"|c_i − Σ_j a_ij| = {shown_size(size, tolerance)})"
+    )
 
 
 def _tableau_table(scheme: Any) -> list[str]:
     s = scheme.stages
     c = scheme.c
+
+    def cell(x: Any) -> str:
+        return bounded(x.text, CELL_LIMIT)
+
     rows = [
-        [(c[i].text if c is not None else "·")] + [x.text for x in scheme.a[i]] for i in range(s)
+        [(cell(c[i]) if c is not None else "·")] + [cell(x) for x in scheme.a[i]] for i in range(s)
     ]
-    rows.append(["b"] + [x.text for x in scheme.b])
+    rows.append(["b"] + [cell(x) for x in scheme.b])
     if scheme.b_hat is not None:
-        rows.append(["b̂"] + [x.text for x in scheme.b_hat])
+        rows.append(["b̂"] + [cell(x) for x in scheme.b_hat])
     widths = [max(len(row[j]) for row in rows) for j in range(s + 1)]
     out = ["  tableau (c | A, then b" + (", b̂" if scheme.b_hat else "") + "):"]
+    if any(len(x.text) > CELL_LIMIT for x in scheme.coefficients()):
+        out[0] += f" (entries longer than {CELL_LIMIT} characters cut with …)"
     for i, row in enumerate(rows):
         if i == s:
             out.append("    " + "-" * (sum(widths) + 3 * s + 2))
@@ -252,38 +337,41 @@ def _tableau_table(scheme: Any) -> list[str]:
     return out
 
 
-def _condition_table(title: str, levels: Any, weights: str) -> list[str]:
+def _condition_table(title: str, levels: Any, weights: str, tolerance: float | None) -> list[str]:
     out = [f"  {title}:", "    order  conditions  failing  largest |residual|  worst condition"]
     for level in levels:
-        worst = "" if level.holds and level.largest_residual == 0 else level.worst_condition.replace(
-            "b·", f"{weights}·", 1)  # fmt: skip
+        worst = "" if level.worst.zero else level.worst_condition.replace("b·", f"{weights}·", 1)
+        size = shown_size(level.worst, tolerance)
         out.append(
             f"    {level.order:>5}  {level.count:>10}  {level.failed:>7}  "
-            f"{level.largest_residual:>18.3g}  {worst}".rstrip()
+            f"{size:>18}  {worst}".rstrip()
         )
     return out
 
 
 def _multistep_table(analysis: MultistepAnalysis) -> list[str]:
     scheme = analysis.scheme
+    tolerance = analysis.tolerance
     out = ["  coefficients:", "    j      alpha_j      beta_j"]
     for j, (a, b) in enumerate(zip(scheme.alpha, scheme.beta)):
-        out.append(f"    {j:<3} {a.text:>12}  {b.text:>10}")
-    out.append(f"  rho(ζ) = {analysis.rho}")
-    out.append(f"  sigma(ζ) = {analysis.sigma}")
+        out.append(
+            f"    {j:<3} {bounded(a.text, CELL_LIMIT):>12}  {bounded(b.text, CELL_LIMIT):>10}"
+        )
+    out.append(f"  rho(ζ) = {analysis.shown_rho or analysis.rho}")
+    out.append(f"  sigma(ζ) = {analysis.shown_sigma or analysis.sigma}")
     if analysis.roots:
         out.append("  roots of rho: " + "; ".join(analysis.roots))
     out.append(f"  consistency: {analysis.consistency}")
     out.append("  error constants C_q (rescaled step):")
     for constant in analysis.constants:
-        mark = "0" if constant.holds else constant.value
+        if constant.holds and tolerance is not None and not constant.constant.zero:
+            mark = f"0 to tolerance ({shown(constant.constant, tolerance)})"
+        else:
+            mark = "0" if constant.holds else shown(constant.constant, tolerance)
         out.append(f"    C_{constant.order} = {mark}")
     out.append(f"  order: {analysis.order} (claimed {scheme.order})")
     if analysis.error_constant is not None:
-        out.append(f"  error constant C_(p+1)/sigma(1) = {analysis.error_constant}")
-    out.append(
-        "  zero-stable: "
-        + ("yes" if analysis.zero_stability.holds else "no")
-        + f" ({analysis.zero_stability.reason})"
-    )
+        shown_constant = analysis.error_constant_shown or analysis.error_constant
+        out.append(f"  error constant C_(p+1)/sigma(1) = {shown_constant}")
+    out.append(f"  zero-stable: {analysis.zero_stability.words()}")
     return out

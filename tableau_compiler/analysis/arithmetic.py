@@ -22,6 +22,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..expression import Expression
+from .values import Value
 
 __all__ = ["Field", "RationalField", "SympyField", "field_for"]
 
@@ -77,9 +78,23 @@ class Field:
         """|x| as a float, for reports (not for decisions)."""
         raise NotImplementedError
 
+    def value(self, x: Any) -> Value:
+        """x for the reports: exact zero test, certified digits, exact text."""
+        if self.is_zero(x):
+            return Value.zero_value()
+        return Value.of_real(self.to_sympy(x), self.text(x), zero=False)
+
+    def size(self, x: Any, zero_bound: int | None = None) -> float:
+        """|x| as a float whose zero is exact (``zero_bound``: see :meth:`BallField.value`)."""
+        if self.is_zero(x):
+            return 0.0
+        return self.magnitude(x) or 5e-324  # non-zero, below float range: still not zero
+
     def exceeds(self, x: Any, tolerance: float) -> bool:
-        """Whether |x| > tolerance, deciding on 30 significant digits of |x|."""
-        return self.magnitude(x) > tolerance
+        """Whether |x| > tolerance, decided exactly (exact signs of x - t and x + t)."""
+        exact = Fraction(repr(tolerance))  # the tolerance as written, exactly
+        bound = self.rational(exact.numerator, exact.denominator)
+        return self.sign(x - bound) > 0 or self.sign(x + bound) < 0
 
     def to_sympy(self, x: Any) -> Any:
         raise NotImplementedError
@@ -133,6 +148,9 @@ class RationalField(Field):
 
     def magnitude(self, x: Any) -> float:
         return _fraction_magnitude(int(x.p), int(x.q))
+
+    def value(self, x: Any) -> Value:
+        return Value.of_fraction(Fraction(int(x.p), int(x.q)))
 
     def exceeds(self, x: Any, tolerance: float) -> bool:
         bound = Fraction(repr(tolerance))  # the tolerance as written, exactly
@@ -222,6 +240,23 @@ class BallField(Field):
 
     def magnitude(self, x: Any) -> float:
         return float(abs(x).mid())
+
+    def value(self, x: Any, zero_bound: int | None = None) -> Value:
+        """Certified digits of x, or an exact 0 proved by ``zero_bound``.
+
+        ``zero_bound`` is an integer L such that L·x is an integer for the exact value x
+        stands for (a common denominator): a ball with |x| < 1/L then holds only 0.
+        Raises :class:`Undecided` when this precision shows neither.
+        """
+        found = Value.of_ball(x)
+        if found is not None:
+            return found
+        if zero_bound is not None and x.abs_upper() * self._arb(zero_bound) < 1:
+            return Value.zero_value()
+        raise Undecided(f"{x} at {self.bits} bits")
+
+    def size(self, x: Any, zero_bound: int | None = None) -> float:
+        return self.value(x, zero_bound).magnitude
 
     def text(self, x: Any) -> str:
         return x.mid().str(12, radius=False, more=True)

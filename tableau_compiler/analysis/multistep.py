@@ -9,17 +9,31 @@ matters there (LM-ResNet).  Order p means C_0 = ... = C_p = 0 for
     C_q = Σ j^q α_j / q!  −  Σ j^(q−1) β_j / (q−1)!,
 
 computed for the rescaled step, and the error constant is C_{p+1} / σ(1).
+
+For an approximate scheme every one of these is judged to its tolerance: a quantity
+counts as zero when its absolute value is at most the tolerance, and the root condition
+is judged as :mod:`.zero_stability` says.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from math import factorial
 from typing import Any
 
 from ..errors import CoefficientError
 from ..scheme import MultistepScheme
 from .arithmetic import Field, field_for
+from .values import (
+    EXACT_TEXT_LIMIT,
+    Finding,
+    Value,
+    shown,
+    shown_apart,
+    shown_size,
+    tolerance_text,
+)
 from .zero_stability import RootCondition, root_condition
 
 __all__ = ["MultistepAnalysis", "analyse_multistep", "error_constants"]
@@ -27,12 +41,20 @@ __all__ = ["MultistepAnalysis", "analyse_multistep", "error_constants"]
 
 @dataclass(frozen=True)
 class ConstantLevel:
-    """C_q: its exact value, its size and whether it counts as zero."""
+    """C_q: its value and whether it counts as zero."""
 
     order: int
-    value: str
-    magnitude: float
+    constant: Value
     holds: bool
+
+    @property
+    def value(self) -> str:
+        """C_q exactly."""
+        return self.constant.to_json()
+
+    @property
+    def magnitude(self) -> float:
+        return self.constant.magnitude
 
 
 @dataclass(frozen=True)
@@ -47,7 +69,7 @@ class MultistepAnalysis:
     """'consistent', 'consistent after rescaling the step', or why it is not."""
     consistent: bool
     step_factor: str | None
-    """σ(1)/ρ'(1) when the step is rescaled, else None."""
+    """σ(1)/ρ'(1) when the step is rescaled, else None (exactly)."""
     constants: tuple[ConstantLevel, ...]
     order: int
     error_constant: str | None
@@ -56,27 +78,50 @@ class MultistepAnalysis:
     roots: tuple[str, ...] = ()
     parameter_regions: Any = None
     warnings: tuple[str, ...] = field(default=())
+    warning_keys: tuple[tuple[str | int, ...], ...] = ()
+    consistency_key: tuple[str | int, ...] = ()
+    """The key the consistency failure depends on."""
+    shown_rho: str = ""
+    """rho as text prints it (decimal coefficients when long)."""
+    shown_sigma: str = ""
+    error_constant_shown: str | None = None
 
     @property
-    def failures(self) -> list[str]:
+    def findings(self) -> list[Finding]:
         reasons = []
         claimed = self.scheme.order
         if not self.consistent:
-            reasons.append(f"not consistent: {self.consistency}")
+            reasons.append(Finding(f"not consistent: {self.consistency}", self.consistency_key))
         elif self.order < claimed:
             first = self.constants[self.order + 1]
-            against = "not zero" if self.tolerance is None else f"above {self.tolerance:g}"
+            tolerance = self.tolerance
+            against = "not zero" if tolerance is None else f"above {tolerance_text(tolerance)}"
             reasons.append(
-                f"order {self.order}, claimed {claimed}: C_{first.order} = {first.value} "
-                f"(|C_{first.order}| {first.magnitude:.3g}, {against})"
+                Finding(
+                    f"order {self.order}, claimed {claimed}: C_{first.order} = "
+                    f"{shown(first.constant, tolerance)} (|C_{first.order}| "
+                    f"{shown_size(first.constant, tolerance)}, {against})",
+                    ("order",),
+                )
             )
         if not self.zero_stability.holds:
-            reasons.append(f"not zero-stable: {self.zero_stability.reason}")
+            reasons.append(
+                Finding(f"not zero-stable: {self.zero_stability.reason}", ("coefficients", "alpha"))
+            )
         return reasons
 
     @property
+    def failures(self) -> list[str]:
+        return [finding.message for finding in self.findings]
+
+    @property
+    def warning_findings(self) -> list[Finding]:
+        keys = self.warning_keys or ((),) * len(self.warnings)
+        return [Finding(message, key) for message, key in zip(self.warnings, keys)]
+
+    @property
     def passed(self) -> bool:
-        return not self.failures
+        return not self.findings
 
 
 def _polynomial_text(field_: Field, coefficients: list[Any]) -> str:
@@ -84,6 +129,37 @@ def _polynomial_text(field_: Field, coefficients: list[Any]) -> str:
 
     zeta = sympy.Symbol("ζ")
     return str(sympy.expand(sum(field_.to_sympy(c) * zeta**j for j, c in enumerate(coefficients))))
+
+
+def _shown_polynomial(
+    field_: Field, coefficients: list[Any], exact: str, tolerance: float | None
+) -> str:
+    """The exact text when short, else decimal coefficients (highest power first)."""
+    values = [field_.value(c) for c in coefficients]
+    if all(v.exact is not None and len(v.exact) <= EXACT_TEXT_LIMIT for v in values):
+        return exact
+    digits = 16 if tolerance is None else min(20, max(6, _decades(tolerance) + 2))
+    terms = []
+    for j in range(len(values) - 1, -1, -1):
+        value = values[j]
+        if value.zero:
+            continue
+        number = abs(value).decimal(digits)
+        power = "" if j == 0 else ("ζ" if j == 1 else f"ζ**{j}")
+        text = power if power and number == "1" else number + (f"*{power}" if power else "")
+        terms.append((value.mantissa < 0, text))
+    if not terms:
+        return "0"
+    out = ("-" if terms[0][0] else "") + terms[0][1]
+    for negative, text in terms[1:]:
+        out += (" - " if negative else " + ") + text
+    return out
+
+
+def _decades(tolerance: float) -> int:
+    import math
+
+    return max(0, math.ceil(-math.log10(tolerance)))
 
 
 def error_constants(field_: Field, alpha: list[Any], beta: list[Any], highest: int) -> list[Any]:
@@ -109,26 +185,41 @@ def consistency(
     With a tolerance (approximate coefficients), a quantity at most the tolerance in
     absolute value counts as zero.
     """
+    consistent, words, factor, _ = _consistency(field_, alpha, beta, tolerance)
+    return consistent, words, factor
+
+
+def _consistency(
+    field_: Field, alpha: list[Any], beta: list[Any], tolerance: float | None
+) -> tuple[bool, str, Any | None, tuple[str | int, ...]]:
+    """:func:`consistency` and the key a failure depends on."""
 
     def negligible(x: Any) -> bool:
         return field_.is_zero(x) if tolerance is None else not field_.exceeds(x, tolerance)
 
+    def text(x: Any) -> str:
+        return shown(field_.value(x), tolerance)
+
     rho_1 = sum(alpha, field_.rational(0))
     rho_prime_1 = sum((field_.rational(j) * a for j, a in enumerate(alpha)), field_.rational(0))
     sigma_1 = sum(beta, field_.rational(0))
+    against = "" if tolerance is None else f", above the tolerance {tolerance_text(tolerance)}"
+    alpha_key, beta_key = ("coefficients", "alpha"), ("coefficients", "beta")
     if not negligible(rho_1):
-        return False, f"rho(1) = {field_.text(rho_1)}, not 0", None
+        return False, f"rho(1) = {text(rho_1)}, not 0{against}", None, alpha_key
     if negligible(sigma_1):
-        return False, "sigma(1) = 0", None
+        return False, f"sigma(1) = {text(sigma_1)}", None, beta_key
     if negligible(rho_prime_1):
-        return False, "rho'(1) = 0", None
+        return False, f"rho'(1) = {text(rho_prime_1)}", None, alpha_key
     if negligible(rho_prime_1 - sigma_1):
-        return True, "consistent", None
+        return True, "consistent", None, ()
     factor = field_.divide(sigma_1, rho_prime_1)
     return (
         True,
-        f"consistent with the step rescaled by sigma(1)/rho'(1) = {field_.text(factor)}",
+        "consistent with the step rescaled by sigma(1)/rho'(1) = "
+        + shown_apart(field_.value(factor), tolerance, Fraction(1)),
         factor,
+        (),
     )
 
 
@@ -147,7 +238,7 @@ def analyse_multistep(scheme: MultistepScheme, *, full: bool = False) -> Multist
     alpha, beta = elements[: k + 1], elements[k + 1 :]
     tolerance = scheme.effective_tolerance if scheme.is_approximate else None
 
-    consistent, in_words, factor = consistency(field_, alpha, beta, tolerance)
+    consistent, in_words, factor, consistency_key = _consistency(field_, alpha, beta, tolerance)
     if factor is not None:
         beta = [field_.divide(b, factor) for b in beta]
     highest = max(scheme.order, 2 * k) + 2
@@ -161,38 +252,58 @@ def analyse_multistep(scheme: MultistepScheme, *, full: bool = False) -> Multist
         while order + 1 < len(constants) and zero[order + 1]:
             order += 1
     levels = tuple(
-        ConstantLevel(q, field_.text(c), field_.magnitude(c), z)
-        for q, (c, z) in enumerate(zip(constants, zero))
+        ConstantLevel(q, field_.value(c), z) for q, (c, z) in enumerate(zip(constants, zero))
     )
-    error_constant = error_value = None
+    error_constant = error_value = error_shown = None
     if consistent and order + 1 < len(constants):
         sigma_1 = sum(beta, field_.rational(0))
-        constant = field_.divide(constants[order + 1], sigma_1)
-        error_constant, error_value = field_.text(constant), float(field_.to_sympy(constant))
-    stability = root_condition(field_, alpha)
-    warnings = []
+        constant = field_.value(field_.divide(constants[order + 1], sigma_1))
+        error_constant, error_value = (
+            constant.to_json(),
+            constant.magnitude * (-1 if constant.mantissa < 0 else 1),
+        )
+        error_shown = shown(constant, tolerance)
+    stability = root_condition(field_, alpha, tolerance)
+    warnings: list[Finding] = []
     if consistent and order > scheme.order:
-        warnings.append(f"the scheme reaches order {order}, above the claimed {scheme.order}")
+        warnings.append(
+            Finding(
+                f"the scheme reaches order {order}, above the claimed {scheme.order}", ("order",)
+            )
+        )
     if factor is not None:
-        warnings.append(in_words)
+        warnings.append(Finding(in_words, ("coefficients", "beta")))
+    explicit = field_.is_zero(beta[-1])
+    if tolerance is not None and not explicit and not field_.exceeds(beta[-1], tolerance):
+        warnings.append(
+            Finding(
+                f"beta_k = {shown(field_.value(beta[-1]), tolerance)} is within the tolerance "
+                f"{tolerance_text(tolerance)} of zero, so the scheme is explicit to tolerance; "
+                "the generated step computes with it as written, implicitly (write 0 to make it "
+                "explicit)",
+                ("coefficients", "beta", k),
+            )
+        )
     roots: tuple[str, ...] = ()
     regions = None
     if full:
-        roots = _roots(field_, alpha)
+        roots = _roots(field_, alpha, tolerance)
         if any(x.names for x in scheme.coefficients()):
             from .regions import multistep_regions
 
             regions = multistep_regions(scheme)
+    rho = _polynomial_text(field_, alpha)
+    sigma = _polynomial_text(field_, beta)
     return MultistepAnalysis(
         scheme=scheme,
         domain=field_.name,
         tolerance=tolerance,
-        explicit=field_.is_zero(beta[-1]),
-        rho=_polynomial_text(field_, alpha),
-        sigma=_polynomial_text(field_, beta),
+        explicit=explicit,
+        rho=rho,
+        sigma=sigma,
         consistency=in_words,
         consistent=consistent,
-        step_factor=None if factor is None else field_.text(factor),
+        step_factor=None if factor is None else field_.value(factor).to_json(),
         constants=levels,
         order=order,
         error_constant=error_constant,
@@ -200,27 +311,51 @@ def analyse_multistep(scheme: MultistepScheme, *, full: bool = False) -> Multist
         zero_stability=stability,
         roots=roots,
         parameter_regions=regions,
-        warnings=tuple(warnings),
+        warnings=tuple(w.message for w in warnings),
+        warning_keys=tuple(w.key for w in warnings),
+        consistency_key=consistency_key,
+        shown_rho=_shown_polynomial(field_, alpha, rho, tolerance),
+        shown_sigma=_shown_polynomial(field_, beta, sigma, tolerance),
+        error_constant_shown=error_shown,
     )
 
 
-def _roots(field_: Field, alpha: list[Any]) -> tuple[str, ...]:
-    """The roots of ρ with multiplicities: exact for factors of degree <= 2, else numeric."""
+def _roots(field_: Field, alpha: list[Any], tolerance: float | None) -> tuple[str, ...]:
+    """The roots of ρ with their moduli and multiplicities: exact for rational roots and
+    roots of quadratic factors, else certified digits (the root of its factor near them)."""
+    from .zero_stability import _isolated_roots, _modulus, _modulus_text, _root_text
+
+    roots = _isolated_roots(field_, alpha, tolerance)
+    if roots is None:  # algebraic coefficients: sympy's roots, exact for degree <= 2
+        return _sympy_roots(field_, alpha)
+    shown_roots = []
+    for root in sorted(roots, key=lambda r: -r.modulus.mid()):
+        modulus = _modulus_text(_modulus(root), tolerance, root)
+        text = f"{_root_text(root, factor=False)} (|ζ| = {modulus})"
+        if root.multiplicity > 1:
+            text += f", multiplicity {root.multiplicity}"
+        shown_roots.append(text)
+    return tuple(shown_roots)
+
+
+def _sympy_roots(field_: Field, alpha: list[Any]) -> tuple[str, ...]:
     import sympy
 
     zeta = sympy.Symbol("zeta")
     rho = sympy.Poly([field_.to_sympy(a) for a in reversed(alpha)], zeta)
-    shown = []
+    shown_roots = []
     for factor, multiplicity in rho.factor_list()[1]:
         if factor.degree() <= 2:
-            roots = [
-                sympy.nsimplify(r) if r.is_Rational else r
-                for r in sympy.roots(factor, multiple=True)
-            ]
+            roots = sympy.roots(factor, multiple=True)
         else:
             roots = factor.nroots(n=15)
         for root in roots:
             modulus = float(abs(sympy.N(root, 30)))
-            text = f"{root} (|ζ| = {modulus:.6g})"
-            shown.append(text + (f", multiplicity {multiplicity}" if multiplicity > 1 else ""))
-    return tuple(shown)
+            text = str(root)
+            if len(text) > EXACT_TEXT_LIMIT:
+                text = "≈ " + str(sympy.N(root, 15))
+            text = f"{text} (|ζ| = {modulus:.6g})"
+            shown_roots.append(
+                text + (f", multiplicity {multiplicity}" if multiplicity > 1 else "")
+            )
+    return tuple(shown_roots)

@@ -9,12 +9,13 @@ exactly on the rational value of the written decimals).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .arithmetic import Field, _columns
+from .arithmetic import BallField, Field, _columns
 from .rooted_trees import TREES
+from .values import Value
 
 __all__ = [
     "ConditionLevel",
@@ -36,15 +37,24 @@ class ConditionLevel:
     order: int
     count: int
     failed: int
-    largest_residual: float
     worst_tree: int
     """Index in :data:`~.rooted_trees.TREES` of the tree with the largest residual."""
-    worst_residual: str
-    """That residual, exactly."""
+    worst: Value
+    """That residual (exactly zero when every residual of the order is)."""
 
     @property
     def holds(self) -> bool:
         return self.failed == 0
+
+    @property
+    def largest_residual(self) -> float:
+        """The largest |residual| of the order, 0.0 only when every residual is exactly 0."""
+        return self.worst.magnitude
+
+    @property
+    def worst_residual(self) -> str:
+        """That residual exactly when known (certified digits otherwise)."""
+        return self.worst.to_json()
 
     @property
     def worst_condition(self) -> str:
@@ -155,9 +165,15 @@ def order_levels(
     phi: ElementaryWeights,
     max_order: int,
     tolerance: float | None,
+    zero_bound: Callable[[int], int] | None = None,
 ) -> list[ConditionLevel]:
-    """One :class:`ConditionLevel` per order 1..max_order."""
+    """One :class:`ConditionLevel` per order 1..max_order.
+
+    ``zero_bound(q)`` (real balls only) is an integer L with L·r an integer for every
+    exact residual r of order q: it lets a ball prove a residual exactly zero.
+    """
     levels = []
+    balls = isinstance(field, BallField)
     for q in range(1, max_order + 1):
         trees = TREES.of_order(q)
         values = residuals(field, b, phi, trees)
@@ -165,16 +181,21 @@ def order_levels(
             failed = [not field.is_zero(r) for r in values]
         else:
             failed = [field.exceeds(r, tolerance) for r in values]
-        sizes = [field.magnitude(r) for r in values]
-        worst = max(range(len(values)), key=lambda i: (failed[i], sizes[i]))
+        if balls:
+            uppers = [r.abs_upper() for r in values]
+            worst = max(range(len(values)), key=lambda i: (failed[i], uppers[i]))
+            value = field.value(values[worst], None if zero_bound is None else zero_bound(q))
+        else:
+            sizes = [field.size(r) for r in values]
+            worst = max(range(len(values)), key=lambda i: (failed[i], sizes[i]))
+            value = field.value(values[worst])
         levels.append(
             ConditionLevel(
                 order=q,
                 count=len(values),
                 failed=sum(failed),
-                largest_residual=max(sizes),
                 worst_tree=trees[worst],
-                worst_residual=field.text(values[worst]),
+                worst=value,
             )
         )
     return levels
@@ -191,40 +212,50 @@ def achieved_order(levels: Sequence[ConditionLevel]) -> int:
 
 
 def principal_error(
-    field: Field, b: Vector, phi: ElementaryWeights, order: int
+    field: Field, b: Vector, phi: ElementaryWeights, order: int, zero_bound: int | None = None
 ) -> tuple[float, list[float]]:
     """The error coefficients of order p+1 = ``order`` and their 2-norm A^(p+1).
 
     τ(t) = (b·Φ(t) − 1/γ(t)) / σ(t) for |t| = p+1 (Prince & Dormand 1981;
     Dormand, *Numerical Methods for Differential Equations*, 1996, §5.2).
+    ``zero_bound``: as for :func:`order_levels`, for real balls.
     """
     trees = TREES.of_order(order)
     values = residuals(field, b, phi, trees)
-    coefficients = [field.magnitude(r) / TREES.sigma[t] for r, t in zip(values, trees)]
+    coefficients = [field.size(r, zero_bound) / TREES.sigma[t] for r, t in zip(values, trees)]
     return sum(x * x for x in coefficients) ** 0.5, coefficients
 
 
 def stage_order(
     field: Field, a: Matrix, b: Vector, c: Vector, limit: int, tolerance: float | None = None
-) -> int:
-    """The largest q <= limit with B(q) and C(q) (HNW IV.5 / Butcher's simplifying assumptions).
+) -> tuple[int, Value]:
+    """The largest q <= limit with B(q) and C(q) (HNW IV.5 / Butcher's simplifying assumptions),
+    and the largest |residual| among the conditions of B(q) and C(q) (exactly 0 when they hold
+    exactly).
 
-    B(q): b·c^(k-1) = 1/k and C(q): A c^(k-1) = c^k / k, for k = 1..q.
+    B(q): b·c^(k-1) = 1/k and C(q): A c^(k-1) = c^k / k, for k = 1..q.  With a tolerance a
+    condition holds when its residual is at most the tolerance in absolute value.
     """
     matrix = field.matrix(a)
     power = [field.rational(1)] * len(c)  # c^(k-1)
     q = 0
+    largest, largest_size = field.rational(0), 0.0
+
+    def off(x: Any) -> bool:
+        return not field.is_zero(x) if tolerance is None else field.exceeds(x, tolerance)
+
     for k in range(1, limit + 1):
         weight = sum((x * y for x, y in zip(b, power)), field.rational(0)) - field.rational(1, k)
         next_power = [x * y for x, y in zip(power, c)]
         (left,) = field.apply(matrix, [power])
         inverse_k = field.rational(1, k)
-
-        def off(x: Any) -> bool:
-            return not field.is_zero(x) if tolerance is None else field.exceeds(x, tolerance)
-
-        if off(weight) or any(off(x - y * inverse_k) for x, y in zip(left, next_power)):
+        level = [weight] + [x - y * inverse_k for x, y in zip(left, next_power)]
+        if any(off(x) for x in level):
             break
+        for x in level:
+            size = field.size(x)
+            if size > largest_size:
+                largest, largest_size = x, size
         q = k
         power = next_power
-    return q
+    return q, field.value(largest)

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..expression import Expression, Name, Number, Pi, Power, Product, Sqrt, Sum
 from .arithmetic import Field, _columns
+from .values import Value
 
 __all__ = ["Quadratic", "QuadraticField", "quadratic_values"]
 
@@ -156,6 +157,26 @@ class QuadraticField(Field):
         try:
             value = flint.arb(x.a) + flint.arb(x.b) * flint.arb(self.d).sqrt()
             return float(abs(value).mid())
+        finally:
+            flint.ctx.prec = saved
+
+    def value(self, x: Quadratic) -> Value:
+        """Exact zero test, then a + b√d in balls until 20 digits are certified."""
+        if self.is_zero(x):
+            return Value.zero_value()
+        if x.b == 0:
+            return Value.of_fraction(Fraction(int(x.a.p), int(x.a.q)), str(x))
+        flint = self._flint
+        saved = flint.ctx.prec
+        try:
+            bits = 128
+            while True:  # terminates: x is a non-zero real number
+                flint.ctx.prec = bits
+                ball = flint.arb(x.a) + flint.arb(x.b) * flint.arb(self.d).sqrt()
+                found = Value.of_ball(ball, minimum_digits=20)
+                if found is not None:
+                    return Value(found.mantissa, found.exponent, found.certain, str(x))
+                bits *= 2
         finally:
             flint.ctx.prec = saved
 

@@ -7,16 +7,26 @@ sympy.  The root condition gives a semi-algebraic set in one parameter k: roots 
 at the real roots of a few resultants and discriminants (the critical values), so
 the condition has one truth value on each open interval between them.  It is
 decided exactly at a rational point of each interval and at each critical value.
+
+Values where the scheme is undefined are excluded from every region and listed: where a
+coefficient divides by zero, and (multistep) where α_k = 0.  For an approximate scheme
+(one parameter) a condition holds where its residual is at most the tolerance in absolute
+value, {x : −t <= r(x) <= t}, solved exactly; the root condition is decided exactly.
+No value is ever guessed: sample points are exact rationals, endpoints exact algebraic
+numbers (printed as decimals when long).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
+from ..expression import Expression
 from ..scheme import ButcherTableau, MultistepScheme
 from .arithmetic import RationalField, field_for
+from .values import EXACT_TEXT_LIMIT, tolerance_text
 
 __all__ = ["ParameterRegions", "multistep_regions", "root_condition_region", "tableau_regions"]
 
@@ -28,6 +38,12 @@ class ParameterRegions:
     """(property, the parameter values where it holds), in reading order."""
     zero_stable_set: Any = None
     """The zero-stable parameter values as a sympy set (one parameter, multistep only)."""
+    order_sets: tuple[Any, ...] = ()
+    """One parameter: the sympy set where the order is >= q, for q = 1, 2, ... (index q - 1)."""
+    defined_set: Any = None
+    """One parameter: where the scheme is defined (no zero denominator, alpha_k != 0)."""
+    excluded: tuple[tuple[str, str], ...] = field(default=())
+    """(values, why) for each excluded part, e.g. ("w = -1", "a coefficient divides by zero")."""
 
     def lines(self) -> list[str]:
         names = ", ".join(self.parameters)
@@ -36,15 +52,33 @@ class ParameterRegions:
         ]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"parameters": list(self.parameters), "regions": dict(self.entries)}
+        data: dict[str, Any] = {"parameters": list(self.parameters), "regions": dict(self.entries)}
+        if self.excluded:
+            data["excluded"] = [{"values": v, "why": why} for v, why in self.excluded]
+        return data
 
 
 # --------------------------------------------------------------------------- sets as text
 
 
-def describe_set(region: Any, name: str) -> str:
-    """'-1 < k <= 1', 'k = 1', 'every k', 'no k' ... for a sympy set of reals."""
+def _value_text(value: Any, digits: int | None = None) -> str:
+    """An exact real number for text: as sympy prints it when short (with ``digits``: only a
+    short rational), else ≈ decimals."""
     import sympy
+
+    text = str(value)
+    if len(text) <= EXACT_TEXT_LIMIT and (digits is None or value.is_Rational):
+        return text
+    return "≈ " + str(sympy.N(value, digits or 16))
+
+
+def describe_set(region: Any, name: str, digits: int | None = None) -> str:
+    """'-1 < k <= 1', 'k = 1', 'every k', 'no k' ... for a sympy set of reals
+    (``digits``: print every endpoint as a decimal with that many digits)."""
+    import sympy
+
+    def text(value: Any) -> str:
+        return _value_text(value, digits)
 
     if region == sympy.S.Reals:
         return f"every {name}"
@@ -52,41 +86,104 @@ def describe_set(region: Any, name: str) -> str:
         return f"no {name}"
     excluded = sympy.S.Reals - region
     if isinstance(excluded, sympy.FiniteSet):
-        return f"{name} ≠ " + ", ".join(str(v) for v in sorted(excluded, key=float))
+        return f"{name} ≠ " + ", ".join(text(v) for v in sorted(excluded, key=float))
     parts = region.args if isinstance(region, sympy.Union) else (region,)
     texts = []
     for part in parts:
         if isinstance(part, sympy.FiniteSet):
-            texts += [f"{name} = {value}" for value in sorted(part, key=lambda v: float(v))]
+            texts += [f"{name} = {text(value)}" for value in sorted(part, key=lambda v: float(v))]
         elif isinstance(part, sympy.Interval):
             low = (
                 ""
                 if part.start == -sympy.oo
-                else f"{part.start} {'<' if part.left_open else '<='} "
+                else f"{text(part.start)} {'<' if part.left_open else '<='} "
             )
-            high = "" if part.end == sympy.oo else f" {'<' if part.right_open else '<='} {part.end}"
+            high = (
+                ""
+                if part.end == sympy.oo
+                else f" {'<' if part.right_open else '<='} {text(part.end)}"
+            )
             texts.append(f"{low}{name}{high}")
         elif isinstance(part, sympy.Complement) and part.args[0] == sympy.S.Reals:
-            texts.append(f"{name} ≠ " + ", ".join(str(v) for v in part.args[1]))
+            texts.append(f"{name} ≠ " + ", ".join(text(v) for v in part.args[1]))
+        elif isinstance(part, sympy.Complement) and isinstance(part.args[0], sympy.Interval):
+            texts.append(
+                describe_set(part.args[0], name, digits)
+                + f" and {name} ≠ "
+                + ", ".join(text(v) for v in part.args[1])
+            )
         else:
             texts.append(str(part))
     return " or ".join(texts)
 
 
-def _zero_set(expressions: Sequence[Any], symbol: Any) -> Any:
-    """Real values of ``symbol`` where every expression vanishes (and is defined)."""
+def _zero_set(expressions: Sequence[Any], symbol: Any, tolerance: Fraction | None = None) -> Any:
+    """Real values of ``symbol`` where every expression vanishes (with a ``tolerance``: lies
+    in [−t, t]) and is defined."""
     import sympy
 
     region = sympy.S.Reals
+    t = None if tolerance is None else sympy.Rational(tolerance.numerator, tolerance.denominator)
     for expression in expressions:
         numerator, denominator = sympy.fraction(sympy.together(expression))
         if denominator.has(symbol):
             region = region - sympy.solveset(denominator, symbol, sympy.S.Reals)
-        if sympy.expand(numerator) != 0:
-            region = region.intersect(sympy.solveset(numerator, symbol, sympy.S.Reals))
+        if sympy.expand(numerator) == 0:
+            continue
+        if t is None or not numerator.has(symbol):
+            if t is None:
+                region = region.intersect(sympy.solveset(numerator, symbol, sympy.S.Reals))
+            elif abs(expression) > t:  # a constant beyond the tolerance
+                region = sympy.S.EmptySet
+        else:
+            within = sympy.solveset(expression - t <= 0, symbol, sympy.S.Reals).intersect(
+                sympy.solveset(expression + t >= 0, symbol, sympy.S.Reals)
+            )
+            region = region.intersect(within)
         if region == sympy.S.EmptySet:
             break
     return region
+
+
+def _undefined(expressions: Sequence[Expression], symbol: Any, name: str) -> Any:
+    """The real values of the one parameter where some coefficient divides by zero."""
+    import sympy
+
+    points = sympy.S.EmptySet
+    for expression in expressions:
+        for denominator in _denominators(expression.to_sympy({name: symbol}), symbol):
+            points = points.union(sympy.solveset(denominator, symbol, sympy.S.Reals))
+    return points
+
+
+def _denominators(value: Any, symbol: Any) -> list[Any]:
+    """Every denominator in the expression tree that depends on ``symbol`` (before any
+    cancellation: 1/(1 + w) − 1/(1 + w) is still undefined at w = −1)."""
+    import sympy
+
+    found = []
+    for node in sympy.preorder_traversal(value):
+        if isinstance(node, sympy.Pow) and node.exp.is_negative and node.base.has(symbol):
+            found.append(node.base)
+    together = sympy.fraction(sympy.together(value))[1]
+    if together.has(symbol):
+        found.append(together)
+    return found
+
+
+def _tolerance_of(scheme: Any) -> Fraction | None:
+    if not scheme.is_approximate:
+        return None
+    return Fraction(repr(scheme.effective_tolerance))
+
+
+def _digits(tolerance: Fraction | None) -> int | None:
+    """Decimal digits for the endpoints of a region to a tolerance (enough to separate them)."""
+    if tolerance is None:
+        return None
+    import math
+
+    return min(30, max(8, math.ceil(-math.log10(tolerance)) + 6))
 
 
 def _solutions(expressions: Sequence[Any], symbols: Sequence[Any]) -> str:
@@ -122,23 +219,45 @@ def tableau_regions(tableau: ButcherTableau) -> ParameterRegions:
     symbols = [sympy.Symbol(n, real=True) for n in names]
     top = tableau.order + 1
     phi = elementary_weights(field, a, top)
+    tolerance = _tolerance_of(tableau)
     entries = []
+    excluded: list[tuple[str, str]] = []
     so_far: list[Any] = []
+    sets = []
     defined = sympy.S.Reals  # where every coefficient is defined (no zero denominator)
     if len(symbols) == 1:
-        for coefficient in tableau.coefficients():
-            value = coefficient.to_sympy(dict(zip(names, symbols)))
-            denominator = sympy.fraction(sympy.together(value))[1]
-            if denominator.has(symbols[0]):
-                defined -= sympy.solveset(denominator, symbols[0], sympy.S.Reals)
+        undefined = _undefined(list(tableau.coefficients()), symbols[0], names[0])
+        defined = sympy.S.Reals - undefined
+        if undefined != sympy.S.EmptySet:
+            excluded.append((describe_set(undefined, names[0]), "a coefficient divides by zero"))
+    elif tolerance is not None:
+        note = "regions to a tolerance are computed for one parameter only; these are exact"
+        entries.append(("note", note))
     for q in range(1, top + 1):
         so_far += [field.to_sympy(r) for r in residuals(field, b, phi, TREES.of_order(q))]
+        label = f"order >= {q}"
         if len(symbols) == 1:
-            where = describe_set(defined.intersect(_zero_set(so_far, symbols[0])), names[0])
+            region = defined.intersect(_zero_set(so_far, symbols[0], tolerance))
+            sets.append(region)
+            where = describe_set(region, names[0], _digits(tolerance))
+            if tolerance is not None:
+                label += f" (to tolerance {tolerance_text(float(tolerance))})"
         else:
             where = _solutions(so_far, symbols)
-        entries.append((f"order >= {q}", where))
-    return ParameterRegions(tuple(names), tuple(entries))
+        entries.append((label, where))
+    if excluded:
+        entries.append(("excluded", _excluded_text(excluded)))
+    return ParameterRegions(
+        tuple(names),
+        tuple(entries),
+        order_sets=tuple(sets),
+        defined_set=defined if len(symbols) == 1 else None,
+        excluded=tuple(excluded),
+    )
+
+
+def _excluded_text(excluded: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f"{values} ({why})" for values, why in excluded)
 
 
 # --------------------------------------------------------------------------- multistep
@@ -154,6 +273,7 @@ def multistep_regions(scheme: MultistepScheme) -> ParameterRegions:
     alpha, beta = elements[: k + 1], elements[k + 1 :]
     names = sorted({n for x in scheme.coefficients() for n in x.names})
     symbols = [sympy.Symbol(n, real=True) for n in names]
+    tolerance = _tolerance_of(scheme)
     rho_1 = field.to_sympy(sum(alpha, field.rational(0)))
     rho_prime_1 = field.to_sympy(
         sum((field.rational(j) * a for j, a in enumerate(alpha)), field.rational(0))
@@ -167,29 +287,58 @@ def multistep_regions(scheme: MultistepScheme) -> ParameterRegions:
 
     (symbol,) = symbols
     name = names[0]
-    consistent = _zero_set([rho_1], symbol)
+    digits = _digits(tolerance)
+    suffix = "" if tolerance is None else f" (to tolerance {tolerance_text(float(tolerance))})"
+    # Where the scheme is defined: no coefficient divides by zero and alpha_k != 0.
+    excluded: list[tuple[str, str]] = []
+    undefined = _undefined(list(scheme.coefficients()), symbol, name)
+    if undefined != sympy.S.EmptySet:
+        excluded.append((describe_set(undefined, name), "a coefficient divides by zero"))
+    leading = sympy.fraction(sympy.together(scheme.alpha[-1].to_sympy({name: symbol})))[0]
+    vanishing = sympy.S.EmptySet
+    if sympy.expand(leading) != 0 and leading.has(symbol):
+        vanishing = sympy.solveset(leading, symbol, sympy.S.Reals) - undefined
+    if vanishing != sympy.S.EmptySet:
+        excluded.append((describe_set(vanishing, name), "alpha_k = 0"))
+    defined = sympy.S.Reals - undefined - vanishing
+
+    consistent = defined.intersect(_zero_set([rho_1], symbol, tolerance))
     for quantity in (rho_prime_1, sigma_1):
-        consistent = consistent - _zero_set([quantity], symbol)
-    entries.append(("consistent (after rescaling the step)", describe_set(consistent, name)))
+        consistent = consistent - _zero_set([quantity], symbol, tolerance)
+    entries.append(
+        (f"consistent (after rescaling the step){suffix}", describe_set(consistent, name, digits))
+    )
     factor = sympy.factor(sympy.cancel(sigma_1 / rho_prime_1)) if rho_prime_1 != 0 else None
     if factor is not None and factor != 1:
-        entries.append(("step factor sigma(1)/rho'(1)", str(factor)))
+        entries.append(("step factor sigma(1)/rho'(1)", _value_text(factor)))
     # Order with the rescaled step: C_q of (alpha, beta · rho'(1)/sigma(1)).
     scale = field.divide(
         sum((field.rational(j) * a for j, a in enumerate(alpha)), field.rational(0)),
         sum(beta, field.rational(0)),
     ) if not field.is_zero(sum(beta, field.rational(0))) else None  # fmt: skip
+    sets = []
     if scale is not None:
         rescaled = [b * scale for b in beta]
         constants = [field.to_sympy(c) for c in error_constants(field, alpha, rescaled, 2 * k + 1)]
         for q in range(1, 2 * k + 2):
-            region = consistent.intersect(_zero_set(constants[: q + 1], symbol))
-            entries.append((f"order >= {q}", describe_set(region, name)))
+            region = consistent.intersect(_zero_set(constants[: q + 1], symbol, tolerance))
+            sets.append(region)
+            entries.append((f"order >= {q}{suffix}", describe_set(region, name, digits)))
             if region == sympy.S.EmptySet:
                 break
-    stable = root_condition_region([field.to_sympy(a) for a in alpha], symbol)
-    entries.append(("zero-stable", describe_set(stable, name)))
-    return ParameterRegions(tuple(names), tuple(entries), zero_stable_set=stable)
+    stable = defined.intersect(root_condition_region([field.to_sympy(a) for a in alpha], symbol))
+    label = "zero-stable" + ("" if tolerance is None else " (root condition decided exactly)")
+    entries.append((label, describe_set(stable, name)))
+    if excluded:
+        entries.append(("excluded", _excluded_text(excluded)))
+    return ParameterRegions(
+        tuple(names),
+        tuple(entries),
+        zero_stable_set=stable,
+        order_sets=tuple(sets),
+        defined_set=defined,
+        excluded=tuple(excluded),
+    )
 
 
 def root_condition_region(coefficients: Sequence[Any], symbol: Any) -> Any:
@@ -226,8 +375,7 @@ def root_condition_region(coefficients: Sequence[Any], symbol: Any) -> Any:
     points = sorted(critical, key=lambda v: float(v))
 
     def holds_at(value: Any) -> bool | None:
-        values = [sympy.nsimplify(c.subs(symbol, value)) if value.is_Rational else c.subs(symbol, value)
-                  for c in coefficients]  # fmt: skip
+        values = [sympy.together(c.subs(symbol, value)) for c in coefficients]  # exact
         if any(v.has(sympy.zoo, sympy.nan) for v in values):
             return False
         while values and sympy.simplify(values[-1]) == 0:
@@ -254,7 +402,7 @@ def root_condition_region(coefficients: Sequence[Any], symbol: Any) -> Any:
         elif high_f is None:
             sample = sympy.Integer(int(sympy.ceiling(low_f)) + 1)
         else:
-            sample = sympy.nsimplify((low_f + high_f) / 2, rational=True)
+            sample = _rational_between(low, high)
         samples.append((sympy.Interval.open(low, high), sample))
     region = sympy.S.EmptySet
     for interval, sample in samples:
@@ -264,3 +412,19 @@ def root_condition_region(coefficients: Sequence[Any], symbol: Any) -> Any:
         if holds_at(point):
             region = region.union(sympy.FiniteSet(point))
     return region
+
+
+def _rational_between(low: Any, high: Any) -> Any:
+    """An exact rational strictly between two distinct real algebraic numbers: their
+    midpoint when both are rational, else the exact value of a decimal midpoint, with the
+    decimals refined until the comparison is certain."""
+    import sympy
+
+    if low.is_Rational and high.is_Rational:
+        return (low + high) / 2
+    digits = 30
+    while True:
+        middle = sympy.Rational(str(sympy.N((low + high) / 2, digits)))  # the decimal, exactly
+        if bool(low < middle) and bool(middle < high):
+            return middle
+        digits *= 2

@@ -1,19 +1,37 @@
-"""The analysis of a Butcher tableau, assembled from the pure functions of this package."""
+"""The analysis of a Butcher tableau, assembled from the pure functions of this package.
+
+An exact scheme has every property decided exactly.  An approximate scheme (a decimal
+anywhere, or a ``tolerance`` key) has every property judged against its tolerance,
+always on the exact rationals its decimals denote (docs/scheme-format.md, Coefficients):
+
+* an order condition, a stage-order condition (B, C), c against the row sums of A and
+  stiff accuracy (b = the last row of A) hold when the residual is at most the tolerance
+  in absolute value;
+* A- and L-stability: see :mod:`.stability`;
+* the classification (explicit, diagonally implicit, implicit) stays the structure the
+  written A has, because it is the computation the generated step makes; entries on or
+  above the diagonal within the tolerance of zero are reported (a warning).
+
+Work is bounded (:data:`~tableau_compiler.limits.MAX_CONDITION_WORK`): conditions are
+decided up to the highest order that fits, and a claim above it fails with the order
+verified and why the rest was not decided.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
+from .. import limits
 from ..errors import CoefficientError
 from ..expression import Expression
 from ..scheme import ButcherTableau
 from .arithmetic import BallField, Field, RationalField, SympyField, Undecided, field_for
 from .order import (
     ConditionLevel,
-    ElementaryWeights,
     achieved_order,
     elementary_weights,
     order_levels,
@@ -21,8 +39,37 @@ from .order import (
     stage_order,
 )
 from .rooted_trees import TREES
+from .values import Finding, Judgement, Value, shown, shown_size, tolerance_text
 
-__all__ = ["RungeKuttaAnalysis", "analyse_tableau", "classify"]
+__all__ = [
+    "RungeKuttaAnalysis",
+    "analyse_tableau",
+    "classify",
+    "condition_work",
+    "decidable_order",
+]
+
+
+def condition_work(stages: int, order: int) -> int:
+    """stages² × (rooted trees up to ``order`` + 1): the size of deciding the conditions up to
+    ``order`` (the measure :data:`~tableau_compiler.limits.MAX_CONDITION_WORK` bounds)."""
+    return stages**2 * sum(limits.ROOTED_TREES[: order + 1])
+
+
+def decidable_order(stages: int, wanted: int) -> int:
+    """The highest order <= ``wanted`` whose conditions fit the work limit."""
+    order = wanted
+    while order > 0 and condition_work(stages, order) > limits.MAX_CONDITION_WORK:
+        order -= 1
+    return order
+
+
+def _undecided_reason(stages: int, order: int) -> str:
+    return (
+        f"{stages} stages at order {order} mean {condition_work(stages, order):.2g} units of "
+        f"order-condition work (stages² × trees), above the limit of "
+        f"{limits.MAX_CONDITION_WORK:.2g}"
+    )
 
 
 @dataclass(frozen=True)
@@ -32,8 +79,9 @@ class RungeKuttaAnalysis:
     scheme: ButcherTableau
     domain: str
     tolerance: float | None
-    """None when every condition was decided exactly (residual zero or not)."""
+    """None for an exact scheme; else every property is judged to this tolerance."""
     classification: str
+    """The structure of the written A: the computation the generated step makes."""
     levels: tuple[ConditionLevel, ...]
     order: int
     embedded_levels: tuple[ConditionLevel, ...] | None
@@ -50,25 +98,53 @@ class RungeKuttaAnalysis:
     stability: Any = None
     parameter_regions: Any = None
     warnings: tuple[str, ...] = field(default=())
+    warning_keys: tuple[tuple[str | int, ...], ...] = ()
+    """The key path each warning is about, () where none can be named (same order)."""
+    stage_order_residual: Value | None = None
+    """The largest |residual| of B(q) and C(q) at the stage order q."""
+    c_difference: Value | None = None
+    """The largest |c_i − Σ_j a_ij| when c is written."""
+    stiffly_accurate: Judgement | None = None
+    """b_j = a_sj for every j (HNW IV.6): R(∞) = 0 follows for a non-singular A."""
+    structure_to_tolerance: str | None = None
+    """The class of A when entries within the tolerance of zero are neglected, when that
+    differs from :attr:`classification`."""
+    structure_size: Value | None = None
+    """The largest |a_ij| on or above the diagonal (j >= i), when A is not explicit."""
+    undecided: str = ""
+    """Why the conditions above the last checked order were not decided (work limit)."""
+    embedded_undecided: str = ""
+    embedded_hint: str = ""
+    """A hint for b_hat when it looks like pasted error coefficients."""
 
     @property
     def checked_order(self) -> int:
         return len(self.levels)
 
     @property
-    def failures(self) -> list[str]:
-        """Why the scheme misses its claim, one sentence per reason (empty when it passes)."""
+    def findings(self) -> list[Finding]:
+        """Why the scheme misses its claim, one finding per reason (empty when it passes)."""
         reasons = []
         claimed = self.scheme.order
         if self.order < claimed:
-            level = self.levels[self.order]
-            reasons.append(_level_failure("order", self.order, claimed, level, self.tolerance))
+            if self.order < len(self.levels):
+                level = self.levels[self.order]
+                reasons.append(
+                    Finding(
+                        _level_failure("order", self.order, claimed, level, self.tolerance),
+                        ("tableau", "b") if level.order == 1 else ("order",),
+                    )
+                )
+            else:
+                reasons.append(
+                    Finding(_undecided_failure("order", self.order, self.undecided), ("order",))
+                )
         if self.embedded_levels is not None and self.embedded_order is not None:
             claimed_hat = self.scheme.embedded_order or 0
             if self.embedded_order < claimed_hat:
-                level = self.embedded_levels[self.embedded_order]
-                reasons.append(
-                    _level_failure(
+                if self.embedded_order < len(self.embedded_levels):
+                    level = self.embedded_levels[self.embedded_order]
+                    message = _level_failure(
                         "embedded order",
                         self.embedded_order,
                         claimed_hat,
@@ -76,12 +152,29 @@ class RungeKuttaAnalysis:
                         self.tolerance,
                         weights="b̂",
                     )
-                )
+                    if self.embedded_hint:
+                        message += f"; {self.embedded_hint}"
+                    reasons.append(Finding(message, ("tableau", "b_hat")))
+                else:
+                    message = _undecided_failure(
+                        "embedded order", self.embedded_order, self.embedded_undecided
+                    )
+                    reasons.append(Finding(message, ("tableau", "embedded_order")))
         return reasons
 
     @property
+    def failures(self) -> list[str]:
+        """Why the scheme misses its claim, one sentence per reason (empty when it passes)."""
+        return [finding.message for finding in self.findings]
+
+    @property
+    def warning_findings(self) -> list[Finding]:
+        keys = self.warning_keys or ((),) * len(self.warnings)
+        return [Finding(message, key) for message, key in zip(self.warnings, keys)]
+
+    @property
     def passed(self) -> bool:
-        return not self.failures
+        return not self.findings
 
 
 def _level_failure(
@@ -89,12 +182,18 @@ def _level_failure(
     weights: str = "b",
 ) -> str:  # fmt: skip
     condition = level.worst_condition.replace("b·", f"{weights}·", 1)
-    against = "not zero" if tolerance is None else f"above the tolerance {tolerance:g}"
+    against = (
+        "not zero" if tolerance is None else f"above the tolerance {tolerance_text(tolerance)}"
+    )
     return (
         f"{what} {reached}, claimed {claimed}: {level.failed} of {level.count} condition{'s' * (level.count != 1)} of "
-        f"order {level.order} fail; worst {condition} misses by {level.worst_residual} "
-        f"(|residual| {level.largest_residual:.3g}, {against})"
+        f"order {level.order} fail; worst {condition} misses by {shown(level.worst, tolerance)} "
+        f"(|residual| {shown_size(level.worst, tolerance)}, {against})"
     )
+
+
+def _undecided_failure(what: str, verified: int, reason: str) -> str:
+    return f"{what} >= {verified} verified; {what} {verified + 1} not decided: {reason}"
 
 
 def classify(field_: Field, a: list[list[Any]]) -> str:
@@ -105,6 +204,29 @@ def classify(field_: Field, a: list[list[Any]]) -> str:
     if upper:
         return "implicit"
     return "diagonally implicit" if diagonal else "explicit"
+
+
+def _structure_to_tolerance(
+    field_: Field, a: list[list[Any]], tolerance: float
+) -> tuple[str, Value | None, tuple[int, int] | None]:
+    """The class of A with entries of |a_ij| <= tolerance on or above the diagonal neglected,
+    the largest such |a_ij| and its (0-based) position."""
+    s = len(a)
+    significant = [[False] * s for _ in range(s)]
+    largest, largest_size, where = None, -1.0, None
+    for i in range(s):
+        for j in range(i, s):
+            x = a[i][j]
+            if field_.is_zero(x):
+                continue
+            significant[i][j] = field_.exceeds(x, tolerance)
+            size = field_.size(x)
+            if not significant[i][j] and size > largest_size:
+                largest, largest_size, where = x, size, (i, j)
+    upper = any(significant[i][j] for i in range(s) for j in range(i + 1, s))
+    diagonal = any(significant[i][i] for i in range(s))
+    kind = "implicit" if upper else ("diagonally implicit" if diagonal else "explicit")
+    return kind, None if largest is None else field_.value(largest), where
 
 
 def _tableau_key(tableau: ButcherTableau, key: tuple) -> tuple:
@@ -149,65 +271,97 @@ def parameter_values(tableau: ButcherTableau) -> dict[str, Expression]:
     return {parameter.name: parameter.value for parameter in tableau.parameters}
 
 
-Decided = tuple[
-    list[ConditionLevel],
-    tuple[ConditionLevel, ...] | None,
-    tuple[int, ...],
-    int | None,
-    ElementaryWeights,
-    Field,
-    list[Any],
-]
+@dataclass(frozen=True)
+class _Decided:
+    levels: list[ConditionLevel]
+    embedded_levels: tuple[ConditionLevel, ...] | None
+    written_c_order: int | None
+    principal_error: tuple[float, list[float]] | None
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """Common denominators of the exact values (see :func:`order_levels`'s ``zero_bound``)."""
+
+    a: int
+    b: int
+    c: int
+    b_hat: int
+
+    def residual(self, weights: int, leaf: int) -> Any:
+        """q ↦ L with L·(w·Φ(t) − 1/γ(t)) an integer for every tree t of order q: Φ(t) is a
+        polynomial of degree q − 1 in the entries of A (and c), and γ(t) divides q!."""
+        return lambda q: weights * leaf ** (q - 1) * math.factorial(q)
+
+
+def _denominator(values: list[Any] | None) -> int:
+    result = 1
+    for x in values or ():
+        result = math.lcm(result, int(x.q))
+    return result
 
 
 def _decide(
-    tableau: ButcherTableau,
     field_: Field,
     a: list[list[Any]],
     b: list[Any],
     c: list[Any] | None,
     b_hat: list[Any] | None,
     tolerance: float | None,
-    full: bool,
-) -> Decided:
-    """The order conditions of b (and b̂), and the written c's, over one field."""
-    claimed = tableau.order
-    top = max(claimed, tableau.embedded_order or 0) + (1 if full else 0)
+    depth: int,
+    embedded_depth: int | None,
+    differences: bool,
+    error_order: bool,
+    bounds: _Bounds | None = None,
+) -> _Decided:
+    """The order conditions of b up to ``depth`` (and b̂ up to ``embedded_depth``), the order
+    with the written c (when it ``differences``), and the principal error coefficients of
+    the first failing order (when ``error_order``), over one field."""
+    top = max(depth, embedded_depth or 0)
     phi = elementary_weights(field_, a, top)
-    levels = order_levels(field_, b, phi, claimed + (1 if full else 0), tolerance)
+    zero_b = zero_hat = zero_c = None
+    if bounds is not None:
+        zero_b = bounds.residual(bounds.b, bounds.a)
+        zero_hat = bounds.residual(bounds.b_hat, bounds.a)
+        zero_c = bounds.residual(bounds.b, math.lcm(bounds.a, bounds.c))
+    levels = order_levels(field_, b, phi, depth, tolerance, zero_b)
     embedded_levels = None
-    if b_hat is not None and tableau.embedded_order is not None:
-        depth = tableau.embedded_order + (1 if full else 0)
-        embedded_levels = tuple(order_levels(field_, b_hat, phi, depth, tolerance))
-
-    def differs(x: Any) -> bool:
-        return not field_.is_zero(x) if tolerance is None else field_.exceeds(x, tolerance)
-
-    differences: tuple[int, ...] = ()
+    if b_hat is not None and embedded_depth is not None:
+        embedded_levels = tuple(
+            order_levels(field_, b_hat, phi, embedded_depth, tolerance, zero_hat)
+        )
     written_c_order = None
-    if c is not None:
-        row_sums = [sum(row, field_.rational(0)) for row in a]
-        differences = tuple(i + 1 for i, (x, y) in enumerate(zip(c, row_sums)) if differs(x - y))
-        if differences:
-            phi_c = elementary_weights(field_, a, claimed, leaf=c)
-            written_c_order = achieved_order(order_levels(field_, b, phi_c, claimed, tolerance))
-    return levels, embedded_levels, differences, written_c_order, phi, field_, b
+    if differences and c is not None:
+        phi_c = elementary_weights(field_, a, depth, leaf=c)
+        written_c_order = achieved_order(order_levels(field_, b, phi_c, depth, tolerance, zero_c))
+    error = None
+    order = achieved_order(levels)
+    if error_order and order < len(levels):  # the first order whose conditions fail
+        q = order + 1
+        error = principal_error(field_, b, phi, q, None if zero_b is None else zero_b(q))
+    return _Decided(levels, embedded_levels, written_c_order, error)
 
 
 def _decide_in_balls(
-    tableau: ButcherTableau,
     a: list[list[Any]],
     b: list[Any],
     c: list[Any] | None,
     b_hat: list[Any] | None,
     tolerance: float,
-    full: bool,
-) -> Decided:
+    *args: Any,
+) -> _Decided:
     """An approximate scheme against its tolerance, in rigorous ball arithmetic.
 
-    Every comparison a ball decides is correct; when one is too close to call, the
-    precision doubles, and past 4096 bits the exact rationals decide.
+    Every comparison a ball decides is correct, and every number reported is certified
+    (its digits, or an exact zero proved by the common denominator); when a ball is too
+    wide for either, the precision doubles, and past 4096 bits the exact rationals decide.
     """
+    bounds = _Bounds(
+        _denominator([x for row in a for x in row]),
+        _denominator(b),
+        _denominator(c),
+        _denominator(b_hat),
+    )
     bits = max(128, int(math.log2(1 / tolerance)) + 96)
     while bits <= 4096:
         ball = BallField(bits)
@@ -215,27 +369,115 @@ def _decide_in_balls(
             try:
                 convert = ball.convert
                 return _decide(
-                    tableau,
                     ball,
                     [convert(row) for row in a],
                     convert(b),
                     None if c is None else convert(c),
                     None if b_hat is None else convert(b_hat),
                     tolerance,
-                    full,
+                    *args,
+                    bounds=bounds,
                 )
             except Undecided:
                 bits *= 2
-    return _decide(tableau, RationalField(), a, b, c, b_hat, tolerance, full)
+    return _decide(RationalField(), a, b, c, b_hat, tolerance, *args)
 
 
-def _principal_error(
-    field_: Field, b: list[Any], phi: ElementaryWeights, order: int
-) -> tuple[float, list[float]]:
-    if isinstance(field_, BallField):
-        with field_.precision():
-            return principal_error(field_, b, phi, order)
-    return principal_error(field_, b, phi, order)
+def _negligible(field_: Field, x: Any, tolerance: float | None) -> bool:
+    return field_.is_zero(x) if tolerance is None else not field_.exceeds(x, tolerance)
+
+
+def _largest(field_: Field, values: list[Any]) -> Value:
+    """The largest |x| among ``values`` (exact), as a reported value."""
+    if not values:
+        return Value.zero_value()
+    sizes = [field_.size(x) for x in values]
+    return abs(field_.value(values[max(range(len(values)), key=sizes.__getitem__)]))
+
+
+def _stiffly_accurate(
+    field_: Field, a: list[list[Any]], b: list[Any], tolerance: float | None
+) -> Judgement:
+    """b_j = a_sj for every j (HNW IV.6, Prothero & Robinson 1974)."""
+    differences = [x - y for x, y in zip(b, a[-1])]
+    holds = all(_negligible(field_, x, tolerance) for x in differences)
+    exactly = all(field_.is_zero(x) for x in differences)
+    return Judgement(
+        holds=holds,
+        tolerance=tolerance,
+        quantity="max |b_j − a_sj|",
+        size=_largest(field_, differences),
+        exactly=exactly,
+    )
+
+
+def _embedded_hint(
+    tableau: ButcherTableau,
+    field_: Field,
+    a: list[list[Any]],
+    b: list[Any],
+    b_hat: list[Any],
+    tolerance: float | None,
+) -> str:
+    """When b̂ sums to 0 (exactly, or within the tolerance), it is almost surely the error
+    coefficients e = b − b̂ (or b̂ − b) that solver tables print: say so, with the rows
+    b − e and b + e to write.  (Both meet the conditions up to the embedded order whenever
+    e is such a difference, since the conditions are linear in the weights: which one is
+    meant depends on the table's convention, not on the conditions.)"""
+    total = sum(b_hat, field_.rational(0))
+    if not _negligible(field_, total, tolerance):
+        return ""
+    claimed = tableau.embedded_order or 1
+    sum_text = "0" if field_.is_zero(total) else shown(field_.value(total), tolerance)
+    depth = decidable_order(len(b), claimed)
+    phi = elementary_weights(field_, a, depth)
+    readings = []
+    for sign, convention, words in ((-1, "b − b̂", "b − e"), (1, "b̂ − b", "b + e")):
+        candidate = [x + field_.rational(sign) * y for x, y in zip(b, b_hat)]
+        reaches = achieved_order(order_levels(field_, candidate, phi, depth, tolerance)) >= depth
+        row = _row_text(field_, candidate, decimal=tolerance is not None)
+        readings.append((convention, words, row, reaches))
+    confirmed = all(reaches for *_, reaches in readings)
+    texts = [
+        f"if it is e = {convention}, write b_hat = {words}" + (f" = [{row}]" if row else "")
+        for convention, words, row, _ in readings
+    ]
+    return (
+        f"b̂ sums to {sum_text}, as error coefficients do (some tables print e = b − b̂ or "
+        f"b̂ − b in place of b̂): {texts[0]}; {texts[1]}"
+        + (f" (either reaches embedded order {depth})" if confirmed else "")
+    )
+
+
+def _row_text(field_: Field, values: list[Any], *, decimal: bool) -> str:
+    """Exact texts of a row, as they would be written in a file ("" when one is too long);
+    ``decimal``: rationals with a finite decimal expansion are written as decimals."""
+    texts = []
+    for x in values:
+        text = field_.value(x).exact or ""
+        if decimal and isinstance(field_, RationalField):
+            text = _decimal_text(Fraction(int(x.p), int(x.q))) or text
+        if not text or len(text) > 40:
+            return ""
+        texts.append(f'"{text}"')
+    return ", ".join(texts)
+
+
+def _decimal_text(value: Fraction) -> str | None:
+    """The finite decimal of a rational whose denominator is 2^i 5^j (as decimals give),
+    else None."""
+    denominator, twos, fives = value.denominator, 0, 0
+    while denominator % 2 == 0:
+        denominator, twos = denominator // 2, twos + 1
+    while denominator % 5 == 0:
+        denominator, fives = denominator // 5, fives + 1
+    if denominator != 1 or value.denominator == 1:
+        return None
+    places = max(twos, fives)
+    scaled = abs(value.numerator) * 10**places // value.denominator
+    digits = str(scaled).rjust(places + 1, "0")
+    sign = "-" if value < 0 else ""
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 
 def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKuttaAnalysis:
@@ -247,44 +489,104 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
     """
     field_, a, b, c, b_hat = convert_tableau(tableau, parameter_values(tableau))
     tolerance = tableau.effective_tolerance if tableau.is_approximate else None
-    warnings = []
+    s = tableau.stages
+    warnings: list[Finding] = []
 
     claimed = tableau.order
+    claimed_hat = tableau.embedded_order if b_hat is not None else None
+    extra = 1 if full else 0
+    wanted = max(claimed, claimed_hat or 0) + extra
+    top = decidable_order(s, wanted)
+    depth = min(claimed + extra, top)
+    embedded_depth = None if claimed_hat is None else min(claimed_hat + extra, top)
+
+    # c against the row sums of A: exact, judged against the tolerance.
+    row_sums = [sum(row, field_.rational(0)) for row in a]
+    differences: tuple[int, ...] = ()
+    c_difference = None
+    if c is not None:
+        gaps = [x - y for x, y in zip(c, row_sums)]
+        differences = tuple(
+            i + 1 for i, x in enumerate(gaps) if not _negligible(field_, x, tolerance)
+        )
+        c_difference = _largest(field_, gaps)
+
+    arguments = (tolerance, depth, embedded_depth, bool(differences), full)
     if tolerance is not None and isinstance(field_, RationalField):
-        decided = _decide_in_balls(tableau, a, b, c, b_hat, tolerance, full)
+        decided = _decide_in_balls(a, b, c, b_hat, *arguments)
     else:
-        decided = _decide(tableau, field_, a, b, c, b_hat, tolerance, full)
-    levels, embedded_levels, differences, written_c_order, phi, order_field, b_used = decided
+        decided = _decide(field_, a, b, c, b_hat, *arguments)
+    levels, embedded_levels = decided.levels, decided.embedded_levels
     order = achieved_order(levels)
     embedded_order = None if embedded_levels is None else achieved_order(embedded_levels)
+    undecided = _undecided_reason(s, depth + 1) if depth < claimed else ""
+    embedded_undecided = ""
+    if claimed_hat is not None and embedded_depth is not None and embedded_depth < claimed_hat:
+        embedded_undecided = _undecided_reason(s, embedded_depth + 1)
     if differences:
         stages = ", ".join(map(str, differences))
         warnings.append(
-            f"c differs from the row sums of A at stage {stages}; conditions are judged with "
-            f"the row sums (order {order}); with the written c the order would be "
-            f"{written_c_order}"
+            Finding(
+                f"c differs from the row sums of A at stage {stages} (largest |c_i − Σ_j a_ij| "
+                f"{shown_size(c_difference, tolerance)}); conditions are judged with the row sums "
+                f"(order {order}); with the written c the order would be "
+                f"{decided.written_c_order}",
+                ("tableau", "c", differences[0] - 1),
+            )
         )
-    row_sums = [sum(row, field_.rational(0)) for row in a]
     if order > claimed:
-        warnings.append(f"the scheme reaches order {order}, above the claimed {claimed}")
+        warnings.append(
+            Finding(f"the scheme reaches order {order}, above the claimed {claimed}", ("order",))
+        )
+
+    classification = classify(field_, a)
+    structure = structure_size = None
+    if tolerance is not None and classification != "explicit":
+        kind, structure_size, where = _structure_to_tolerance(field_, a, tolerance)
+        if kind != classification and where is not None and structure_size is not None:
+            structure = kind
+            i, j = where
+            warnings.append(
+                Finding(
+                    f"A is {classification} as written, {kind} to tolerance "
+                    f"{tolerance_text(tolerance)}: its entries on or above the diagonal that "
+                    f"are not {'zero' if kind == 'explicit' else 'on the diagonal'} are at "
+                    f"most {shown_size(structure_size, tolerance)} (largest |a_{i + 1}{j + 1}|); "
+                    f"the generated step computes with A as written (write 0 to make it {kind})",
+                    ("tableau", "a", i, j),
+                )
+            )
+
+    embedded_hint = ""
+    if (
+        embedded_levels is not None
+        and embedded_order == 0
+        and b_hat is not None
+        and (claimed_hat or 0) > 0
+    ):
+        embedded_hint = _embedded_hint(tableau, field_, a, b, b_hat, tolerance)
+
+    stage_q, stage_residual = stage_order(field_, a, b, row_sums, s + 1, tolerance)
 
     error_norm = error_order = None
     error_coefficients: tuple[tuple[int, float], ...] = ()
     stability = regions = None
+    stiff = None
     if full:
-        if order < len(levels):  # the first order whose conditions fail
+        if decided.principal_error is not None:
             error_order = order + 1
-            error_norm, coefficients = _principal_error(order_field, b_used, phi, error_order)
+            error_norm, coefficients = decided.principal_error
             error_coefficients = tuple(zip(TREES.of_order(error_order), coefficients))
+        stiff = _stiffly_accurate(field_, a, b, tolerance)
         from .stability import runge_kutta_stability
 
         if isinstance(field_, (RationalField, SympyField)):
-            stability = runge_kutta_stability(field_, a, b)
+            stability = runge_kutta_stability(field_, a, b, tolerance)
         else:  # the stability function is computed with sympy's polynomials
             sympy_field, a_s, b_s, _, _ = convert_tableau(
                 tableau, parameter_values(tableau), quadratic=False
             )
-            stability = runge_kutta_stability(sympy_field, a_s, b_s)
+            stability = runge_kutta_stability(sympy_field, a_s, b_s, tolerance)
         if tableau.parameters and any(x.names for x in tableau.coefficients()):
             from .regions import tableau_regions
 
@@ -294,18 +596,27 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
         scheme=tableau,
         domain=field_.name,
         tolerance=tolerance,
-        classification=classify(field_, a),
+        classification=classification,
         levels=tuple(levels),
         order=order,
         embedded_levels=embedded_levels,
         embedded_order=embedded_order,
-        stage_order=stage_order(field_, a, b, row_sums, tableau.stages + 1, tolerance),
-        written_c_order=written_c_order,
+        stage_order=stage_q,
+        written_c_order=decided.written_c_order,
         c_differences=differences,
         principal_error_norm=error_norm,
         principal_error_order=error_order,
         principal_error_coefficients=error_coefficients,
         stability=stability,
         parameter_regions=regions,
-        warnings=tuple(warnings),
+        warnings=tuple(w.message for w in warnings),
+        warning_keys=tuple(w.key for w in warnings),
+        stage_order_residual=stage_residual,
+        c_difference=c_difference,
+        stiffly_accurate=stiff,
+        structure_to_tolerance=structure,
+        structure_size=structure_size,
+        undecided=undecided,
+        embedded_undecided=embedded_undecided,
+        embedded_hint=embedded_hint,
     )

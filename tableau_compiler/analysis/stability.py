@@ -13,40 +13,68 @@ for every real y (HNW IV.3, Thm 3.7): E is even with real coefficients and is
 non-negative exactly when its leading coefficient is positive (or E ≡ 0) and its
 factors of odd multiplicity have no real root (Sturm).  L-stability is A-stability
 with R(∞) = 0, i.e. deg P < deg Q.
+
+An approximate scheme (tolerance t) is A-stable to tolerance t when, beyond the exact
+test, its poles still lie in Re z > 0 (decided exactly) and |R(iy)| <= 1 + t for every
+real y, i.e. E_t(y) = (1 + t)²|Q(iy)|² − |P(iy)|² >= 0, decided exactly as E is; it
+is then bounded by 1 + t on the whole closed left half-plane (maximum principle).  It
+is L-stable to tolerance t when it is A-stable to tolerance t and |R(∞)| <= t.  The
+reported size is max_y |R(iy)| − 1, resp. |R(∞)|.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from .arithmetic import Field
+from .values import EXACT_TEXT_LIMIT, SIGNIFICANT, Judgement, Value
 
 __all__ = ["StabilityFunction", "runge_kutta_stability"]
+
+POLYNOMIAL_TEXT_LIMIT = 200
+"""An exact R(z) longer than this prints with decimal coefficients (exact in JSON)."""
 
 
 @dataclass(frozen=True)
 class StabilityFunction:
     numerator: str
+    """P(z), exactly (with Q(0) = 1)."""
     denominator: str
-    a_stable: bool | None
-    l_stable: bool | None
+    """Q(z), exactly."""
+    a_stability: Judgement
+    l_stability: Judgement
+    shown_numerator: str = ""
+    """P(z) as the text report prints it (decimals for approximate or long coefficients)."""
+    shown_denominator: str = ""
     note: str = ""
 
     @property
+    def a_stable(self) -> bool | None:
+        return self.a_stability.holds
+
+    @property
+    def l_stable(self) -> bool | None:
+        return self.l_stability.holds
+
+    @property
     def text(self) -> str:
-        if self.denominator == "1":
-            return self.numerator
-        return f"({self.numerator}) / ({self.denominator})"
+        """R(z) exactly."""
+        return _quotient(self.numerator, self.denominator)
+
+    @property
+    def shown_text(self) -> str:
+        return _quotient(
+            self.shown_numerator or self.numerator, self.shown_denominator or self.denominator
+        )
 
     def lines(self) -> list[str]:
-        def verdict(value: bool | None) -> str:
-            return "undecided" if value is None else ("yes" if value else "no")
-
         out = [
-            f"  stability function R(z) = {self.text}",
-            f"  A-stable: {verdict(self.a_stable)}",
-            f"  L-stable: {verdict(self.l_stable)}",
+            f"  stability function R(z) = {self.shown_text}",
+            f"  A-stable: {self.a_stability.words()}",
+            f"  L-stable: {self.l_stability.words()}",
         ]
         if self.note:
             out.append(f"  ({self.note})")
@@ -59,7 +87,13 @@ class StabilityFunction:
             "denominator": self.denominator,
             "A_stable": self.a_stable,
             "L_stable": self.l_stable,
+            "A_stability": self.a_stability.to_dict(),
+            "L_stability": self.l_stability.to_dict(),
         }
+
+
+def _quotient(numerator: str, denominator: str) -> str:
+    return numerator if denominator == "1" else f"({numerator}) / ({denominator})"
 
 
 def _reversed_charpoly(field: Field, matrix: list[list[Any]], z: Any) -> Any:
@@ -73,55 +107,160 @@ def _reversed_charpoly(field: Field, matrix: list[list[Any]], z: Any) -> Any:
     return Poly(list(reversed(coefficients)), z, domain=domain)
 
 
-def runge_kutta_stability(field: Field, a: list[list[Any]], b: list[Any]) -> StabilityFunction:
-    from sympy import Symbol, expand
+def _explicit_numerator(field: Field, a: list[list[Any]], b: list[Any], z: Any) -> Any:
+    """For strictly lower triangular A: R(z) = 1 + Σ_k (b·A^(k−1)·1) z^k, a polynomial
+    (HNW IV.2, eq. (2.9)); s matrix-vector products instead of a characteristic polynomial."""
+    from sympy import Poly
 
-    z = Symbol("z")
-    if field.symbolic:
-        return StabilityFunction("?", "?", None, None, "symbolic parameters: not decided")
-    denominator = _reversed_charpoly(field, a, z)
-    shifted = [[x - bj for x, bj in zip(row, b)] for row in a]  # A − 1 bᵀ
-    numerator = _reversed_charpoly(field, shifted, z)
-    common = numerator.gcd(denominator)
-    numerator, denominator = numerator.exquo(common), denominator.exquo(common)
-    scale = denominator.eval(0)
-    numerator_expr = expand(numerator.as_expr() / scale)
-    denominator_expr = expand(denominator.as_expr() / scale)
-    a_stable = _a_stable(field, numerator, denominator, z)
-    l_stable = a_stable and numerator.degree() < denominator.degree()
-    return StabilityFunction(
-        numerator=str(numerator_expr),
-        denominator=str(denominator_expr),
-        a_stable=a_stable,
-        l_stable=l_stable,
+    domain = field.sympy_domain
+    matrix = field.matrix(a)
+    vector = [field.rational(1)] * len(b)
+    coefficients = [field.rational(1)]
+    for _ in range(len(b)):
+        coefficients.append(sum((x * y for x, y in zip(b, vector)), field.rational(0)))
+        (vector,) = field.apply(matrix, [vector])
+    return Poly(
+        [domain.from_sympy(field.to_sympy(x)) for x in reversed(coefficients)], z, domain=domain
     )
 
 
-def _a_stable(field: Field, numerator: Any, denominator: Any, z: Any) -> bool:
-    from sympy import I, Poly, Symbol, expand, im, re
+def runge_kutta_stability(
+    field: Field, a: list[list[Any]], b: list[Any], tolerance: float | None = None
+) -> StabilityFunction:
+    """R(z), A- and L-stability, exactly or (``tolerance``) to the scheme's tolerance."""
+    from sympy import Poly, Symbol, expand
 
-    if denominator.degree() == 0:
-        return (
-            numerator.degree() == 0
-            and field.sign(
-                field.sympy_domain.from_sympy(abs(numerator.as_expr() / denominator.as_expr()))
-                - field.rational(1)
-            )
-            <= 0
+    z = Symbol("z")
+    if field.symbolic:
+        undecided = Judgement(None, tolerance, reason="symbolic parameters")
+        return StabilityFunction(
+            "?", "?", undecided, undecided, note="symbolic parameters: not decided"
         )
+    s = len(a)
+    if all(field.is_zero(a[i][j]) for i in range(s) for j in range(i, s)):
+        numerator = _explicit_numerator(field, a, b, z)
+        denominator = Poly(1, z, domain=field.sympy_domain)
+    else:
+        denominator = _reversed_charpoly(field, a, z)
+        shifted = [[x - bj for x, bj in zip(row, b)] for row in a]  # A − 1 bᵀ
+        numerator = _reversed_charpoly(field, shifted, z)
+        common = numerator.gcd(denominator)
+        numerator, denominator = numerator.exquo(common), denominator.exquo(common)
+    scale = denominator.eval(0)
+    numerator = numerator.quo_ground(scale) if scale != 1 else numerator
+    denominator = denominator.quo_ground(scale) if scale != 1 else denominator
+    numerator_text = str(expand(numerator.as_expr()))
+    denominator_text = str(expand(denominator.as_expr()))
+    a_stability = _a_stability(field, numerator, denominator, z, tolerance)
+    l_stability = _l_stability(field, numerator, denominator, a_stability, tolerance)
+    shown_numerator, shown_denominator = numerator_text, denominator_text
+    long = max(len(numerator_text), len(denominator_text)) > POLYNOMIAL_TEXT_LIMIT or any(
+        len(str(c)) > EXACT_TEXT_LIMIT for p in (numerator, denominator) for c in p.coeffs()
+    )
+    note = ""
+    if long:  # decimals, with enough digits to show a tiny coefficient beside the tolerance
+        digits = 16 if tolerance is None else min(SIGNIFICANT, max(6, _decades(tolerance) + 2))
+        shown_numerator = _decimal_polynomial(field, numerator, digits)
+        shown_denominator = _decimal_polynomial(field, denominator, digits)
+        note = f"coefficients rounded to {digits} digits; the exact R(z) is in --format json"
+    return StabilityFunction(
+        numerator=numerator_text,
+        denominator=denominator_text,
+        a_stability=a_stability,
+        l_stability=l_stability,
+        shown_numerator=shown_numerator,
+        shown_denominator=shown_denominator,
+        note=note,
+    )
+
+
+def _decades(tolerance: float) -> int:
+    return max(0, math.ceil(-math.log10(tolerance)))
+
+
+def _coefficient_value(field: Field, coefficient: Any) -> Value:
+    value = field.sympy_domain.to_sympy(coefficient)
+    if value.is_Rational:
+        return Value.of_fraction(Fraction(int(value.p), int(value.q)))
+    return Value.of_real(value, str(value), zero=value == 0)
+
+
+def _decimal_polynomial(field: Field, poly: Any, digits: int) -> str:
+    """A polynomial in z with its coefficients as decimals, highest power first
+    (exact zeros left out, exact ±1 and integers kept)."""
+    terms = []
+    degree = poly.degree()
+    for k, coefficient in zip(range(degree, -1, -1), poly.all_coeffs()):
+        value = _coefficient_value(field, coefficient)
+        if value.zero:
+            continue
+        exact = field.sympy_domain.to_sympy(coefficient)
+        if exact.is_Integer:
+            number = str(abs(int(exact)))
+        else:
+            number = abs(value).decimal(digits)
+        negative = value.mantissa < 0
+        power = "" if k == 0 else ("z" if k == 1 else f"z**{k}")
+        if power and number == "1":
+            text = power
+        else:
+            text = number + (f"*{power}" if power else "")
+        terms.append((negative, text))
+    if not terms:
+        return "0"
+    out = ("-" if terms[0][0] else "") + terms[0][1]
+    for negative, text in terms[1:]:
+        out += (" - " if negative else " + ") + text
+    return out
+
+
+# --------------------------------------------------------------------------- A-stability
+
+
+def _a_stability(
+    field: Field, numerator: Any, denominator: Any, z: Any, tolerance: float | None
+) -> Judgement:
+    reason = _a_stable_reason(field, numerator, denominator, z, None)
+    if reason is None:
+        return Judgement(True, tolerance, exactly=True)
+    if tolerance is None or reason.startswith(("|R(z)|", "a pole")):
+        return Judgement(False, tolerance, reason=reason)
+    bound = Fraction(repr(tolerance))
+    loose = _a_stable_reason(field, numerator, denominator, z, bound)
+    excess = _imaginary_axis_excess(numerator, denominator, tolerance)
+    return Judgement(
+        loose is None,
+        tolerance,
+        quantity="max |R(iy)| − 1",
+        size=excess,
+        reason="" if excess is not None else (loose or ""),
+    )
+
+
+def _a_stable_reason(
+    field: Field, numerator: Any, denominator: Any, z: Any, tolerance: Fraction | None
+) -> str | None:
+    """None when |R| <= 1 (+ tolerance) on the closed left half-plane, else why not."""
+    from sympy import I, Poly, Rational, Symbol, expand, im, re
+
+    slack = 1 if tolerance is None else (1 + Rational(tolerance.numerator, tolerance.denominator))
     if numerator.degree() > denominator.degree():
-        return False  # |R| grows without bound along the negative real axis
-    if not _poles_in_right_half_plane(field, denominator, z):
-        return False
+        return (
+            f"|R(z)| grows without bound as z → −∞ (numerator of degree {numerator.degree()}, "
+            f"denominator of degree {denominator.degree()})"
+        )
+    if denominator.degree() > 0 and not _poles_in_right_half_plane(field, denominator, z):
+        return "a pole of R lies in the closed left half-plane"
     y = Symbol("y", real=True)
     p_iy = expand(numerator.as_expr().subs(z, I * y))
     q_iy = expand(denominator.as_expr().subs(z, I * y))
-    e = expand(re(q_iy) ** 2 + im(q_iy) ** 2 - re(p_iy) ** 2 - im(p_iy) ** 2)
+    e = expand(slack**2 * (re(q_iy) ** 2 + im(q_iy) ** 2) - re(p_iy) ** 2 - im(p_iy) ** 2)
     if e == 0:
-        return True
+        return None
     poly = Poly(e, y, domain=field.sympy_domain)
+    why = "|R(iy)| > 1" if tolerance is None else "|R(iy)| > 1 + tolerance"
     if field.sign(poly.rep.to_list()[0]) < 0:
-        return False
+        return f"{why} for large |y|"
     from .zero_stability import _distinct_real_roots
 
     _, factors = poly.sqf_list()
@@ -129,8 +268,75 @@ def _a_stable(field: Field, numerator: Any, denominator: Any, z: Any) -> bool:
         if multiplicity % 2 and factor.degree() > 0:
             bound = _root_bound(field, factor)
             if _distinct_real_roots(field, factor, -bound, bound) > 0:
-                return False
-    return True
+                return f"{why} for some real y"
+    return None
+
+
+def _imaginary_axis_excess(numerator: Any, denominator: Any, tolerance: float) -> Value | None:
+    """max_y |R(iy)| − 1 (at least 0), from the real critical points of |R(iy)|² in u = y²
+    (roots isolated exactly, evaluated with many digits); None for non-rational R."""
+    import sympy
+
+    if not all(p.domain.is_QQ or p.domain.is_ZZ for p in (numerator, denominator)):
+        return None
+    z = numerator.gens[0]
+    y, u = sympy.Symbol("y", real=True), sympy.Symbol("u", nonnegative=True)
+
+    def squared_modulus(poly: Any) -> Any:
+        value = sympy.expand(poly.as_expr().subs(z, sympy.I * y))
+        square = sympy.expand(sympy.re(value) ** 2 + sympy.im(value) ** 2)
+        return sympy.Poly(square.subs(y**2, u) if square.has(y) else square, u, domain="QQ")
+
+    p, q = squared_modulus(numerator), squared_modulus(denominator)
+    candidates = [sympy.Integer(0)]
+    critical = p.diff(u) * q - p * q.diff(u)
+    if not critical.is_zero:
+        candidates += [r for r in critical.real_roots() if r > 0]
+    digits = 50 + 2 * _decades(tolerance)
+    ratio = lambda point: p.as_expr().subs(u, point) / q.as_expr().subs(u, point)
+    values = [sympy.N(ratio(point), digits) for point in candidates]
+    if p.degree() == q.degree():
+        values.append(sympy.N(p.LC() / q.LC(), digits))
+    excess = sympy.sqrt(max(values)) - 1
+    excess = sympy.N(excess, digits)
+    if excess <= 0:
+        return Value.zero_value()
+    rational = sympy.Rational(excess)
+    found = Value.of_fraction(Fraction(int(rational.p), int(rational.q)))
+    return Value(found.mantissa, found.exponent, 6, None)
+
+
+def _l_stability(
+    field: Field, numerator: Any, denominator: Any, a_stability: Judgement, tolerance: float | None
+) -> Judgement:
+    """A-stable and R(∞) = 0 (to the tolerance: |R(∞)| <= t)."""
+    import sympy
+
+    if numerator.degree() > denominator.degree():
+        return Judgement(False, tolerance, reason="not A-stable: R(∞) is infinite")
+    if numerator.degree() < denominator.degree():
+        size, small, zero = Value.zero_value(), True, True
+    else:
+        domain = field.sympy_domain
+        limit = domain.quo(domain.from_sympy(numerator.LC()), domain.from_sympy(denominator.LC()))
+        size = abs(_coefficient_value(field, limit))
+        zero = size.zero
+        if tolerance is None:
+            small = zero
+        else:
+            bound = Fraction(repr(tolerance))
+            t = domain.from_sympy(sympy.Rational(bound.numerator, bound.denominator))
+            small = field.sign(limit - t) <= 0 and field.sign(limit + t) >= 0
+    holds = bool(a_stability.holds) and small
+    reason = "" if a_stability.holds else "not A-stable"
+    return Judgement(
+        holds,
+        tolerance,
+        quantity="|R(∞)|",
+        size=size,
+        exactly=bool(a_stability.holds and a_stability.exactly and zero),
+        reason=reason,
+    )
 
 
 def _root_bound(field: Field, p: Any) -> int:

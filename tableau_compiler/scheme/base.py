@@ -45,7 +45,10 @@ class Scheme:
 
     @property
     def is_approximate(self) -> bool:
-        """True when any coefficient (or parameter value) is written as a decimal."""
+        """True when the file gives a ``tolerance`` or writes any coefficient (or parameter
+        value) as a decimal: every property is then judged to the tolerance."""
+        if self.tolerance is not None:
+            return True
         values = (parameter.value for parameter in self.parameters)
         return any(expr.is_approximate for expr in (*self.coefficients(), *values))
 

@@ -3,6 +3,7 @@
 from fractions import Fraction
 
 import pytest
+import sympy
 
 from tableau_compiler.analysis import analyse
 from tableau_compiler.analysis.arithmetic import RationalField
@@ -35,7 +36,40 @@ def test_bdf7_is_consistent_of_order_7_and_not_zero_stable():
     analysis = analyse(multistep(alpha, beta, order=7))
     assert analysis.consistent and analysis.order == 7
     assert not analysis.zero_stability.holds
-    assert analysis.failures == ["not zero-stable: a root of rho lies outside the closed unit disc"]
+    (failure,) = analysis.failures
+    assert (
+        failure.startswith("not zero-stable: the root")
+        and "outside the closed unit disc" in failure
+    )
+    # The largest root of rho, independently: its modulus is what the failure names.
+    zeta = sympy.Symbol("zeta")
+    rho = sympy.Poly([sympy.Rational(a) for a in reversed(alpha)], zeta)
+    largest = max(abs(complex(r)) for r in rho.nroots(n=30))
+    assert largest > 1
+    assert analysis.zero_stability.modulus.magnitude == pytest.approx(largest, rel=1e-12)
+    assert f"|ζ| = {largest:.6g}" in failure
+
+
+def test_a_root_outside_the_disc_is_named_exactly_with_its_modulus():
+    # rho = (ζ − 1)(ζ − 2): consistent after rescaling, the root 2 breaks the root condition.
+    analysis = analyse(multistep(["2", "-3", "1"], ["0", "1", "0"], order=1))
+    (failure,) = analysis.failures
+    assert (
+        failure == "not zero-stable: the root 2 of rho (|ζ| = 2) lies outside the closed unit disc"
+    )
+    assert analysis.zero_stability.root == "2"
+    # a quadratic factor gives the root in radicals: ζ² − 3ζ + 1 has the root (3 + √5)/2
+    analysis = analyse(multistep(["1", "-4", "4", "-1"], ["0", "0", "1", "0"], order=1))
+    assert "sqrt(5)" in analysis.zero_stability.root
+    assert analysis.zero_stability.modulus.magnitude == pytest.approx((3 + 5**0.5) / 2)
+
+
+def test_a_double_root_on_the_circle_is_named_with_its_multiplicity():
+    # rho = (ζ − 1)(ζ + 1)²: the root −1 is double.
+    analysis = analyse(multistep(["-1", "-1", "1", "1"], ["0", "0", "1", "0"], order=1))
+    assert not analysis.zero_stability.holds
+    assert analysis.zero_stability.root == "-1"
+    assert "multiplicity 2" in analysis.zero_stability.reason
 
 
 def test_milne_simpson_is_zero_stable_with_a_simple_root_at_minus_one():

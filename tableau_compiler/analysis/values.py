@@ -1,0 +1,332 @@
+"""Computed numbers and judged properties, as the reports show them.
+
+The analysis decides every property exactly (or, for an approximate scheme, exactly
+against its tolerance); what it hands to the reports is a :class:`Value` per number:
+exactly zero or not, up to 20 certified significant digits, and the exact text when
+the analysis has it.  Text output prints a bounded string (:func:`shown`,
+:func:`shown_size`): the exact value where it is short and the scheme is exact, else
+decimals, with enough digits to tell a residual from the tolerance; JSON keeps the
+exact text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+__all__ = [
+    "SIGNIFICANT",
+    "Finding",
+    "Judgement",
+    "Value",
+    "bounded",
+    "shown",
+    "shown_apart",
+    "shown_size",
+    "tolerance_text",
+]
+
+SIGNIFICANT = 20
+"""Significant digits a :class:`Value` keeps."""
+
+EXACT_TEXT_LIMIT = 32
+"""Longest exact number printed in text; longer ones print as decimals."""
+
+SHORT_DIGITS = 7
+"""Significant digits of a long exact number printed as a decimal (marked with ≈)."""
+
+
+def _digits_of(value: Fraction, significant: int) -> tuple[int, int]:
+    """(mantissa, exponent) with value ≈ mantissa·10^exponent, |mantissa| of ``significant``
+    digits, rounded half up; (0, 0) for zero.  Integer arithmetic only."""
+    numerator, denominator = value.numerator, value.denominator
+    if numerator == 0:
+        return 0, 0
+    sign = -1 if numerator < 0 else 1
+    numerator = abs(numerator)
+    # n of N digits over d of M digits lies in (10^(N-M-1), 10^(N-M+1)): find e with
+    # 10^(e-1) <= |value| < 10^e.
+    exponent = len(str(numerator)) - len(str(denominator))
+    if _scaled(numerator, denominator, -exponent) >= (1, 1):
+        exponent += 1
+    shift = exponent - significant
+    top, bottom = _scaled_pair(numerator, denominator, shift)
+    mantissa = (2 * top + bottom) // (2 * bottom)
+    if mantissa >= 10**significant:  # rounding carried into a new digit
+        mantissa, shift = (mantissa + 5) // 10, shift + 1
+    return sign * mantissa, shift
+
+
+def _scaled_pair(numerator: int, denominator: int, shift: int) -> tuple[int, int]:
+    """numerator / (denominator · 10^shift) as an integer pair."""
+    if shift >= 0:
+        return numerator, denominator * 10**shift
+    return numerator * 10**-shift, denominator
+
+
+def _scaled(numerator: int, denominator: int, shift: int) -> tuple[int, int]:
+    """(1, 1) when numerator · 10^shift >= denominator, else (0, 1) (for comparisons)."""
+    top, bottom = _scaled_pair(numerator, denominator, -shift)
+    return (1, 1) if top >= bottom else (0, 1)
+
+
+@dataclass(frozen=True)
+class Value:
+    """A real number the analysis computed: certified digits, exact zero, exact text.
+
+    ``mantissa`` × 10^``exponent`` is the value rounded to ``certain`` significant digits
+    (every digit shown is right); ``mantissa`` is 0 exactly when the value is exactly 0.
+    ``exact`` is the exact value's text (a rational or an algebraic expression), when known.
+    """
+
+    mantissa: int
+    exponent: int = 0
+    certain: int = SIGNIFICANT
+    exact: str | None = None
+    complete: bool = False
+    """The value is exactly mantissa × 10^exponent (a short decimal): no digit was rounded."""
+
+    @property
+    def zero(self) -> bool:
+        return self.mantissa == 0
+
+    @property
+    def magnitude(self) -> float:
+        """|value| as a float (0.0 only for an exact zero; tiny values keep their size)."""
+        if self.mantissa == 0:
+            return 0.0
+        try:
+            size = float(Fraction(abs(self.mantissa)) * Fraction(10) ** self.exponent)
+        except OverflowError:
+            return float("inf")
+        return size if size > 0 else 5e-324
+
+    def decimal(self, significant: int) -> str:
+        """The value with ``significant`` digits (at most the certain ones), e.g. ``2.0e-40``."""
+        if self.mantissa == 0:
+            return "0"
+        significant = max(1, min(significant, self.certain))
+        mantissa, exponent = self.mantissa, self.exponent
+        if self.complete:  # drop the trailing zeros of an exact decimal
+            while mantissa % 10 == 0:
+                mantissa, exponent = mantissa // 10, exponent + 1
+        digits = len(str(abs(mantissa)))
+        if digits > significant:
+            mantissa, exponent = _digits_of(
+                Fraction(mantissa) * Fraction(10) ** exponent, significant
+            )
+        return _format(mantissa, exponent)
+
+    def rounded(self, significant: int) -> Fraction:
+        """The value rounded to ``significant`` digits, exactly."""
+        if self.mantissa == 0:
+            return Fraction(0)
+        m, e = _digits_of(Fraction(self.mantissa) * Fraction(10) ** self.exponent, significant)
+        return Fraction(m) * Fraction(10) ** e
+
+    def __abs__(self) -> Value:
+        exact = self.exact
+        if exact is not None and not _is_plain_number(exact):
+            exact = None  # |x| of an expression is not its text without the sign
+        elif exact is not None:
+            exact = exact.lstrip("-")
+        return Value(abs(self.mantissa), self.exponent, self.certain, exact, self.complete)
+
+    def to_json(self) -> str:
+        """The exact text when known, else the certified digits."""
+        return self.exact if self.exact is not None else self.decimal(self.certain)
+
+    # ------------------------------------------------------------------ constructors
+
+    @classmethod
+    def of_fraction(cls, value: Fraction, exact: str | None = None) -> Value:
+        mantissa, exponent = _digits_of(value, SIGNIFICANT)
+        complete = Fraction(mantissa) * Fraction(10) ** exponent == value
+        text = str(value) if exact is None else exact
+        return cls(mantissa, exponent, SIGNIFICANT, text, complete)
+
+    @classmethod
+    def zero_value(cls) -> Value:
+        return cls(0, 0, SIGNIFICANT, "0", True)
+
+    @classmethod
+    def of_ball(cls, ball: Any, minimum_digits: int = 6) -> Value | None:
+        """The digits a python-flint ``arb`` ball certifies, or None when it contains 0 or
+        certifies fewer than ``minimum_digits`` digits (more precision is needed).
+
+        A digit counts as certain when the ball's radius is below half a unit of it."""
+        mid, radius, exponent = (int(x) for x in ball.mid_rad_10exp(SIGNIFICANT + 5))
+        if mid == 0 or radius >= abs(mid):
+            return None
+        length = len(str(abs(mid)))
+        certain = SIGNIFICANT if radius == 0 else min(SIGNIFICANT, length - len(str(2 * radius)))
+        if certain < minimum_digits:
+            return None
+        mantissa, shift = _digits_of(Fraction(mid) * Fraction(10) ** exponent, certain)
+        return cls(mantissa, shift, certain, None)
+
+    @classmethod
+    def of_real(cls, value: Any, exact: str | None, *, zero: bool) -> Value:
+        """A value known exactly elsewhere (``zero`` decided exactly) with its digits from
+        sympy's ``evalf`` (which tracks its own accuracy)."""
+        if zero:
+            return cls.zero_value()
+        import sympy
+
+        approximation = sympy.Rational(sympy.Float(value.evalf(SIGNIFICANT + 10), SIGNIFICANT + 10))
+        mantissa, exponent = _digits_of(
+            Fraction(int(approximation.p), int(approximation.q)), SIGNIFICANT
+        )
+        if mantissa == 0:  # smaller than evalf resolves: keep the sign and a tiny size
+            mantissa, exponent = 1, -400
+            return cls(mantissa, exponent, 1, exact)
+        return cls(mantissa, exponent, SIGNIFICANT, exact)
+
+
+def _is_plain_number(text: str) -> bool:
+    body = text.removeprefix("-")
+    return bool(body) and all(ch.isdigit() or ch in "./e+-" for ch in body)
+
+
+def _format(mantissa: int, exponent: int) -> str:
+    """mantissa·10^exponent as ``0.033``, ``1.5``, ``1.2e+2``, ``2.0e-40`` (every digit kept,
+    none added: a digit not certified is never printed as a trailing zero)."""
+    sign = "-" if mantissa < 0 else ""
+    digits = str(abs(mantissa))
+    point = len(digits) + exponent  # position of the decimal point from the left
+    scientific = point - 1
+    if -4 <= scientific < 6 and point <= len(digits):
+        if point <= 0:
+            body = "0." + "0" * (-point) + digits
+        elif point == len(digits):
+            body = digits
+        else:
+            body = digits[:point] + "." + digits[point:]
+        return sign + body
+    body = digits[0] + ("." + digits[1:] if len(digits) > 1 else ".0")
+    return f"{sign}{body}e{scientific:+03d}".replace("e+0", "e+").replace("e-0", "e-")
+
+
+def tolerance_text(tolerance: float) -> str:
+    return f"{tolerance:g}"
+
+
+def _digits_against(value: Value, tolerance: float | None, least: int) -> int:
+    """Significant digits enough to tell |value| from the tolerance (at least ``least``)."""
+    if tolerance is None:
+        return least
+    bound = Fraction(repr(tolerance))
+    truth = abs(Fraction(value.mantissa) * Fraction(10) ** value.exponent)
+    for significant in range(least, value.certain + 1):
+        shown_value = abs(value.rounded(significant))
+        if (
+            shown_value == truth
+            or (shown_value > bound) == (truth > bound)
+            and shown_value != bound
+        ):
+            return significant
+    return value.certain
+
+
+def shown(value: Value, tolerance: float | None, *, least: int = 3) -> str:
+    """A signed value for text: exact when short and the scheme exact, else decimals."""
+    if value.zero:
+        return "0"
+    if tolerance is None:
+        if value.exact is not None and len(value.exact) <= EXACT_TEXT_LIMIT:
+            return value.exact
+        return "≈ " + value.decimal(SHORT_DIGITS)
+    return value.decimal(_digits_against(value, tolerance, least))
+
+
+def shown_apart(value: Value, tolerance: float | None, reference: Fraction) -> str:
+    """:func:`shown`, with digits added until a value that is not ``reference`` does not
+    print as it (a step factor 1.0000004 is not '1.00')."""
+    text = shown(value, tolerance)
+    exact = Fraction(value.mantissa) * Fraction(10) ** value.exponent
+    if value.zero or text == value.exact or exact == reference:
+        return text
+    significant = 3
+    while significant < value.certain and value.rounded(significant) == reference:
+        significant += 1
+    return ("≈ " if tolerance is None else "") + value.decimal(max(significant, 3))
+
+
+def shown_size(value: Value, tolerance: float | None, *, least: int = 3) -> str:
+    """|value| as a decimal for text ('0' only for an exact zero)."""
+    if value.zero:
+        return "0"
+    return abs(value).decimal(_digits_against(value, tolerance, least))
+
+
+def bounded(text: str, limit: int = EXACT_TEXT_LIMIT) -> str:
+    """Text cut to ``limit`` characters, marked with … when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------- judgements
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A property decided exactly or, for an approximate scheme, to its tolerance.
+
+    ``size`` is the quantity the decision compares with the tolerance (``quantity`` names
+    it, e.g. ``|R(∞)|``); ``exactly`` says the property holds with the exact values, no
+    tolerance needed.  ``holds`` is None when it cannot be decided (symbolic parameters).
+    """
+
+    holds: bool | None
+    tolerance: float | None = None
+    quantity: str = ""
+    size: Value | None = None
+    exactly: bool = False
+    reason: str = ""
+    """Why it fails (or a remark) when the size alone does not say it."""
+
+    def words(self) -> str:
+        """'yes', 'no (|R(∞)| = 1)', 'yes, to tolerance 1e-15 (|R(∞)| = 2.0e-40)' ..."""
+        if self.holds is None:
+            return "undecided" + (f" ({self.reason})" if self.reason else "")
+        size = ""
+        if self.size is not None and self.quantity:
+            size = f"{self.quantity} = {shown_size(self.size, self.tolerance)}"
+        if self.holds:
+            if self.tolerance is None:
+                return "yes"
+            if self.exactly:
+                return "yes (exactly)"
+            return f"yes, to tolerance {tolerance_text(self.tolerance)}" + (
+                f" ({size})" if size else ""
+            )
+        details = [x for x in (size, self.reason) if x]
+        if size and self.tolerance is not None and self.size is not None:
+            exact = abs(Fraction(self.size.mantissa) * Fraction(10) ** self.size.exponent)
+            if exact > Fraction(repr(self.tolerance)):
+                details[0] += f", above the tolerance {tolerance_text(self.tolerance)}"
+        return "no" + (f" ({'; '.join(details)})" if details else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"holds": self.holds, "exactly": self.exactly}
+        if self.tolerance is not None:
+            data["tolerance"] = self.tolerance
+        if self.quantity:
+            data["quantity"] = self.quantity
+        if self.size is not None:
+            data["size"] = abs(self.size).to_json()
+            data["magnitude"] = self.size.magnitude
+        if self.reason:
+            data["reason"] = self.reason
+        return data
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A failure or warning in words, with the key path it depends on (for annotations).
+
+    ``key`` is () when no single key can be named.
+    """
+
+    message: str
+    key: tuple[str | int, ...] = ()
