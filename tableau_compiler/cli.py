@@ -159,10 +159,15 @@ def command_compile(args: argparse.Namespace) -> int:
     expected: set[Path] = set()
     # Named files are judged alone; a directory is a library, whose leftover modules are stale.
     judges_library = any(Path(given).is_dir() for given in paths)
-    for path, missing in _scheme_files(paths):
+    files = list(_scheme_files(paths))
+    clashes = _name_clashes([path for path, missing in files if missing is None])
+    for path, missing in files:
         try:
             if missing is not None:
                 raise missing
+            if path in clashes:
+                line = _line_for(path, ("name",))
+                raise SchemeError(clashes[path], path=path, key=("name",), line=line)
             result = compile_file(path, output, force=args.force, write=not args.check)
         except SchemeError as error:
             if error.path is None:
@@ -192,6 +197,32 @@ def command_compile(args: argparse.Namespace) -> int:
         count = len(expected)
         print(f"{output}: up to date ({count} module{'' if count == 1 else 's'})")
     return status
+
+
+def _name_clashes(paths: Sequence[str]) -> dict[str, str]:
+    """For each file whose ``name`` another file also has, why it is refused.
+
+    Two schemes of one name compile to one module, and the second would silently replace the
+    first; both are refused, before anything is written.  A file that cannot be read is left
+    to the compile loop, which reports it.
+    """
+    from .parsing import load_scheme
+
+    owners: dict[str, list[str]] = {}
+    for path in paths:
+        try:
+            owners.setdefault(load_scheme(path).name, []).append(path)
+        except SchemeError:
+            continue
+    clashes = {}
+    for name, owned in owners.items():
+        for path in owned if len(owned) > 1 else ():
+            others = ", ".join(other for other in owned if other != path)
+            clashes[path] = (
+                f"{name!r} is also the name of {others}; both would compile to {name}.py, "
+                "so neither is compiled: give each scheme its own name"
+            )
+    return clashes
 
 
 def command_export(args: argparse.Namespace) -> int:

@@ -56,14 +56,15 @@ def generated_text(path: str | Path) -> tuple[Any, Any, str | None]:
     """(scheme, analysis, module source or None if the scheme fails its check)."""
     from .analysis import analyse
     from .codegen.render import render
-    from .parsing import load_scheme
+    from .parsing import parse_scheme, read_scheme_file
 
     path = Path(path)
-    scheme = load_scheme(path)
+    raw = read_scheme_file(path)  # read once: the header hashes the bytes that were checked
+    scheme = parse_scheme(raw, source=str(path))
     analysis = analyse(scheme)
     if not analysis.passed:
         return scheme, analysis, None
-    return scheme, analysis, render(scheme, analysis, _display_path(path), path.read_bytes())
+    return scheme, analysis, render(scheme, analysis, _display_path(path), raw)
 
 
 def is_hand_edited(text: str) -> bool:

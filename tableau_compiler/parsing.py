@@ -27,9 +27,10 @@ from .errors import (
     TomlSyntaxError,
 )
 from .expression import Expression, expression_from_toml
+from .regular_file import read_regular_file, regular_file_size
 from .scheme import ButcherTableau, MultistepScheme, Parameter, Scheme
 
-__all__ = ["NAME_PATTERN", "load_scheme", "parse_scheme"]
+__all__ = ["NAME_PATTERN", "load_scheme", "parse_scheme", "read_scheme_file"]
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 PARAMETER_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
@@ -47,18 +48,28 @@ PARAMETER_KEYS = {"value", "learnable", "bounds"}
 
 def load_scheme(path: str | Path) -> Scheme:
     """Read and validate one scheme file."""
+    return parse_scheme(read_scheme_file(path), source=str(path))
+
+
+def read_scheme_file(path: str | Path) -> bytes:
+    """The bytes of a scheme file, read once.
+
+    Only a regular file is read (a FIFO or a link to ``/dev/zero`` named ``*.toml`` is refused
+    before a byte is read), and only up to :data:`limits.MAX_FILE_BYTES`; :class:`SchemeError`
+    (:class:`LimitError` for the size) names the file otherwise.
+    """
     path = Path(path)
     shown = str(path)
-    try:
-        size = path.stat().st_size
-        if size > limits.MAX_FILE_BYTES:
-            raise LimitError(
-                f"file of {size:,} bytes exceeds the limit of {limits.MAX_FILE_BYTES:,}", path=shown
-            )
-        raw = path.read_bytes()
-    except OSError as error:
-        raise SchemeError(f"cannot read the file: {error.strerror or error}", path=shown) from None
-    return parse_scheme(raw, source=shown)
+
+    def refused(message: str) -> SchemeError:
+        return SchemeError(message, path=shown)
+
+    size = regular_file_size(path, "a scheme file", refused)
+    if size > limits.MAX_FILE_BYTES:
+        raise LimitError(
+            f"file of {size:,} bytes exceeds the limit of {limits.MAX_FILE_BYTES:,}", path=shown
+        )
+    return read_regular_file(path, limits.MAX_FILE_BYTES, "a scheme file", refused)
 
 
 def parse_scheme(raw: bytes | str, *, source: str = "<scheme>") -> Scheme:

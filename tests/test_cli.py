@@ -762,3 +762,38 @@ def test_compiled_modules_get_the_mode_a_plain_write_gives(capsys, workdir):
     finally:
         os.umask(previous)
     assert capsys.readouterr().out == "wrote out/euler.py\nwrote out/euler.py\n"
+
+
+# --------------------------------------------------------------------------- files from strangers
+
+
+@pytest.mark.parametrize("command", ["check", "info", "compile"])
+@pytest.mark.parametrize("special", ["fifo", "dev_zero"])
+def test_a_fifo_or_a_device_named_toml_is_refused_before_a_byte_is_read(
+    tmp_path, capsys, command, special
+):
+    scheme = tmp_path / "scheme.toml"
+    if special == "fifo":
+        os.mkfifo(scheme)  # reading it would wait for a writer for ever
+    else:
+        scheme.symlink_to("/dev/zero")  # reading it would never end
+    extra = ["-o", str(tmp_path / "out")] if command == "compile" else []
+    code, out, err = tabc(capsys, command, str(scheme), *extra)
+    assert code == 2
+    assert f"{scheme}: not a regular file, so not a scheme file" in out + err
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_schemes_of_one_name_are_both_refused_and_nothing_is_written(tmp_path, capsys):
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "first.toml").write_text(RK4_TEXT, encoding="utf-8")
+    (library / "second.toml").write_text(RK4_TEXT, encoding="utf-8")
+    code, out, _ = tabc(capsys, "compile", str(library), "-o", str(tmp_path / "out"))
+    assert code == 2
+    lines = [line for line in out.splitlines() if line.startswith("ERROR")]
+    assert len(lines) == 2
+    for mine, other in (("first", "second"), ("second", "first")):
+        (line,) = [x for x in lines if x.startswith(f"ERROR {library / mine}.toml:")]
+        assert str(library / f"{other}.toml") in line and "rk4.py" in line and ": name:" in line
+    assert not (tmp_path / "out").exists()

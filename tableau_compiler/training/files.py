@@ -15,12 +15,13 @@ failed write leaves the previous file whole and no temporary behind.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import TrainingError
+from ..regular_file import read_regular_file as _read_regular_file
+from ..regular_file import regular_file_size as _regular_file_size
 
 __all__ = [
     "check_output_directory",
@@ -33,47 +34,15 @@ __all__ = [
 
 
 def regular_file_size(path: Path, what: str) -> int:
-    """The size in bytes of the regular file ``path`` (symbolic links followed).
-
-    Raises :class:`TrainingError` naming ``path`` when it is missing, unreadable or not a
-    regular file; ``what`` says what the file should have been (``a CIFAR-10 batch``).
-    """
-    try:
-        info = path.stat()
-    except OSError as error:
-        raise TrainingError(f"{path}: cannot read {what} ({error.strerror or error})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise TrainingError(f"{path}: not a regular file, so not {what}")
-    return info.st_size
+    """The size of the regular file ``path``; :class:`TrainingError` when it is not one."""
+    return _regular_file_size(path, what, lambda message: TrainingError(f"{path}: {message}"))
 
 
 def read_regular_file(path: Path, limit: int, what: str) -> bytes:
-    """The bytes of the regular file ``path``, refused when it holds more than ``limit``.
-
-    The file is opened without blocking and checked to be regular, and its size checked
-    against ``limit``, before one byte is read (a FIFO named like a data file would otherwise
-    wait for a writer for ever); at most its size and one byte more are read.
-    """
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as error:
-        raise TrainingError(f"{path}: cannot read {what} ({error.strerror or error})") from None
-    with os.fdopen(descriptor, "rb") as stream:
-        try:
-            info = os.fstat(stream.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise TrainingError(f"{path}: not a regular file, so not {what}")
-            if info.st_size > limit:
-                raise TrainingError(
-                    f"{path}: {info.st_size:,} bytes, larger than the {limit:,} allowed for {what}"
-                )
-            # read(n) sets n bytes aside first: ask for the size the file has, not the limit
-            data = stream.read(info.st_size + 1)
-        except OSError as error:
-            raise TrainingError(f"{path}: cannot read {what} ({error.strerror or error})") from None
-    if len(data) > info.st_size:
-        raise TrainingError(f"{path}: the file grew while it was read; not {what}")
-    return data
+    """The bytes of the regular file ``path`` (at most ``limit``); :class:`TrainingError` else."""
+    return _read_regular_file(
+        path, limit, what, lambda message: TrainingError(f"{path}: {message}")
+    )
 
 
 def check_output_directory(
