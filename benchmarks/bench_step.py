@@ -29,6 +29,10 @@ Then: kernel counts per step from torch.profiler (eager), and the peak memory (p
 tensor bytes and peak RSS delta, separate subprocesses) of forward + backward of
 Pd87ResNet(depth=2, widths=(16, 32, 64)) on a 32x3x32x32 batch with and without
 ``checkpoint=True``.
+
+``--device cuda`` runs the same on a GPU: clocks read after ``torch.cuda.synchronize()``, a
+per-step peak of allocated device memory, kernel device times in the kernel table, and the
+peak-memory rows from ``torch.cuda.max_memory_allocated`` in this process.
 See benchmarks/README.md.
 """
 

@@ -29,7 +29,8 @@ gradients are compared (the correctness lines of the report).
 Workload, per variant: one SGD training step -- forward, cross-entropy loss, backward,
 ``optimizer.step()`` (SGD, lr 0.1, momentum 0.9, weight decay 1e-4, the paper's CIFAR
 settings; each variant its own optimizer) -- on a fixed batch of 128 random 3x32x32 float32
-images with random labels, CPU, training mode; ``zero_grad(set_to_none=True)`` before each
+images with random labels, on the CPU (or ``--device``, e.g. cuda, where the clock is read
+after ``torch.cuda.synchronize()``), training mode; ``zero_grad(set_to_none=True)`` before each
 step is not timed.  Eager, and (unless ``--no-compile``) ``torch.compile`` of each model
 (inductor, falling back to aot_eager; the optimizer step stays eager) on deep copies.
 All variants run interleaved: one repetition runs each variant once, in an order rotated
