@@ -29,6 +29,10 @@ Then: kernel counts per step from torch.profiler (eager), and the peak memory (p
 tensor bytes and peak RSS delta, separate subprocesses) of forward + backward of
 Pd87ResNet(depth=2, widths=(16, 32, 64)) on a 32x3x32x32 batch with and without
 ``checkpoint=True``.
+
+``--device cuda`` runs the same on a GPU: clocks read after ``torch.cuda.synchronize()``, a
+per-step peak of allocated device memory, kernel device times in the kernel table, and the
+peak-memory rows from ``torch.cuda.max_memory_allocated`` in this process.
 See benchmarks/README.md.
 """
 
@@ -170,13 +174,21 @@ def one_step(fn, f: nn.Module, y: torch.Tensor) -> float:
     return one_step_faults(fn, f, y)[0]
 
 
-def one_step_faults(fn, f: nn.Module, y: torch.Tensor) -> tuple[float, int]:
-    """Like one_step, also returning the minor page faults the step took."""
+def one_step_faults(fn, f: nn.Module, y: torch.Tensor) -> tuple[float, int, int]:
+    """Like one_step, also returning the minor page faults the step took and, on CUDA, its
+    peak of allocated device memory above what was allocated before it (bytes; 0 on the CPU).
+
+    On CUDA the clock is read after ``torch.cuda.synchronize``, before and after the step, so
+    the time is the step's wall time: the host's kernel launches and the device's kernels,
+    whichever is longer, as a training loop sees it.
+    """
     f.zero_grad(set_to_none=True)
     y.grad = None
     cuda = y.is_cuda
     if cuda:
         torch.cuda.synchronize(y.device)
+        torch.cuda.reset_peak_memory_stats(y.device)
+        allocated_before = torch.cuda.memory_allocated(y.device)
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     start = time.perf_counter()
     loss = fn(y).sum()
@@ -184,7 +196,9 @@ def one_step_faults(fn, f: nn.Module, y: torch.Tensor) -> tuple[float, int]:
     if cuda:  # kernels run asynchronously: wait for them before reading the clock
         torch.cuda.synchronize(y.device)
     elapsed = time.perf_counter() - start
-    return elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+    peak = torch.cuda.max_memory_allocated(y.device) - allocated_before if cuda else 0
+    return elapsed, faults, peak
 
 
 def cpu_busy_jiffies() -> tuple[int, int]:
@@ -207,6 +221,7 @@ def run_interleaved(
     names = list(fns)
     samples: dict[str, list[float]] = {name: [] for name in names}
     faults: dict[str, list[int]] = {name: [] for name in names}
+    peaks: dict[str, list[int]] = {name: [] for name in names}
     for rep in range(warmup + repeats):
         shift = rep % len(names)
         order = names[shift:] + names[:shift]
@@ -217,10 +232,11 @@ def run_interleaved(
         gc.disable()
         try:
             for name in order:
-                elapsed, page_faults = one_step_faults(fns[name], f, y)
+                elapsed, page_faults, peak = one_step_faults(fns[name], f, y)
                 if rep >= warmup:
                     samples[name].append(elapsed)
                     faults[name].append(page_faults)
+                    peaks[name].append(peak)
         finally:
             gc.enable()
         label = "warm-up" if rep < warmup else "repetition"
@@ -237,6 +253,7 @@ def run_interleaved(
         "own_cpu_cores": (own1 - own0) / hz / wall if wall else 0.0,
         "other_cpu_cores": max(0.0, ((busy1 - busy0) - (own1 - own0)) / hz / wall) if wall else 0.0,
         "minor_faults": faults,
+        "cuda_peak_bytes": peaks if y.is_cuda else None,
     }
     return samples, load
 
@@ -302,6 +319,8 @@ PROFILE_F_OPS = {
     "aten::convolution_backward": "conv bwd",
     "aten::batch_norm": "BN",
     "aten::native_batch_norm_backward": "BN bwd",
+    "aten::cudnn_batch_norm_backward": "BN bwd",  # CUDA: autograd calls cuDNN's directly
+    "aten::batch_norm_backward": "BN bwd",
     "aten::relu": "ReLU",
     "aten::threshold_backward": "ReLU bwd",
 }
@@ -311,9 +330,16 @@ def profile_kernels(fns: dict[str, object], f: nn.Module, y: torch.Tensor, steps
     """Count the state-sized aten ops of one forward + backward (outermost calls only).
 
     Each variant is profiled ``steps`` times (interleaved); counts are the same every
-    time, the CPU times are medians over the profiled steps.
+    time, the times are medians over the profiled steps: on the CPU the ops' CPU time, on
+    CUDA the device time of the kernels each op (and the ops it calls) launched.
     """
     from torch.profiler import ProfilerActivity, profile, record_function
+
+    cuda = y.is_cuda
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+
+    def op_ms(event) -> float:
+        return (event.device_time_total if cuda else event.cpu_time_total) / 1e3
 
     tail = list(STATE_SHAPE[1:])
 
@@ -338,13 +364,15 @@ def profile_kernels(fns: dict[str, object], f: nn.Module, y: torch.Tensor, steps
             one_step(fn, f, y)  # warm
             f.zero_grad(set_to_none=True)
             y.grad = None
-            with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+            with profile(activities=activities, record_shapes=True) as prof:
                 with record_function("bench::forward"):
                     out = fn(y)
                 with record_function("bench::loss"):
                     loss = out.sum()
                 with record_function("bench::backward"):
                     loss.backward()
+                if cuda:
+                    torch.cuda.synchronize(y.device)
             counts: collections.Counter = collections.Counter()
             times: collections.Counter = collections.Counter()
             total_aten = 0
@@ -354,7 +382,10 @@ def profile_kernels(fns: dict[str, object], f: nn.Module, y: torch.Tensor, steps
                 total_aten += 1
                 if not state_sized(event) or event.name in ignored:
                     continue
-                parent, phase, nested = event.cpu_parent, "?", False
+                # On CUDA the autograd engine runs the backward on a thread of its own, outside
+                # the bench::backward range of this thread: ops under no range are backward ops.
+                unplaced = "backward" if cuda else "?"
+                parent, phase, nested = event.cpu_parent, unplaced, False
                 while parent is not None:
                     if parent.name.startswith("bench::"):
                         phase = parent.name[len("bench::") :]
@@ -365,7 +396,7 @@ def profile_kernels(fns: dict[str, object], f: nn.Module, y: torch.Tensor, steps
                 if nested or phase == "loss":
                     continue
                 counts[f"{phase}:{event.name}"] += 1
-                times[f"{phase}:{event.name}"] += event.cpu_time_total / 1e3
+                times[f"{phase}:{event.name}"] += op_ms(event)
             per_step[name].append({"aten_events": total_aten, "counts": counts, "times": times})
     result = {}
     for name, records in per_step.items():
@@ -401,7 +432,7 @@ def kernel_time_budget(profile: dict) -> str:
     (F + C_b).  Timer noise affects this far less than the wall clock, since only the kernels
     themselves are timed.
     """
-    f_ms = profile["f4"]["f_ms"]
+    f_ms = profile["f4"]["f_ms"]  # CPU time on the CPU, device time on CUDA
     comb = {name: p["combination_ms"] for name, p in profile.items()}
     gen = profile["gen"]
     forward_ms = sum(
@@ -413,13 +444,13 @@ def kernel_time_budget(profile: dict) -> str:
     budget = threshold * (f_ms + comb["tdq"]) - f_ms
     return (
         "Kernel-time view (f's kernels taken as f4's "
-        f"{f_ms:.0f} ms for every variant, plus each variant's combination time): "
+        f"{ms3(f_ms)} ms for every variant, plus each variant's combination time): "
         f"gen / hand {(f_ms + comb['gen']) / (f_ms + comb['hand']):.3f}, "
         f"gen / tdq {(f_ms + comb['gen']) / (f_ms + comb['tdq']):.3f}. "
         f"For gen / tdq ≤ {threshold:.2f}, gen's combinations may take at most "
-        f"{threshold:.2f} × ({f_ms:.0f} + {comb['tdq']:.1f}) − {f_ms:.0f} = {budget:.1f} ms "
-        f"({budget / f_ms * 100:+.1f} % of f); they take {comb['gen']:.1f} ms, of which "
-        f"{forward_ms:.1f} ms are its {gen['combination_kernels_forward']} forward kernels. "
+        f"{threshold:.2f} × ({ms3(f_ms)} + {ms3(comb['tdq'])}) − {ms3(f_ms)} = {ms3(budget)} ms "
+        f"({budget / f_ms * 100:+.1f} % of f); they take {ms3(comb['gen'])} ms, of which "
+        f"{ms3(forward_ms)} ms are its {gen['combination_kernels_forward']} forward kernels. "
         f"A step whose combinations cost nothing would be at "
         f"{f_ms / (f_ms + comb['tdq']):.3f} of tdq."
     )
@@ -561,11 +592,62 @@ def measure_memory(runs: int) -> dict:
     return results
 
 
+def measure_memory_cuda(runs: int, device: torch.device) -> dict[str, list[dict]]:
+    """Peak CUDA memory of forward + backward of the 13-stage ResNet, plain and checkpointed.
+
+    In this process: the caching allocator's ``max_memory_allocated`` counts the bytes of live
+    tensors, whatever it keeps cached, so no subprocess is needed.  Per run and mode: a fresh
+    model, an untimed batch-2 pass, then the peak allocated bytes of one full-size pass above
+    what was allocated before it (model, input, cached nothing counted), and the wall time of
+    a second, warm pass (synchronised).
+    """
+    from generated.pd87 import Pd87ResNet
+
+    results: dict[str, list[dict]] = {"plain": [], "checkpoint": []}
+    for run in range(runs):
+        order = ["plain", "checkpoint"] if run % 2 == 0 else ["checkpoint", "plain"]
+        for mode in order:
+            torch.manual_seed(0)
+            model = Pd87ResNet(depth=2, widths=(16, 32, 64), checkpoint=(mode == "checkpoint"))
+            model = model.train().to(device)
+            model(torch.randn(2, *MEM_BATCH[1:], device=device)).sum().backward()
+            x = torch.randn(*MEM_BATCH, device=device)
+            model.zero_grad(set_to_none=True)
+            gc.collect()
+            torch.cuda.synchronize(device)
+            torch.cuda.reset_peak_memory_stats(device)
+            baseline = torch.cuda.memory_allocated(device)
+            model(x).sum().backward()
+            torch.cuda.synchronize(device)
+            peak = torch.cuda.max_memory_allocated(device) - baseline
+            model.zero_grad(set_to_none=True)
+            torch.cuda.synchronize(device)
+            start = time.perf_counter()
+            model(x).sum().backward()
+            torch.cuda.synchronize(device)
+            seconds = time.perf_counter() - start
+            results[mode].append({"peak_allocated_bytes": peak, "warm_pass_s": seconds})
+            log(
+                f"  CUDA memory run {run + 1} {mode:10s}: peak allocated {peak / 2**20:.0f} MiB, "
+                f"warm pass {seconds * 1e3:.1f} ms"
+            )
+            del model, x
+            gc.collect()
+    return results
+
+
 # --------------------------------------------------------------------------- formatting
 
 
+def ms3(x: float) -> str:
+    """Milliseconds to three significant figures (whole numbers from 100 on)."""
+    return f"{x:.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
 def ms(x: float) -> str:
-    return f"{x * 1e3:.0f} ms" if x >= 0.1 else f"{x * 1e3:.1f} ms"
+    if x >= 0.1:
+        return f"{x * 1e3:.0f} ms"
+    return f"{x * 1e3:.1f} ms" if x >= 0.01 else f"{x * 1e3:.2f} ms"
 
 
 def cell(values: list[float]) -> str:
@@ -652,8 +734,15 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--device",
         default="cpu",
-        help="device for the step timings (default cpu; e.g. cuda). Kernel counts and the "
-        "peak-memory rows are CPU measurements and are skipped on other devices.",
+        help="device for the step timings (default cpu; e.g. cuda). On CUDA the kernel "
+        "counts give device times and the peak memory is max_memory_allocated; other "
+        "devices skip both.",
+    )
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=STATE_SHAPE[0],
+        help=f"batch size of the state (default {STATE_SHAPE[0]}; the targets are judged at it)",
     )
     parser.add_argument(
         "--malloc",
@@ -669,24 +758,35 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--mem-worker", choices=("plain", "checkpoint"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.repeats < 2 or args.warmup < 0 or args.memory_runs < 0:
-        parser.error("--repeats must be at least 2; --warmup and --memory-runs not negative")
+    if args.repeats < 2 or args.warmup < 0 or args.memory_runs < 0 or args.batch < 1:
+        parser.error(
+            "--repeats must be at least 2, --batch at least 1; --warmup and --memory-runs "
+            "not negative"
+        )
 
     if args.mem_worker:
         mem_worker(args.mem_worker)
         return 0
-    wanted = NO_TRIM_MALLOC if args.malloc == "no-trim" else {}
-    current = {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")}
-    if current != wanted:  # malloc reads its settings at start-up: run again with them
-        env = with_malloc_settings(wanted)
-        argv = sys.argv[1:] if argv is None else list(argv)
-        sys.stdout.flush()
-        os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *argv], env)
     device = torch.device(args.device)
-    if device.type != "cpu":
-        args.no_profile = True
-        args.memory_runs = 0
+    cuda = device.type == "cuda"
+    if device.type == "cpu":
+        wanted = NO_TRIM_MALLOC if args.malloc == "no-trim" else {}
+        current = {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")}
+        if current != wanted:  # malloc reads its settings at start-up: run again with them
+            env = with_malloc_settings(wanted)
+            argv = sys.argv[1:] if argv is None else list(argv)
+            sys.stdout.flush()
+            os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *argv], env)
+    else:
+        # The states live in device memory, which PyTorch's caching allocator keeps; glibc's
+        # malloc settings do not reach it, so there is nothing to re-execute for and no
+        # other regime to compare.  The kernel counts (with device times) and the peak-memory
+        # rows (max_memory_allocated) have CUDA versions; other devices skip them.
         args.no_regimes = True
+        if not cuda:
+            args.no_profile = True
+            args.memory_runs = 0
+    state_shape = (args.batch, *STATE_SHAPE[1:])
 
     import torchdiffeq
 
@@ -695,9 +795,10 @@ def main(argv=None) -> int:
     threads, interop = torch.get_num_threads(), torch.get_num_interop_threads()
     load_before = os.getloadavg()
     torch.manual_seed(0)
-    f = PreActivationBlock(STATE_SHAPE[1]).train().to(device)
-    y = torch.randn(*STATE_SHAPE, device=device, requires_grad=True)
-    variants = build_variants(f)
+    f = PreActivationBlock(state_shape[1]).train().to(device)
+    y = torch.randn(*state_shape, device=device, requires_grad=True)
+    # every variant on the device (torchdiffeq's time grid is a buffer)
+    variants = {name: module.to(device) for name, module in build_variants(f).items()}
 
     # Correctness: gen and hand compute the same classical step; torchdiffeq's 'rk4' is
     # the 3/8 rule, so it differs; its classical step function agrees with gen.
@@ -754,7 +855,11 @@ def main(argv=None) -> int:
         )
 
     memory = None
-    if args.memory_runs > 0:
+    memory_cuda = None
+    if args.memory_runs > 0 and cuda:
+        log(f"peak CUDA memory: {args.memory_runs} run(s) of each mode ...")
+        memory_cuda = measure_memory_cuda(args.memory_runs, device)
+    elif args.memory_runs > 0:
         log(f"peak memory: {args.memory_runs} subprocess pair(s) ...")
         memory = measure_memory(args.memory_runs)
 
@@ -779,13 +884,32 @@ def main(argv=None) -> int:
         f"used {load['other_cpu_cores']:.2f} CPU cores on average (this process "
         f"{load['own_cpu_cores']:.2f})."
     )
+    if cuda:
+        props = torch.cuda.get_device_properties(device)
+        lines.append("")
+        lines.append(
+            f"Device: {props.name} ({props.multi_processor_count} SMs, "
+            f"{props.total_memory / 2**30:.0f} GiB), CUDA {torch.version.cuda}, cuDNN "
+            f"{torch.backends.cudnn.version()}; PyTorch's defaults left as they are: "
+            f"cudnn.benchmark = {torch.backends.cudnn.benchmark}, cudnn.allow_tf32 = "
+            f"{torch.backends.cudnn.allow_tf32} (convolutions may use TF32), "
+            f"matmul.allow_tf32 = {torch.backends.cuda.matmul.allow_tf32}. Each step's clock "
+            "is read after torch.cuda.synchronize() before and after it: wall time, host "
+            "launches and device kernels together."
+        )
     lines.append("")
     lines.append(
         f"Workload: forward + backward (loss = output.sum(), grads zeroed between steps) of "
         f"one RK4 step with f = PreActivationBlock(16) in training mode, state "
-        f"{'x'.join(map(str, STATE_SHAPE))} float32 on {y.device}, requires_grad. Cells: median "
+        f"{'x'.join(map(str, state_shape))} float32 on {y.device}, requires_grad. Cells: median "
         f"(min–max) per step; page faults: median minor page faults per step (getrusage), "
-        f"i.e. freshly mapped 4 KiB pages. malloc environment: {malloc_env}."
+        f"i.e. freshly mapped 4 KiB pages"
+        + (
+            "; CUDA peak: the step's peak of allocated device memory above what was allocated "
+            "before it (torch.cuda.max_memory_allocated), median. "
+            if cuda
+            else f". malloc environment: {malloc_env}."
+        )
     )
     lines.append("")
     labels = {
@@ -798,17 +922,27 @@ def main(argv=None) -> int:
     faults = load["minor_faults"]
 
     def faults_cell(name: str) -> str:
-        return f"{statistics.median(faults[name]):.0f}"
+        cell_text = f"{statistics.median(faults[name]):.0f}"
+        if cuda:
+            peak = statistics.median(load["cuda_peak_bytes"][name]) / 2**20
+            cell_text += f" | {peak:.0f} MiB"
+        return cell_text
 
-    header = "| Variant | eager | page faults |" + (
-        f" compiled ({backend_used}) | eager / compiled: ratio of medians (per-rep quartiles) |"
-        if comp
-        else ""
+    faults_head = " page faults | CUDA peak |" if cuda else " page faults |"
+    faults_rule = "---|---|" if cuda else "---|"
+    header = (
+        "| Variant | eager |"
+        + faults_head
+        + (
+            f" compiled ({backend_used}) | eager / compiled: ratio of medians (per-rep quartiles) |"
+            if comp
+            else ""
+        )
     )
     if comp:
-        header += " page faults |"
+        header += faults_head
     lines.append(header)
-    lines.append("|---|---|---|" + ("---|---|---|" if comp else ""))
+    lines.append("|---|---|" + faults_rule + (f"---|---|{faults_rule}" if comp else ""))
     for name, label in labels.items():
         row = f"| {label} | {cell(samples[name])} | {faults_cell(name)} |"
         if comp:
@@ -820,7 +954,7 @@ def main(argv=None) -> int:
                     f"{faults_cell(name + '-c')} |"
                 )
             else:
-                row += " — | — | — |"
+                row += " — | — | — |" + (" — |" if cuda else "")
         lines.append(row)
     lines.append("")
     lines.append(
@@ -932,10 +1066,15 @@ def main(argv=None) -> int:
             "State-sized aten ops (an input of shape …x16x32x32), outermost calls only; the "
             "loss's sum is left out. f kernels: conv, BN and ReLU, forward and backward. "
             "Combination kernels: every other state-sized op (adds, scalar multiplies, "
-            "gradient accumulation, copies). ms: profiler CPU time of those calls, median of "
-            f"{PROFILE_STEPS} profiled steps per variant (profiling slows the step down). Last "
-            "column: combination ms over f4's f-kernel ms, a kernel-time estimate of the "
-            "overhead."
+            "gradient accumulation, copies). ms: "
+            + (
+                "CUDA time of the kernels those calls launched (device time), "
+                if cuda
+                else "profiler CPU time of those calls, "
+            )
+            + f"median of {PROFILE_STEPS} profiled steps per variant (profiling slows the step "
+            "down). Last column: combination ms over f4's f-kernel ms, a kernel-time estimate "
+            "of the overhead."
         )
         lines.append("")
         lines.append(
@@ -952,9 +1091,9 @@ def main(argv=None) -> int:
                 or "—"
             )
             lines.append(
-                f"| {name} | {p['aten_events']} | {p['f_kernels']} | {p['f_ms']:.0f} | "
+                f"| {name} | {p['aten_events']} | {p['f_kernels']} | {ms3(p['f_ms'])} | "
                 f"{p['combination_kernels_forward']} + {p['combination_kernels_backward']} | "
-                f"{p['combination_ms']:.1f} | {ops} | "
+                f"{ms3(p['combination_ms'])} | {ops} | "
                 f"{p['combination_ms'] / f4_ms * 100:+.1f} % |"
             )
         lines.append("")
@@ -1015,6 +1154,38 @@ def main(argv=None) -> int:
                 "Warning: in some run the pass did not raise the process's max RSS "
                 "above its earlier peak, so that delta is a lower bound."
             )
+    if memory_cuda:
+        lines.append("")
+        lines.append(
+            f"### Peak CUDA memory: {MEM_MODEL}, batch {'x'.join(map(str, MEM_BATCH))}, "
+            "forward + backward (13-stage Prince–Dormand 8(7) steps)"
+        )
+        lines.append("")
+        lines.append(
+            f"In this process, {args.memory_runs} run(s) per mode, plain and checkpointed "
+            "alternating, a fresh model each: the peak of allocated device memory "
+            "(torch.cuda.max_memory_allocated, live tensors only) during one full-size forward "
+            "+ backward, above what was allocated before it; time: a second, warm pass "
+            "(synchronised). Median (min–max)."
+        )
+        lines.append("")
+        lines.append("| Model | peak allocated | forward + backward (warm) |")
+        lines.append("|---|---|---|")
+        med_cuda = {}
+        for mode, label in (("plain", "checkpoint=False"), ("checkpoint", "checkpoint=True")):
+            peaks = [r["peak_allocated_bytes"] / 2**20 for r in memory_cuda[mode]]
+            secs = [r["warm_pass_s"] * 1e3 for r in memory_cuda[mode]]
+            med_cuda[mode] = (statistics.median(peaks), statistics.median(secs))
+            lines.append(
+                f"| {label} | {statistics.median(peaks):.0f} MiB ({min(peaks):.0f}–"
+                f"{max(peaks):.0f}) | {statistics.median(secs):.1f} ms ({min(secs):.1f}–"
+                f"{max(secs):.1f}) |"
+            )
+        lines.append(
+            "| checkpoint / plain (medians) | "
+            + " | ".join(f"{c / p:.2f}" for c, p in zip(med_cuda["checkpoint"], med_cuda["plain"]))
+            + " |"
+        )
     lines.append("")
     lines.append(
         "Checks (max |difference| of the outputs, no grad): "
@@ -1038,7 +1209,12 @@ def main(argv=None) -> int:
                     "load_during_timing": load,
                     "repeats": args.repeats,
                     "warmup": args.warmup,
-                    "state_shape": STATE_SHAPE,
+                    "device": str(device),
+                    "device_name": torch.cuda.get_device_name(device) if cuda else None,
+                    "cuda_version": torch.version.cuda if cuda else None,
+                    "cudnn_version": torch.backends.cudnn.version() if cuda else None,
+                    "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32 if cuda else None,
+                    "state_shape": state_shape,
                     "malloc": args.malloc,
                     "samples_s": samples,
                     "other_regime": regime,
@@ -1051,6 +1227,7 @@ def main(argv=None) -> int:
                     "graph_break_reasons": graph_break_reasons,
                     "profile": profile,
                     "memory": memory,
+                    "memory_cuda": memory_cuda,
                     "output_differences": diffs,
                 },
                 indent=2,

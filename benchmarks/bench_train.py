@@ -29,7 +29,8 @@ gradients are compared (the correctness lines of the report).
 Workload, per variant: one SGD training step -- forward, cross-entropy loss, backward,
 ``optimizer.step()`` (SGD, lr 0.1, momentum 0.9, weight decay 1e-4, the paper's CIFAR
 settings; each variant its own optimizer) -- on a fixed batch of 128 random 3x32x32 float32
-images with random labels, CPU, training mode; ``zero_grad(set_to_none=True)`` before each
+images with random labels, on the CPU (or ``--device``, e.g. cuda, where the clock is read
+after ``torch.cuda.synchronize()``), training mode; ``zero_grad(set_to_none=True)`` before each
 step is not timed.  Eager, and (unless ``--no-compile``) ``torch.compile`` of each model
 (inductor, falling back to aot_eager; the optimizer step stays eager) on deep copies.
 All variants run interleaved: one repetition runs each variant once, in an order rotated
@@ -314,14 +315,23 @@ def train_step(variant: dict, x: Tensor, y: Tensor) -> float:
 
 
 def train_step_faults(variant: dict, x: Tensor, y: Tensor) -> tuple[float, int]:
-    """Like train_step, also returning the minor page faults the step took."""
+    """Like train_step, also returning the minor page faults the step took.
+
+    On CUDA the clock is read after ``torch.cuda.synchronize`` before and after the step: its
+    wall time, host launches and device kernels together.
+    """
     model, optimizer = variant["model"], variant["optimizer"]
     optimizer.zero_grad(set_to_none=True)
+    cuda = x.is_cuda
+    if cuda:
+        torch.cuda.synchronize(x.device)
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     start = time.perf_counter()
     loss = F.cross_entropy(model(x), y)
     loss.backward()
     optimizer.step()
+    if cuda:  # kernels run asynchronously: wait for them before reading the clock
+        torch.cuda.synchronize(x.device)
     elapsed = time.perf_counter() - start
     return elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
 
@@ -398,20 +408,28 @@ def compile_model(model: nn.Module, backend: str, x: Tensor, y: Tensor) -> tuple
 
 
 def profile_step(variant: dict, x: Tensor, y: Tensor, steps: int = 3) -> dict:
-    """aten op counts and CPU times of training steps (median over ``steps`` profiled steps)."""
+    """aten op counts and times of training steps (median over ``steps`` profiled steps).
+
+    Times: the ops' CPU time on the CPU; on CUDA the device time of the kernels each op (and
+    the ops it calls) launched.
+    """
     from torch.profiler import ProfilerActivity, profile, record_function
 
+    cuda = x.is_cuda
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
     records = []
     for _ in range(steps):
         train_step(variant, x, y)  # warm
         variant["optimizer"].zero_grad(set_to_none=True)
-        with profile(activities=[ProfilerActivity.CPU]) as prof:
+        with profile(activities=activities) as prof:
             with record_function("bench::forward"):
                 loss = F.cross_entropy(variant["model"](x), y)
             with record_function("bench::backward"):
                 loss.backward()
             with record_function("bench::optimizer"):
                 variant["optimizer"].step()
+            if cuda:
+                torch.cuda.synchronize(x.device)
         counts: dict[str, int] = {}
         times: dict[str, float] = {}
         aten = 0
@@ -419,7 +437,10 @@ def profile_step(variant: dict, x: Tensor, y: Tensor, steps: int = 3) -> dict:
             if not event.name.startswith("aten::"):
                 continue
             aten += 1
-            parent, phase, nested = event.cpu_parent, "?", False
+            # On CUDA the autograd engine runs the backward on a thread of its own, outside
+            # the bench::backward range of this thread: ops under no range are backward ops.
+            unplaced = "backward" if cuda else "?"
+            parent, phase, nested = event.cpu_parent, unplaced, False
             while parent is not None:  # outermost aten calls only, by phase
                 if parent.name.startswith("bench::"):
                     phase = parent.name[len("bench::") :]
@@ -431,7 +452,8 @@ def profile_step(variant: dict, x: Tensor, y: Tensor, steps: int = 3) -> dict:
                 continue
             key = f"{phase}:{event.name}"
             counts[key] = counts.get(key, 0) + 1
-            times[key] = times.get(key, 0.0) + event.cpu_time_total / 1e3
+            event_us = event.device_time_total if cuda else event.cpu_time_total
+            times[key] = times.get(key, 0.0) + event_us / 1e3
         records.append({"aten": aten, "counts": counts, "times": times})
     keys = sorted(records[-1]["counts"])
     return {
@@ -451,7 +473,9 @@ def profile_step(variant: dict, x: Tensor, y: Tensor, steps: int = 3) -> dict:
 
 
 def ms(seconds: float) -> str:
-    return f"{seconds * 1e3:.0f} ms"
+    if seconds >= 0.1:
+        return f"{seconds * 1e3:.0f} ms"
+    return f"{seconds * 1e3:.1f} ms" if seconds >= 0.01 else f"{seconds * 1e3:.2f} ms"
 
 
 def ratio_stats(hand: list[float], gen: list[float]) -> dict:
@@ -509,6 +533,11 @@ def main(argv=None) -> int:
         help="skip the information variant hand-noinplace (hand with out-of-place ReLUs)",
     )
     parser.add_argument("--no-profile", action="store_true", help="skip the kernel counts")
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        help="device of the models and the batch (default cpu; e.g. cuda)",
+    )
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
     args = parser.parse_args(argv)
     if args.repeats < 2 or args.warmup < 0 or args.batch < 1 or args.threads < 0:
@@ -521,19 +550,21 @@ def main(argv=None) -> int:
     threads_how = "set by --threads" if args.threads > 0 else "default, not set"
     threads, interop = torch.get_num_threads(), torch.get_num_interop_threads()
     load_before = os.getloadavg()
+    device = torch.device(args.device)
+    cuda = device.type == "cuda"
     torch.manual_seed(0)
-    gen = create_model("lm_resnet20").train()
-    hand = HandLMResNet20().train()
+    gen = create_model("lm_resnet20").train().to(device)
+    hand = HandLMResNet20().train().to(device)
     copied = copy_weights(gen, hand)
-    generator = torch.Generator().manual_seed(1)
-    x = torch.randn(args.batch, 3, 32, 32, generator=generator)
-    y = torch.randint(0, NUM_CLASSES, (args.batch,), generator=generator)
+    generator = torch.Generator().manual_seed(1)  # the same batch on every device
+    x = torch.randn(args.batch, 3, 32, 32, generator=generator).to(device)
+    y = torch.randint(0, NUM_CLASSES, (args.batch,), generator=generator).to(device)
     log("checking that gen and hand compute the same network (float32, then float64) ...")
     check = correctness(gen, hand, x, y)
     # float64 copies, weights copied in float64 (so ks = 1 - k carries no float32 rounding):
     # what is left is rounding of the different order of operations
     gen64 = copy.deepcopy(gen).double()
-    hand64 = HandLMResNet20().double().train()
+    hand64 = HandLMResNet20().double().train().to(device)
     copy_weights(gen64, hand64)
     check["float64"] = correctness(gen64, hand64, x.double(), y)
     del gen64, hand64
@@ -543,7 +574,7 @@ def main(argv=None) -> int:
 
     models: dict[str, nn.Module] = {"gen": gen, "hand": hand}
     if not args.no_ablation:
-        models["hand-noinplace"] = HandLMResNet20(inplace=False).train()
+        models["hand-noinplace"] = HandLMResNet20(inplace=False).train().to(device)
         copy_weights(gen, models["hand-noinplace"])
     if not args.no_previous:
         models["gen-previous"] = with_previous_template(gen)
@@ -627,7 +658,17 @@ def main(argv=None) -> int:
         f"## LM-ResNet-20 training throughput ({args.repeats} interleaved repetitions after "
         f"{args.warmup} warm-ups, medians)"
     )
-    machine = (
+    device_text = ""
+    if cuda:
+        props = torch.cuda.get_device_properties(device)
+        device_text = (
+            f"Device: {props.name} ({props.multi_processor_count} SMs), CUDA "
+            f"{torch.version.cuda}, cuDNN {torch.backends.cudnn.version()}; PyTorch's defaults "
+            f"left as they are: cudnn.benchmark = {torch.backends.cudnn.benchmark}, "
+            f"cudnn.allow_tf32 = {torch.backends.cudnn.allow_tf32}. Each step's clock is read "
+            "after torch.cuda.synchronize() before and after it. "
+        )
+    machine = device_text + (
         f"Python {platform.python_version()}, torch {torch.__version__}, {os.cpu_count()} CPUs; "
         f"torch.get_num_threads() = {threads} ({threads_how}), interop threads {interop}. "
         f"Load average before / after: {load_before[0]:.2f} / {load_after[0]:.2f}; during the "
@@ -637,7 +678,7 @@ def main(argv=None) -> int:
     workload = (
         f"Workload: one SGD training step (forward, cross-entropy, backward, optimizer.step(); "
         f"lr 0.1, momentum 0.9, weight decay 1e-4) on a batch of {args.batch} random 3x32x32 "
-        f"float32 images, CPU, training mode. gen = create_model('lm_resnet20') "
+        f"float32 images, on {device}, training mode. gen = create_model('lm_resnet20') "
         f"({check['parameters_gen']:,} parameters); hand = the hand-written official-style "
         f"LM-ResNet-20 ({check['parameters_hand']:,} parameters: gen's plus the three unused "
         f"ks of the first blocks). Page faults: median minor page faults per step "
@@ -715,7 +756,9 @@ def main(argv=None) -> int:
             "",
             (
                 "State-combining element-wise ops of one eager training step (torch.profiler, "
-                "outermost aten calls; count, and CPU ms as the median of 3 profiled steps):"
+                "outermost aten calls; count, and "
+                + ("CUDA kernel ms (device time)" if cuda else "CPU ms")
+                + " as the median of 3 profiled steps):"
             ),
             "",
             "| phase: op | " + " | ".join(names) + " |",
@@ -748,6 +791,10 @@ def main(argv=None) -> int:
             "python": platform.python_version(),
             "torch": torch.__version__,
             "cpus": os.cpu_count(),
+            "device": str(device),
+            "device_name": torch.cuda.get_device_name(device) if cuda else None,
+            "cuda_version": torch.version.cuda if cuda else None,
+            "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32 if cuda else None,
             "threads": threads,
             "interop_threads": interop,
             "load_before": load_before,
