@@ -28,6 +28,9 @@ class ParameterRegions:
     """(property, the parameter values where it holds), in reading order."""
     zero_stable_set: Any = None
     """The zero-stable parameter values as a sympy set (one parameter, multistep only)."""
+    claimed_order_set: Any = None
+    """The parameter values where the claimed order holds, as a sympy set (one parameter,
+    Runge–Kutta only)."""
 
     def lines(self) -> list[str]:
         names = ", ".join(self.parameters)
@@ -124,6 +127,7 @@ def tableau_regions(tableau: ButcherTableau) -> ParameterRegions:
     phi = elementary_weights(field, a, top)
     entries = []
     so_far: list[Any] = []
+    claimed_set = None
     defined = sympy.S.Reals  # where every coefficient is defined (no zero denominator)
     if len(symbols) == 1:
         for coefficient in tableau.coefficients():
@@ -134,11 +138,13 @@ def tableau_regions(tableau: ButcherTableau) -> ParameterRegions:
     for q in range(1, top + 1):
         so_far += [field.to_sympy(r) for r in residuals(field, b, phi, TREES.of_order(q))]
         if len(symbols) == 1:
-            where = describe_set(defined.intersect(_zero_set(so_far, symbols[0])), names[0])
+            region = defined.intersect(_zero_set(so_far, symbols[0]))
+            claimed_set = region if q == tableau.order else claimed_set
+            where = describe_set(region, names[0])
         else:
             where = _solutions(so_far, symbols)
         entries.append((f"order >= {q}", where))
-    return ParameterRegions(tuple(names), tuple(entries))
+    return ParameterRegions(tuple(names), tuple(entries), claimed_order_set=claimed_set)
 
 
 # --------------------------------------------------------------------------- multistep
