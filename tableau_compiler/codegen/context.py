@@ -564,6 +564,7 @@ def runge_kutta_context(
         "k": k,
         "output": output,
         "error": error,
+        "error_is_zero": e is not None and all(w.zero for w in e),
         "order": analysis.order,
         "embedded_order": analysis.embedded_order,
         "classification": analysis.classification,

@@ -22,15 +22,16 @@ from tableau_compiler.expression import Expression
 
 class UnitOutput(nn.Module):
     """f(x) = e_index (x ignored; recorded).  ``later``: the index returned after the first
-    call (a multistep net's implicit iterations call the last f again)."""
+    ``first`` calls (a multistep net's implicit iterations call the last f again)."""
 
-    def __init__(self, index: int, size: int, later: int | None = None) -> None:
+    def __init__(self, index: int, size: int, later: int | None = None, first: int = 1) -> None:
         super().__init__()
-        self.index, self.size, self.later = index, size, later
+        self.index, self.size, self.later, self.first = index, size, later, first
         self.inputs: list[Tensor] = []
 
     def forward(self, x: Tensor) -> Tensor:
-        index = self.index if not self.inputs or self.later is None else self.later
+        early = len(self.inputs) < self.first
+        index = self.index if early or self.later is None else self.later
         self.inputs.append(x.detach().clone())
         out = torch.zeros(self.size, dtype=torch.float64)
         out[index] = 1.0
@@ -50,12 +51,14 @@ def runge_kutta_coefficients(cls: type, stages: int, *, implicit: bool, error: b
     return a, b, difference
 
 
-def multistep_coefficients(cls: type, steps: int, **kwargs: Any):
+def multistep_coefficients(cls: type, steps: int, explicit_f: bool, **kwargs: Any):
     """(c_j = −α_j/α_k for j < k, d_j = β_j/α_k for j ≤ k) as a net computes them, one step
-    from k given states."""
+    from k given states.  ``explicit_f``: some β_j (j < k) is not zero, so the net evaluates
+    F_{k-1} before its implicit iterations call the same f."""
     k = steps
     size = 2 * k + 1
-    fs = [UnitOutput(k + j, size, later=2 * k if j == k - 1 else None) for j in range(k)]
+    last = {"later": 2 * k, "first": 1 if explicit_f else 0}
+    fs = [UnitOutput(k + j, size, **(last if j == k - 1 else {})) for j in range(k)]
     extra = {"iterations": 1} if "iterations" in cls.__init__.__code__.co_varnames else {}
     net = cls(fs, 1.0, **extra, **kwargs)
     states = [torch.nn.functional.one_hot(torch.tensor(j), size).double() for j in range(k)]

@@ -73,7 +73,8 @@ def test_every_library_float_is_the_nearest_float_to_the_checked_value(path: Pat
     k = scheme.steps
     alpha = [exact_value(x) for x in scheme.alpha]
     beta = [exact_value(x) for x in scheme.beta]
-    c, d = multistep_coefficients(getattr(module, f"{class_prefix(scheme.name)}Net"), k)
+    cls = getattr(module, f"{class_prefix(scheme.name)}Net")
+    c, d = multistep_coefficients(cls, k, explicit_f=any(x != 0 for x in beta[:k]))
     assert c == [rounded(-alpha[j] / alpha[k]) for j in range(k)]
     assert d == [rounded(beta[j] / alpha[k]) for j in range(k + 1)]
 
@@ -212,3 +213,14 @@ def test_float_literal_reads_back_to_the_nearest_float():
     for value in (sympy.sqrt(2) / 2, sympy.pi / 7, 1 - 1 / sympy.sqrt(2), Fraction(1, 3)):
         literal = float_literal(value)
         assert float(literal) == rounded(value)
+
+
+def test_a_pair_whose_weights_agree_estimates_a_zero_error(tmp_path):
+    """b̂ = b: no error term at all; step_with_error still returns an estimate, zero."""
+    text = (
+        'name = "same_weights"\nkind = "runge-kutta"\norder = 1\n'
+        '[tableau]\nembedded_order = 1\na = [[], ["1/2"]]\nb = ["0", "1"]\nb_hat = ["0", "1"]\n'
+    )
+    path, source, module = compiled(tmp_path, "same_weights", text)
+    assert "error = torch.zeros_like(y)" in source
+    assert_runge_kutta_floats(path, module)

@@ -115,7 +115,7 @@ def expression_texts(draw, depth: int = 3) -> str:
 VALUES = st.floats(0.5, 2.0, allow_nan=False, allow_infinity=False)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(expression_texts(), VALUES, VALUES, VALUES)
 def test_printed_expressions_evaluate_to_the_exact_value(text, k, j, p_k):
     try:
@@ -144,7 +144,7 @@ def test_printed_expressions_evaluate_to_the_exact_value(text, k, j, p_k):
         ("k*p_k", "p_k * p_p_k"),
         ("p_k*k", "p_p_k * p_k"),
         ("k^-2", "1.0 / p_k**2"),
-        ("-(k*j)", "-(p_k * p_j)"),
+        ("-(k*j)", "-p_k * p_j"),  # (-a) * b = -(a * b) exactly: negation does not round
         ("1/2 - sqrt(3)/6 + k", "0.5 - 0.28867513459481287 + p_k"),
     ],
 )
@@ -289,14 +289,12 @@ def test_a_compiled_runge_kutta_step_computes_the_exact_coefficients(
     module = load_module(target, target.stem)
     fs = [UnitOutput(0, 2), UnitOutput(1, 2)]
     step = module.RkExpressionsStep(fs, 1.0)
-    with torch.no_grad():
-        step.raw_k.fill_(0.3)
-        step.raw_p_k.fill_(-0.7)
-        values = {
-            "k": Fraction(float(step.k_value())),
-            "p_k": Fraction(float(step.p_k_value())),
-            "j": Fraction(2),
-        }
+    values = dict(at_values)
+    with torch.no_grad():  # a learnable parameter is in the step exactly when a weight uses it
+        for name, raw in (("k", 0.3), ("p_k", -0.7)):
+            if hasattr(step, f"raw_{name}"):
+                getattr(step, f"raw_{name}").fill_(raw)
+                values[name] = Fraction(float(getattr(step, f"{name}_value")()))
         y = torch.zeros(2, dtype=torch.float64)
         b = step(y).tolist()
         error = step.step_with_error(y)[1].tolist()
