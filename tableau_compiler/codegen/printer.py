@@ -45,8 +45,17 @@ def nearest_float(value: Any) -> float:
     exact_value = _rational(value)
     if exact_value is not None:
         return _to_float(exact_value, value)
+    from sympy.core.evalf import PrecisionExhausted
+
     for digits in (40, 80, 160, 320, 640, 1280):
-        approximation = value.evalf(digits, strict=True)
+        try:
+            approximation = value.evalf(digits, strict=True)
+        except PrecisionExhausted:  # no digit found: zero written another way, decided exactly
+            if _is_zero(value):
+                return 0.0
+            raise CoefficientError(
+                f"cannot tell {_short(str(value))} from zero to print it as a float"
+            ) from None
         sign, mantissa, exponent, _ = approximation._mpf_
         middle = Fraction(mantissa) * Fraction(2) ** exponent * (-1 if sign else 1)
         slack = abs(middle) / 10 ** (digits - 2)
@@ -54,6 +63,16 @@ def nearest_float(value: Any) -> float:
         if low == high:
             return low
     raise CoefficientError(f"cannot round {value} to a float64 (it is too close to a tie)")
+
+
+def _is_zero(value: Any) -> bool:
+    """Whether an exact constant that evaluation cannot tell from zero is zero, by exact
+    rewriting only (expanding powers of sums, rationalising denominators): an expression
+    these do not reduce to 0 is not claimed to be zero."""
+    import sympy
+
+    expanded = sympy.expand(value)
+    return expanded == 0 or sympy.expand(sympy.radsimp(expanded)) == 0
 
 
 def _rational(value: Any) -> Fraction | None:

@@ -146,6 +146,8 @@ def test_printed_expressions_evaluate_to_the_exact_value(text, k, j, p_k):
         ("k^-2", "1.0 / p_k**2"),
         ("-(k*j)", "-p_k * p_j"),  # (-a) * b = -(a * b) exactly: negation does not round
         ("1/2 - sqrt(3)/6 + k", "0.5 - 0.28867513459481287 + p_k"),
+        # a constant that evaluation cannot tell from zero is zero, shown exactly
+        ("k*((1 + sqrt(2))^2 - 3 - 2*sqrt(2))", "p_k * 0.0"),
     ],
 )
 def test_the_issues_expressions_print_as_the_tree(text, code):
