@@ -59,6 +59,25 @@ def assert_runge_kutta_floats(path: Path, module) -> None:
     assert floats["c"] == [rounded(sum(row, Fraction(0))) for row in a_exact]
     if b_hat_exact is not None:
         assert floats["b_hat"] == [rounded(x) for x in b_hat_exact]
+    weights = [x for row in a_exact for x in row] + b_exact
+    if b_hat_exact is not None:
+        weights += [x - y for x, y in zip(b_exact, b_hat_exact)]
+    assert_source_floats_are(module, {rounded(x) for x in weights})
+
+
+# a term's coefficient: alpha=h * c, alpha=c, torch.mul(x, h * c), torch.mul(x, c)
+_LITERAL = r"(-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+))"
+_TERM = re.compile(rf"(?:alpha=(?:h \* )?{_LITERAL}|torch\.mul\(\w+, (?:h \* )?{_LITERAL}\))")
+
+
+def assert_source_floats_are(module, allowed: set[float]) -> None:
+    """Every coefficient literal in the module's source is one of the exact values, rounded."""
+    source = Path(module.__file__).read_text(encoding="utf-8")
+    found = [float(x or y) for x, y in _TERM.findall(source)]
+    # a unit coefficient is alpha=h: no literal; any other coefficient shows up as one
+    assert found or allowed <= {0.0, 1.0, -1.0}, "the pattern no longer matches the code"
+    stray = sorted({x for x in found if x not in allowed})
+    assert not stray, f"literals that are no checked coefficient: {stray}"
 
 
 @pytest.mark.parametrize("path", SCHEMES, ids=lambda p: p.stem)
@@ -77,6 +96,7 @@ def test_every_library_float_is_the_nearest_float_to_the_checked_value(path: Pat
     c, d = multistep_coefficients(cls, k, explicit_f=any(x != 0 for x in beta[:k]))
     assert c == [rounded(-alpha[j] / alpha[k]) for j in range(k)]
     assert d == [rounded(beta[j] / alpha[k]) for j in range(k + 1)]
+    assert_source_floats_are(module, {*c, *d})
 
 
 # --------------------------------------------------------------------------- decimal tableaus
@@ -224,3 +244,10 @@ def test_a_pair_whose_weights_agree_estimates_a_zero_error(tmp_path):
     path, source, module = compiled(tmp_path, "same_weights", text)
     assert "error = torch.zeros_like(y)" in source
     assert_runge_kutta_floats(path, module)
+
+
+def test_the_source_scan_can_fail():
+    """The scan finds Dormand–Prince's literals: with nothing allowed, it fails."""
+    module = load_module(GENERATED / "dopri5.py")
+    with pytest.raises(AssertionError, match="no checked coefficient"):
+        assert_source_floats_are(module, set())
