@@ -255,12 +255,7 @@ def _interval_around(region: Any, value: Any) -> tuple[Any, Any] | None:
     return None
 
 
-def _parameter_map(
-    parameter: Parameter,
-    region: Any,
-    region_name: str,
-    owner: str,
-) -> dict[str, Any]:
+def _parameter_map(parameter: Parameter, region: Any, region_name: str) -> dict[str, Any]:
     """How a learnable parameter stays where the scheme keeps its properties.
 
     ``bounds`` given: low + (high − low)·(1 + tanh θ)/2 onto the open interval (the value
@@ -269,8 +264,8 @@ def _parameter_map(
     in its interior -- the same tanh map onto a bounded interval, low + exp θ or
     high − exp θ onto a half-line, and no map when the property holds for every real
     value.  When the value is not inside such an interval the parameter is left free,
-    and the generated docstring says so.  ``owner`` is what holds the raw parameter
-    (``self.raw_k``), for the code of the map.
+    and the generated docstring says so.  The module holds the raw parameter as
+    ``self.raw_NAME``.
     """
     import sympy
 
@@ -289,7 +284,11 @@ def _parameter_map(
                 "value must lie strictly between them",
                 key=("parameters", parameter.name, "value"),
             )
-        how = f"kept in the declared bounds ({exact(low)}, {exact(high)})"
+        decimal = any(x.is_approximate for x in parameter.bounds)
+        how = (
+            f"kept in the declared bounds ({exact(low, decimal=decimal)}, "
+            f"{exact(high, decimal=decimal)})"
+        )
         mapped = True
     elif region is None:
         how = f"free: the region where {region_name} holds is computed for one parameter only"
@@ -310,7 +309,7 @@ def _parameter_map(
                 "∞" if high is None else exact(high),
             ]
             how = f"kept inside the interval ({shown[0]}, {shown[1]}) where {region_name} holds"
-    raw_name = f"{owner}.raw_{parameter.name}"
+    raw_name = f"self.raw_{parameter.name}"
     data: dict[str, Any] = {
         "name": parameter.name,
         "local": f"p_{parameter.name}",
@@ -524,7 +523,7 @@ def runge_kutta_context(
             region = None
             if p.bounds is None and regions is not None:
                 region = getattr(regions, "claimed_order_set", None)
-            parameters.append(_parameter_map(p, region, f"order {tableau.order}", "self"))
+            parameters.append(_parameter_map(p, region, f"order {tableau.order}"))
     scheme_data = {
         "name": tableau.name,
         "kind": tableau.kind,
@@ -668,7 +667,7 @@ def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> d
         if p.name not in names:
             continue
         region = None if regions is None else regions.zero_stable_set
-        parameters.append(_parameter_map(p, region, "zero-stability", "self"))
+        parameters.append(_parameter_map(p, region, "zero-stability"))
     scheme_data = {
         "name": scheme.name,
         "kind": scheme.kind,
