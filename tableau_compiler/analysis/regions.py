@@ -44,6 +44,9 @@ class ParameterRegions:
     """One parameter: where the scheme is defined (no zero denominator, alpha_k != 0)."""
     excluded: tuple[tuple[str, str], ...] = field(default=())
     """(values, why) for each excluded part, e.g. ("w = -1", "a coefficient divides by zero")."""
+    claimed_order_set: Any = None
+    """The parameter values where the claimed order holds, as a sympy set (one parameter,
+    Runge–Kutta only)."""
 
     def lines(self) -> list[str]:
         names = ", ".join(self.parameters)
@@ -253,6 +256,7 @@ def tableau_regions(tableau: ButcherTableau) -> ParameterRegions:
         order_sets=tuple(sets),
         defined_set=defined if len(symbols) == 1 else None,
         excluded=tuple(excluded),
+        claimed_order_set=sets[tableau.order - 1] if len(sets) >= tableau.order else None,
     )
 
 

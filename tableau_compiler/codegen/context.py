@@ -4,22 +4,40 @@ A linear combination ``base + h Σ c_j x_j`` becomes one ``torch.add(base, x, al
 followed by ``acc.add_(x, alpha=h * c)`` for the other terms: one kernel per non-zero
 term (eager PyTorch's ``alpha`` scales inside the addition kernel) and one fresh tensor
 per combination; zero terms are dropped, a unit coefficient is ``alpha=h``, and the
-exact coefficients appear in a comment above the code.
+exact coefficients appear in a comment above the code.  A coefficient that depends on a
+learnable parameter is a 0-dimensional tensor computed at the top of the step from its
+expression tree; its terms are ``torch.addcmul(base, x, c, value=h)`` and
+``acc.addcmul_(x, c, value=h)``, still one kernel per term.
+
+Every float literal is the float64 nearest to the exact value the analysis checked
+(:func:`~tableau_compiler.codegen.printer.float_literal`); every comment shows values as
+written (decimals as decimals).  The exact values come from the analysis's own fields
+(:func:`~tableau_compiler.analysis.runge_kutta.convert_tableau`,
+:func:`~tableau_compiler.analysis.arithmetic.field_for`); nothing is simplified or guessed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from itertools import pairwise
 from typing import Any
 
-import sympy
-
+from ..errors import SchemaError
+from ..expression import Expression, Name, Node, Number, Product, Sum
 from ..naming import class_prefix
-from ..scheme import ButcherTableau, MultistepScheme, Scheme
-from .printer import comment, docstring, exact, float_literal, python_value, torch_expression
+from ..scheme import ButcherTableau, MultistepScheme, Parameter, Scheme
+from .printer import (
+    TreeWriter,
+    comment,
+    docstring,
+    exact,
+    float_literal,
+    python_value,
+    tree_text,
+)
 
-__all__ = ["class_prefix", "multistep_context", "runge_kutta_context"]
+__all__ = ["Weight", "class_prefix", "multistep_context", "runge_kutta_context"]
 
 
 @dataclass
@@ -30,37 +48,77 @@ class Statement:
     lines: list[str] = field(default_factory=list)
 
 
-def _scaled(coefficient: Any, scale: str | None) -> str:
+@dataclass(frozen=True)
+class Weight:
+    """One coefficient as the generated code uses it.
+
+    ``value`` is its exact value at the parameters' values (a field element turned into a
+    sympy number, or a Fraction); ``shown`` is how a comment writes it; ``code`` names the
+    0-dimensional tensor that holds it when it depends on a learnable parameter (None: a
+    float literal of ``value``).
+    """
+
+    value: Any
+    shown: str
+    code: str | None = None
+    tree: Node | None = None
+    """The expression tree of a coefficient that depends on parameters."""
+
+    @property
+    def zero(self) -> bool:
+        """Identically zero: a constant zero (a learnable coefficient is never dropped)."""
+        return self.code is None and self.value == 0
+
+
+def _scaled(weight: Weight, scale: str | None) -> str:
     """``h``, ``-h`` or ``h * 0.5`` (no scale: the literal alone): the alpha of one term."""
     if scale is None:
-        return float_literal(coefficient)
-    if coefficient == 1:
+        return float_literal(weight.value)
+    if weight.value == 1:
         return scale
-    if coefficient == -1:
+    if weight.value == -1:
         return f"-{scale}"
-    return f"{scale} * {float_literal(coefficient)}"
+    return f"{scale} * {float_literal(weight.value)}"
+
+
+def _first_term(target: str, base: str | None, name: str, weight: Weight, scale: str | None) -> str:
+    """The line that makes ``target`` a fresh tensor from its base and its first term."""
+    if weight.code is not None:
+        value = "" if scale is None else f", value={scale}"
+        if base is None:
+            factor = weight.code if scale is None else f"{scale} * {weight.code}"
+            return f"{target} = torch.mul({name}, {factor})"
+        return f"{target} = torch.addcmul({base}, {name}, {weight.code}{value})"
+    alpha = _scaled(weight, scale)
+    if base is None:
+        return f"{target} = torch.mul({name}, {alpha})"
+    return f"{target} = torch.add({base}, {name}, alpha={alpha})"
+
+
+def _next_term(target: str, name: str, weight: Weight, scale: str | None) -> str:
+    """The line that adds one more term into ``target`` in place."""
+    if weight.code is not None:
+        value = "" if scale is None else f", value={scale}"
+        return f"{target}.addcmul_({name}, {weight.code}{value})"
+    return f"{target}.add_({name}, alpha={_scaled(weight, scale)})"
 
 
 def combination(
-    target: str, base: str | None, terms: list[tuple[str, Any]], scale: str | None
+    target: str, base: str | None, terms: list[tuple[str, Weight]], scale: str | None
 ) -> list[str]:
     """Lines computing ``target = base + scale * Σ c x`` (base None: no base term;
     scale None: unscaled coefficients)."""
-    terms = [(name, c) for name, c in terms if c != 0]
+    terms = [(name, c) for name, c in terms if not c.zero]
     if not terms:
         return [f"{target} = {base}" if base is not None else f"{target} = torch.zeros_like(y)"]
-    alpha = _scaled(terms[0][1], scale)
-    if base is None:
-        lines = [f"{target} = torch.mul({terms[0][0]}, {alpha})"]
-    else:
-        lines = [f"{target} = torch.add({base}, {terms[0][0]}, alpha={alpha})"]
+    lines = [_first_term(target, base, terms[0][0], terms[0][1], scale)]
     # the first line made a fresh tensor: the other terms go into it in place
-    lines += [f"{target}.add_({name}, alpha={_scaled(c, scale)})" for name, c in terms[1:]]
+    lines += [_next_term(target, name, c, scale) for name, c in terms[1:]]
     return lines
 
 
 def streamed(
-    target: str, base: str | None, terms: list[tuple[str, Any]], scale: str
+    target: str, base: str | None, terms: list[tuple[str, Weight]], scale: str
 ) -> list[list[str]]:
     """``target = base + scale * Σ c x`` accumulated term by term: lines to emit after each x.
 
@@ -70,25 +128,31 @@ def streamed(
     """
     lines: list[list[str]] = []
     started = False
-    for name, coefficient in terms:
-        if coefficient == 0:
+    for name, weight in terms:
+        if weight.zero:
             lines.append([])
-            continue
-        alpha = _scaled(coefficient, scale)
-        if not started:
-            first = (
-                f"{target} = torch.mul({name}, {alpha})"
-                if base is None
-                else f"{target} = torch.add({base}, {name}, alpha={alpha})"
-            )
-            lines.append([first])
+        elif not started:
+            lines.append([_first_term(target, base, name, weight, scale)])
             started = True
         else:
-            lines.append([f"{target}.add_({name}, alpha={alpha})"])
+            lines.append([_next_term(target, name, weight, scale)])
     return lines
 
 
-def releases(a: list[list[Any]], emitted: list[int]) -> list[list[str]]:
+def needed_stages(reads: list[list[bool]], weights: list[bool]) -> list[bool]:
+    """Which stages an output Σ w_i k_i needs: w_i ≠ 0, or a needed later stage reads k_i.
+
+    ``reads[i][j]``: stage i's input uses k_j (a_ij not identically zero); explicit
+    tableaus only (a stage reads earlier stages).
+    """
+    s = len(weights)
+    needed = [False] * s
+    for i in reversed(range(s)):
+        needed[i] = weights[i] or any(needed[r] and reads[r][i] for r in range(i + 1, s))
+    return needed
+
+
+def releases(reads: list[list[bool]], emitted: list[int]) -> list[list[str]]:
     """For each stage (0-based), the names to ``del`` just before its evaluation of f.
 
     An explicit step runs stage by stage: stage i computes its input ``y_i`` from earlier
@@ -99,11 +163,11 @@ def releases(a: list[list[Any]], emitted: list[int]) -> list[list[str]]:
     memory is then that of its evaluations of f, not of every k at once.  Names still
     needed by the last evaluated stage are left to the function's return.
     """
-    result: list[list[str]] = [[] for _ in a]
+    result: list[list[str]] = [[] for _ in reads]
     for previous, i in pairwise(emitted):
         result[i].append(f"y{previous + 1}")
     for position, j in enumerate(emitted):
-        readers = [i for i in emitted if i > j and a[i][j] != 0]
+        readers = [i for i in emitted if i > j and reads[i][j]]
         # read by a later input: freed before that stage's f; else after its accumulation,
         # i.e. before the next stage's f
         later = emitted[position + 1 :]
@@ -113,8 +177,8 @@ def releases(a: list[list[Any]], emitted: list[int]) -> list[list[str]]:
     return result
 
 
-def _describe(target: str, base: str | None, terms: list[tuple[str, Any]], scale: str) -> str:
-    parts = [f"({exact(c)}) {name}" for name, c in terms if c != 0]
+def _describe(target: str, base: str | None, terms: list[tuple[str, Weight]], scale: str) -> str:
+    parts = [f"({c.shown}) {name}" for name, c in terms if not c.zero]
     inner = " + ".join(parts) if parts else "0"
     head = f"{base} + " if base is not None else ""
     return comment(f"{target} = {head}{scale} * [{inner}]")
@@ -133,121 +197,159 @@ def _header(scheme: Scheme) -> dict[str, Any]:
     }
 
 
-def _exact_values(scheme: Scheme) -> list[Any]:
-    from ..analysis.arithmetic import field_for
-
-    expressions = list(scheme.coefficients())
-    values = {p.name: p.value for p in scheme.parameters}
-    fld, elements = field_for(expressions, values, quadratic=False)
-    return [fld.to_sympy(e) for e in elements]
+# --------------------------------------------------------------------------- parameters
 
 
-def runge_kutta_context(tableau: ButcherTableau, analysis: Any) -> dict[str, Any]:
-    """Everything the Runge–Kutta template needs, as plain data."""
-    s = tableau.stages
-    values = _exact_values(tableau)
-    a = [values[i * s : (i + 1) * s] for i in range(s)]
-    b = values[s * s : s * s + s]
-    rest = values[s * s + s :]
-    if tableau.c is not None:
-        rest = rest[s:]
-    b_hat = rest[:s] if tableau.b_hat is not None else None
-    k = [f"k{i + 1}" for i in range(s)]
-    explicit = analysis.classification == "explicit"
-    stages = []
-    for i in range(s):
-        terms = [(k[j], a[i][j]) for j in range(s)]
-        target = f"y{i + 1}"
-        statement = Statement(
-            comment=_describe(target, "y", terms, "h"),
-            lines=combination(target, "y", terms, "h"),
-        )
-        stages.append(
-            {
-                "index": i + 1,
-                "input": statement,
-                "node": exact(sum(a[i], sympy.Integer(0))),
-            }
-        )
-    output_terms = [(k[i], b[i]) for i in range(s)]
-    if explicit:  # accumulate y_next (and the error estimate) as the stages go
-        outputs = streamed("y_next", "y", output_terms, "h")
-        errors = [[] for _ in range(s)]
-        if b_hat is not None:
-            errors = streamed(
-                "error", None, [(k[i], sympy.nsimplify(b[i] - b_hat[i])) for i in range(s)], "h"
-            )
-        for stage, out_lines, error_lines in zip(stages, outputs, errors):
-            stage["accumulate_output"] = out_lines
-            stage["accumulate_error"] = error_lines
-    # A stage is live when y_next needs it: b_i != 0, or a live later stage reads it.
-    live = [False] * s
-    for i in reversed(range(s)):
-        live[i] = b[i] != 0 or any(live[j] and a[j][i] != 0 for j in range(i + 1, s))
-    for stage, needed in zip(stages, live):
-        stage["live"] = needed or not explicit
-    if explicit:
-        forward_stages = [i for i in range(s) if live[i]]
-        for key, emitted in (
-            ("release", forward_stages),
-            ("release_with_error", list(range(s))),
-        ):
-            for stage, names in zip(stages, releases(a, emitted)):
-                stage[key] = names
-    output = Statement(
-        comment=_describe("y_next", "y", output_terms, "h"),
-        lines=combination("y_next", "y", output_terms, "h"),
+def _learnable_names(scheme: Scheme) -> set[str]:
+    used = set().union(*(x.names for x in scheme.coefficients()))
+    return {p.name for p in scheme.parameters if p.learnable and p.name in used}
+
+
+def _depends(expression: Expression, names: set[str]) -> bool:
+    return bool(expression.names & names)
+
+
+def _identically_zero(trees: list[tuple[int, Node]], scheme: Scheme, learnable: set[str]) -> bool:
+    """Whether Σ sign·tree vanishes for every value of the learnable parameters (the
+    others at their values): sympy's exact canonical forms, conservatively -- an
+    expression it cannot show to vanish is kept as a term."""
+    import sympy
+
+    symbols = {n: sympy.Symbol(n, real=True) for n in learnable}
+    fixed = {
+        sympy.Symbol(p.name, real=True): p.value.to_sympy()
+        for p in scheme.parameters
+        if p.name not in learnable
+    }
+    total = sympy.Add(
+        *(sign * Expression("", tree).to_sympy(symbols).xreplace(fixed) for sign, tree in trees)
     )
-    error = None
-    if b_hat is not None:
-        difference = [(k[i], sympy.nsimplify(b[i] - b_hat[i])) for i in range(s)]
-        error = Statement(
-            comment=_describe("error", None, difference, "h"),
-            lines=combination("error", None, difference, "h"),
+    return sympy.expand(total) == 0 or sympy.cancel(sympy.together(total)) == 0
+
+
+def _symbolic_text(trees: list[tuple[int, Node]]) -> str:
+    """Σ sign·tree as written, for a comment."""
+    if len(trees) == 1 and trees[0][0] > 0:
+        return tree_text(trees[0][1])
+    return tree_text(Sum(tuple(trees)))
+
+
+def _parameter_value(parameter: Parameter) -> Any:
+    """A parameter's exact value: a Fraction when rational, else a sympy number."""
+    rational = parameter.value.rational()
+    return rational if rational is not None else parameter.value.to_sympy()
+
+
+def _interval_around(region: Any, value: Any) -> tuple[Any, Any] | None:
+    """The open interval (low, high) of ``region`` (a sympy set of reals) that holds
+    ``value`` in its interior, with None for an infinite end; None when ``value`` is not
+    an interior point of the region."""
+    import sympy
+
+    parts = region.args if isinstance(region, sympy.Union) else (region,)
+    for part in parts:
+        if isinstance(part, sympy.Interval) and part.start < value < part.end:
+            low = None if part.start == -sympy.oo else part.start
+            high = None if part.end == sympy.oo else part.end
+            return low, high
+    return None
+
+
+def _parameter_map(parameter: Parameter, region: Any, region_name: str) -> dict[str, Any]:
+    """How a learnable parameter stays where the scheme keeps its properties.
+
+    ``bounds`` given: low + (high − low)·(1 + tanh θ)/2 onto the open interval (the value
+    must lie strictly inside, else :class:`SchemaError`).  Without bounds: the interval
+    of ``region`` (a sympy set from the region analysis, or None) that holds the value
+    in its interior -- the same tanh map onto a bounded interval, low + exp θ or
+    high − exp θ onto a half-line, and no map when the property holds for every real
+    value.  When the value is not inside such an interval the parameter is left free,
+    and the generated docstring says so.  The module holds the raw parameter as
+    ``self.raw_NAME``.
+    """
+    import sympy
+
+    value = parameter.value.to_sympy()
+    low = high = None
+    mapped = False
+    if not parameter.learnable:
+        how = "fixed at its value"
+    elif parameter.bounds is not None:
+        low, high = (x.to_sympy() for x in parameter.bounds)
+        if not low < value < high:
+            raise SchemaError(
+                f"learnable parameter {parameter.name!r} has the value {parameter.value.text}, "
+                f"on its bounds [{parameter.bounds[0].text}, {parameter.bounds[1].text}]: the "
+                "generated module keeps it strictly inside them (a tanh map), so its initial "
+                "value must lie strictly between them",
+                key=("parameters", parameter.name, "value"),
+            )
+        decimal = any(x.is_approximate for x in parameter.bounds)
+        how = (
+            f"kept in the declared bounds ({exact(low, decimal=decimal)}, "
+            f"{exact(high, decimal=decimal)})"
         )
-    scheme_data = {
-        "name": tableau.name,
-        "kind": tableau.kind,
-        "title": tableau.title,
-        "order": analysis.order,
-        "embedded_order": analysis.embedded_order,
-        "stages": s,
-        "classification": analysis.classification,
-        "a": [[x.text for x in row] for row in tableau.a],
-        "b": [x.text for x in tableau.b],
-        "c": [exact(sum(row, sympy.Integer(0))) for row in a],
-        "b_hat": None if tableau.b_hat is None else [x.text for x in tableau.b_hat],
-        "parameters": _parameters_data(tableau),
-        # stages only the error estimate uses (1-based): forward() does not evaluate them
-        "error_only_stages": [i + 1 for i in range(s) if explicit and not live[i]],
-        # the float64 values the step computes with (for learned mixing, plots, tests)
-        "floats": {
-            "a": [[_float(x) for x in row] for row in a],
-            "b": [_float(x) for x in b],
-            "c": [_float(sum(row, sympy.Integer(0))) for row in a],
-            "b_hat": None if b_hat is None else [_float(x) for x in b_hat],
-        },
+        mapped = True
+    elif region is None:
+        how = f"free: the region where {region_name} holds is computed for one parameter only"
+    else:
+        interval = _interval_around(region, value)
+        if interval is None:
+            how = (
+                f"free: its value {exact(value)} is not inside an interval where {region_name} "
+                "holds, so no map keeps it there"
+            )
+        elif interval == (None, None):
+            how = f"free: {region_name} holds for every real value"
+        else:
+            low, high = interval
+            mapped = True
+            shown = [
+                "-∞" if low is None else exact(low),
+                "∞" if high is None else exact(high),
+            ]
+            how = f"kept inside the interval ({shown[0]}, {shown[1]}) where {region_name} holds"
+    raw_name = f"self.raw_{parameter.name}"
+    data: dict[str, Any] = {
+        "name": parameter.name,
+        "local": f"p_{parameter.name}",
+        "learnable": parameter.learnable,
+        "value": float_literal(value),
+        "value_exact": exact(value, decimal=parameter.value.is_approximate),
+        "how": how,
+        "mapped": mapped,
+        "raw": float_literal(value),
+        "low": None if low is None else float_literal(low),
+        "high": None if high is None else float_literal(high),
+        "constrained": [f"return {raw_name}"],
+        "unconstrained": [f"return {raw_name}"],
     }
-    return {
-        **_header(tableau),
-        "kind": "runge-kutta",
-        "explicit": explicit,
-        "stages": stages,
-        "dead_stages": scheme_data["error_only_stages"],
-        "stage_count": s,
-        "k": k,
-        "output": output,
-        "error": error,
-        "order": analysis.order,
-        "embedded_order": analysis.embedded_order,
-        "classification": analysis.classification,
-        "default_iterations": max(analysis.order, 1) + 1,
-        "scheme_literal": python_value(scheme_data, 0, 100 - len("SCHEME = ")),
-    }
+    if not mapped:
+        return data
+    if low is not None and high is not None:
+        centre, half = (low + high) / 2, (high - low) / 2
+        data["raw"] = float_literal(sympy.atanh((value - centre) / half))
 
+        def affine(x: str) -> list[str]:
+            if centre == 0:
+                return [f"return {x}" if half == 1 else f"return {float_literal(half)} * {x}"]
+            if half == 1:
+                return [f"return {float_literal(centre)} + {x}"]
+            return [
+                f"centre, half = {float_literal(centre)}, {float_literal(half)}",
+                f"return centre + half * {x}",
+            ]
 
-def _float(value: Any) -> float:
-    return float(float_literal(value))
+        data["constrained"] = affine(f"torch.tanh({raw_name})")
+        data["unconstrained"] = affine(raw_name)
+    elif low is not None:
+        data["raw"] = float_literal(sympy.log(value - low))
+        shift = "" if low == 0 else f"{float_literal(low)} + "
+        data["constrained"] = [f"return {shift}torch.exp({raw_name})"]
+    else:
+        data["raw"] = float_literal(sympy.log(high - value))
+        data["constrained"] = [f"return {float_literal(high)} - torch.exp({raw_name})"]
+    return data
 
 
 def _parameters_data(scheme: Scheme) -> dict[str, Any]:
@@ -261,50 +363,311 @@ def _parameters_data(scheme: Scheme) -> dict[str, Any]:
     }
 
 
+# --------------------------------------------------------------------------- Runge–Kutta
+
+
+def runge_kutta_context(
+    tableau: ButcherTableau, analysis: Any, regions: Any = None
+) -> dict[str, Any]:
+    """Everything the Runge–Kutta template needs, as plain data.
+
+    ``regions``: the :class:`~tableau_compiler.analysis.regions.ParameterRegions` of the
+    tableau, needed only for a learnable parameter without bounds (its
+    ``claimed_order_set`` is where the claimed order holds).
+    """
+    from ..analysis.runge_kutta import convert_tableau, parameter_values
+
+    s = tableau.stages
+    fld, a_exact, b_exact, _, b_hat_exact = convert_tableau(tableau, parameter_values(tableau))
+    learnable = _learnable_names(tableau)
+    names = {
+        p.name: f"p_{p.name}" if p.name in learnable else float_literal(_parameter_value(p))
+        for p in tableau.parameters
+    }
+    coefficient_trees: list[tuple[str, list[tuple[int, Node]]]] = []
+
+    def weight(element: Any, expressions: list[tuple[int, Expression]], local: str) -> Weight:
+        """The weight Σ sign·expression, exact value ``element`` at the parameter values."""
+        value = fld.to_sympy(element)
+        decimal = any(x.is_approximate for _, x in expressions)
+        trees = [(sign, x.tree) for sign, x in expressions]
+        if any(_depends(x, learnable) for _, x in expressions):
+            if _identically_zero(trees, tableau, learnable):
+                return Weight(value, "0")
+            shown = _symbolic_text(trees)
+            if len(trees) == 1 and trees[0][0] > 0 and isinstance(trees[0][1], Name):
+                return Weight(value, shown, names[trees[0][1].name])
+            coefficient_trees.append((local, trees))
+            return Weight(value, shown, local)
+        if len(expressions) == 1 and not expressions[0][1].names and expressions[0][0] > 0:
+            shown = expressions[0][1].text  # as written
+        else:
+            shown = exact(value, decimal=decimal)
+        return Weight(value, shown)
+
+    a = [
+        [weight(a_exact[i][j], [(1, tableau.a[i][j])], f"a{i + 1}_{j + 1}") for j in range(s)]
+        for i in range(s)
+    ]
+    b = [weight(b_exact[i], [(1, tableau.b[i])], f"b{i + 1}") for i in range(s)]
+    e = None
+    if tableau.b_hat is not None:
+        assert b_hat_exact is not None
+        e = [
+            weight(
+                b_exact[i] - b_hat_exact[i],
+                [(1, tableau.b[i]), (-1, tableau.b_hat[i])],
+                f"e{i + 1}",
+            )
+            for i in range(s)
+        ]
+    explicit = analysis.classification == "explicit"
+    if explicit:
+        for i in range(s):
+            for j in range(i, s):
+                if a[i][j].code is not None:
+                    raise SchemaError(
+                        f"a[{i + 1}][{j + 1}] depends on a learnable parameter but is zero at its "
+                        "value, where the tableau is explicit: the generated explicit step "
+                        "cannot follow it as the parameter moves; make the parameter fixed or "
+                        "start it where the entry is not zero",
+                        key=("tableau", "a", i, j),
+                    )
+    reads = [[not a[i][j].zero for j in range(s)] for i in range(s)]
+    k = [f"k{i + 1}" for i in range(s)]
+    rows = [sum(a_exact[i], fld.rational(0)) for i in range(s)]
+    row_decimal = [any(x.is_approximate for x in tableau.a[i]) for i in range(s)]
+    stages = []
+    for i in range(s):
+        terms = [(k[j], a[i][j]) for j in range(s)]
+        target = f"y{i + 1}"
+        statement = Statement(
+            comment=_describe(target, "y", terms, "h"),
+            lines=combination(target, "y", terms, "h"),
+        )
+        node = (
+            _symbolic_text([(1, x.tree) for x in tableau.a[i] if x.rational() != 0])
+            if any(w.code is not None for w in a[i])
+            else exact(fld.to_sympy(rows[i]), decimal=row_decimal[i])
+        )
+        stages.append({"index": i + 1, "input": statement, "node": comment(node)})
+    output_terms = [(k[i], b[i]) for i in range(s)]
+    error_terms = None if e is None else [(k[i], e[i]) for i in range(s)]
+    # Each output evaluates exactly the stages it needs (explicit tableaus): y_next those
+    # with b_i != 0 and the stages they read; the error estimate those with b_i - b̂_i != 0
+    # and the stages they read.
+    live = needed_stages(reads, [not w.zero for w in b]) if explicit else [True] * s
+    live_with_error = live
+    if explicit and e is not None:
+        live_with_error = needed_stages(reads, [not (x.zero and y.zero) for x, y in zip(b, e)])
+    if explicit:  # accumulate y_next (and the error estimate) as the stages go
+        outputs = streamed("y_next", "y", output_terms, "h")
+        errors = (
+            [[] for _ in range(s)]
+            if error_terms is None
+            else streamed("error", None, error_terms, "h")
+        )
+        for stage, out_lines, error_lines in zip(stages, outputs, errors):
+            stage["accumulate_output"] = out_lines
+            stage["accumulate_error"] = error_lines
+        for key, flags in (("release", live), ("release_with_error", live_with_error)):
+            emitted = [i for i in range(s) if flags[i]]
+            for stage, release in zip(stages, releases(reads, emitted)):
+                stage[key] = release
+    for stage, needed, needed_with_error in zip(stages, live, live_with_error):
+        stage["live"] = needed
+        stage["live_with_error"] = needed_with_error
+    output = Statement(
+        comment=_describe("y_next", "y", output_terms, "h"),
+        lines=combination("y_next", "y", output_terms, "h"),
+    )
+    error = None
+    if error_terms is not None:
+        error = Statement(
+            comment=_describe("error", None, error_terms, "h"),
+            lines=combination("error", None, error_terms, "h"),
+        )
+
+    # the coefficients that depend on learnable parameters, computed at the top of each
+    # method that uses them, from their expression trees
+    def preamble(used: set[str]) -> dict[str, Any]:
+        writer = TreeWriter(names)
+        statements = []
+        loaded = {n for n in learnable if f"p_{n}" in used}
+        for local, trees in coefficient_trees:
+            if local not in used:
+                continue
+            loaded |= {n for _, tree in trees for n in Expression("", tree).names} & learnable
+            start = len(writer.lines)
+            tree = trees[0][1] if len(trees) == 1 and trees[0][0] > 0 else Sum(tuple(trees))
+            writer.assign(local, tree)
+            statements.append(Statement(comment(f"{local} = {_symbolic_text(trees)}"),
+                                        writer.lines[start:]))  # fmt: skip
+        return {
+            "parameters": [p.name for p in tableau.parameters if p.name in loaded],
+            "statements": statements,
+        }
+
+    def used_codes(stage_flags: list[bool], with_error: bool) -> set[str]:
+        codes = {a[i][j].code for i in range(s) for j in range(s) if stage_flags[i]}
+        codes |= {b[i].code for i in range(s)}
+        if with_error and e is not None:
+            codes |= {e[i].code for i in range(s)}
+        return {c for c in codes if c is not None}
+
+    error_only = [i + 1 for i in range(s) if explicit and live_with_error[i] and not live[i]]
+    unused = [i + 1 for i in range(s) if explicit and not live_with_error[i]]
+    parameters = []
+    for p in tableau.parameters:
+        if p.name in learnable:
+            region = None
+            if p.bounds is None and regions is not None:
+                region = getattr(regions, "claimed_order_set", None)
+            parameters.append(_parameter_map(p, region, f"order {tableau.order}"))
+    scheme_data = {
+        "name": tableau.name,
+        "kind": tableau.kind,
+        "title": tableau.title,
+        "order": analysis.order,
+        "embedded_order": analysis.embedded_order,
+        "stages": s,
+        "classification": analysis.classification,
+        "a": [[x.text for x in row] for row in tableau.a],
+        "b": [x.text for x in tableau.b],
+        "c": [exact(fld.to_sympy(rows[i]), decimal=row_decimal[i]) for i in range(s)],
+        "b_hat": None if tableau.b_hat is None else [x.text for x in tableau.b_hat],
+        "parameters": _parameters_data(tableau),
+        # stages only the error estimate uses (1-based): forward() does not evaluate them
+        "error_only_stages": error_only,
+        # stages neither y_next nor the error estimate uses: never evaluated
+        "unused_stages": unused,
+        # the float64 values the step computes with, at the parameters' (initial) values
+        # (for learned mixing, plots, tests)
+        "floats": {
+            "a": [[float(float_literal(w.value)) for w in row] for row in a],
+            "b": [float(float_literal(w.value)) for w in b],
+            "c": [float(float_literal(fld.to_sympy(r))) for r in rows],
+            "b_hat": None
+            if b_hat_exact is None
+            else [float(float_literal(fld.to_sympy(x))) for x in b_hat_exact],
+        },
+    }
+    return {
+        **_header(tableau),
+        "kind": "runge-kutta",
+        "explicit": explicit,
+        "stages": stages,
+        "dead_stages": error_only,
+        "unused_stages": unused,
+        "stage_count": s,
+        "k": k,
+        "output": output,
+        "error": error,
+        "error_is_zero": e is not None and all(w.zero for w in e),
+        "order": analysis.order,
+        "embedded_order": analysis.embedded_order,
+        "classification": analysis.classification,
+        "default_iterations": max(analysis.order, 1) + 1,
+        "parameters": parameters,
+        "constrain": any(p["mapped"] for p in parameters),
+        "preamble": preamble(used_codes(live, False)),
+        "preamble_with_error": preamble(used_codes(live_with_error, True)),
+        "scheme_literal": python_value(scheme_data, 0, 100 - len("SCHEME = ")),
+    }
+
+
+# --------------------------------------------------------------------------- multistep
+
+
+def _negated(node: Node) -> Node:
+    """-node, as a tree (a sum's signs flip; a number negates)."""
+    if isinstance(node, Number):
+        return Number(-node.value, node.decimal)
+    if isinstance(node, Sum):
+        if len(node.terms) == 1 and node.terms[0][0] < 0:
+            return node.terms[0][1]  # -(-x) = x
+        return Sum(tuple((-sign, term) for sign, term in node.terms))
+    return Sum(((-1, node),))
+
+
+def _quotient(numerator: Node, denominator: Node) -> Node:
+    """numerator / denominator as a tree (no division when the denominator is 1)."""
+    if isinstance(denominator, Number) and denominator.value == 1:
+        return numerator
+    return Product(((1, numerator), (-1, denominator)))
+
+
 def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> dict[str, Any]:
-    """Everything the multistep template needs, as plain data."""
+    """Everything the multistep template needs, as plain data.
+
+    The step is u_{n+k} = Σ_{j<k} (−α_j/α_k) u_{n+j} + h Σ_j (β_j/α_k) F_{n+j} (HNW III.2).
+    Without parameters its coefficients are float literals of the exact quotients; with
+    parameters (one value per step, ``p_NAME``) they are printed from the trees of α_j,
+    β_j and α_k.
+    """
+    from ..analysis.arithmetic import field_for
+
     k = scheme.steps
     names = sorted({n for x in scheme.coefficients() for n in x.names})
-    symbols = {n: sympy.Symbol(n, real=True) for n in names}
-    local = {sympy.Symbol(n, real=True): sympy.Symbol(f"p_{n}", real=True) for n in names}
-    alpha = [x.to_sympy(symbols).subs(local) for x in scheme.alpha]
-    beta = [x.to_sympy(symbols).subs(local) for x in scheme.beta]
-    leading = alpha[-1]
-    # u_{n+k} = -Σ_{j<k} (α_j/α_k) u_{n+j} + h Σ_j (β_j/α_k) F_{n+j}
-    state_coefficients = [sympy.simplify(-alpha[j] / leading) for j in range(k)]
-    f_coefficients = [sympy.simplify(beta[j] / leading) for j in range(k + 1)]
     symbolic = bool(names)
-    # Only the f-values that some β_j (j < k) weighs are kept: BDF keeps none, LM-ResNet one.
-    weighted = [j for j in range(k) if f_coefficients[j] != 0]
-    first_f = min(weighted) if weighted else k
     states = [f"u{j}" for j in range(k)]
     fvalues = [f"F{j}" for j in range(k)]
+    alpha_k = scheme.alpha[-1]
+    every = set(names)
+    state_weights: list[Weight] = []
+    f_weights: list[Weight] = []
     if symbolic:
-        lines = _symbolic_combination(state_coefficients, f_coefficients[:k], states, fvalues)
+        for j in range(k):
+            tree = _quotient(_negated(scheme.alpha[j].tree), alpha_k.tree)
+            state_weights.append(_multistep_weight(tree, scheme, every, f"c{j}"))
+        for j in range(k + 1):
+            tree = _quotient(scheme.beta[j].tree, alpha_k.tree)
+            f_weights.append(_multistep_weight(tree, scheme, every, f"d{j}"))
     else:
-        first = next(j for j in range(k) if state_coefficients[j] != 0)
-        terms = [
-            (states[j], state_coefficients[j])
-            for j in range(k)
-            if j != first and state_coefficients[j] != 0
-        ]
-        lines = []
-        base = states[first]
-        if state_coefficients[first] != 1:
-            lines.append(f"base = torch.mul({base}, {float_literal(state_coefficients[first])})")
-            base = "base"
-        f_terms = [(fvalues[j], f_coefficients[j]) for j in range(k) if f_coefficients[j] != 0]
-        if terms:  # a fresh tensor from the state terms; the F terms go into it in place
-            lines += combination("explicit_part", base, terms, None)
-            lines += [f"explicit_part.add_({F}, alpha={_scaled(d, 'h')})" for F, d in f_terms]
-        else:  # a single state term: the F terms start from it
-            lines += combination("explicit_part", base, f_terms, "h")
-    implicit = f_coefficients[k] != 0
+        fld, elements = field_for([*scheme.alpha, *scheme.beta], None)
+        alpha, beta = elements[: k + 1], elements[k + 1 :]
+        for j in range(k):
+            value = fld.to_sympy(fld.divide(fld.rational(0) - alpha[j], alpha[-1]))
+            decimal = scheme.alpha[j].is_approximate or alpha_k.is_approximate
+            state_weights.append(Weight(value, exact(value, decimal=decimal)))
+        for j in range(k + 1):
+            value = fld.to_sympy(fld.divide(beta[j], alpha[-1]))
+            decimal = scheme.beta[j].is_approximate or alpha_k.is_approximate
+            f_weights.append(Weight(value, exact(value, decimal=decimal)))
+    # Only the f-values that some β_j (j < k) weighs are kept: BDF keeps none, LM-ResNet one.
+    weighted = [j for j in range(k) if not f_weights[j].zero]
+    first_f = min(weighted) if weighted else k
+    f_terms = [(fvalues[j], f_weights[j]) for j in range(k) if not f_weights[j].zero]
+    state_terms = [(states[j], state_weights[j]) for j in range(k) if not state_weights[j].zero]
+    used = [c for _, c in state_terms] + [d for _, d in f_terms]
+    if symbolic:
+        lines, used = _symbolic_combination(state_terms, f_terms, scheme, every)
+    else:
+        lines = _state_combination(state_terms, f_terms)
+    implicit = not f_weights[k].zero
+    # the coefficients computed from the parameters at each step: those the lines use
+    writer = TreeWriter({n: f"p_{n}" for n in names})
+    assigned: set[str] = set()
+    for weight in [*used, f_weights[k]]:
+        local_name = weight.code
+        if weight.tree is not None and local_name is not None and local_name not in assigned:
+            if not local_name.startswith("p_"):
+                writer.assign(local_name, weight.tree)
+            assigned.add(local_name)
+    symbolic_lines = writer.lines
+    implicit_line = None
+    if implicit:
+        implicit_line = (
+            _first_term("new", "explicit_part", "f(new)", f_weights[k], "h")
+            if f_weights[k].code is not None
+            else f"new = torch.add(explicit_part, f(new), alpha={_scaled(f_weights[k], 'h')})"
+        )
     parameters = []
     for p in scheme.parameters:
         if p.name not in names:
             continue
-        parameters.append(_parameter_map(p, regions))
+        region = None if regions is None else regions.zero_stable_set
+        parameters.append(_parameter_map(p, region, "zero-stability"))
     scheme_data = {
         "name": scheme.name,
         "kind": scheme.kind,
@@ -324,19 +687,17 @@ def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> d
         "combination_comment": comment(
             "u_{n+k} = "
             + " + ".join(
-                f"({exact(c)}) u_{{n+{j}}}" for j, c in enumerate(state_coefficients) if c != 0
+                f"({c.shown}) u_{{n+{j}}}" for j, c in enumerate(state_weights) if not c.zero
             )
             + " + h * ["
-            + " + ".join(
-                f"({exact(c)}) F_{{n+{j}}}" for j, c in enumerate(f_coefficients) if c != 0
-            )
+            + " + ".join(f"({d.shown}) F_{{n+{j}}}" for j, d in enumerate(f_weights) if not d.zero)
             + "]"
         ),
+        "coefficient_lines": symbolic_lines,
         "combination": lines,
         "first_f": first_f,
         "implicit": implicit,
-        "implicit_alpha": None if not implicit or symbolic else _scaled(f_coefficients[k], "h"),
-        "implicit_expression": torch_expression(f_coefficients[k]) if implicit else None,
+        "implicit_line": implicit_line,
         "symbolic": symbolic,
         "parameters": parameters,
         "order": analysis.order,
@@ -345,88 +706,73 @@ def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> d
     }
 
 
-def _symbolic_combination(
-    state_coefficients: list[Any], f_coefficients: list[Any], states: list[str], fvalues: list[str]
+def _multistep_weight(tree: Node, scheme: Scheme, names: set[str], local: str) -> Weight:
+    """A multistep coefficient over the parameters: zero when identically zero, a literal
+    when constant, else the tensor ``local`` (or the parameter itself) to be assigned
+    from its tree."""
+    shown = tree_text(tree)
+    expression = Expression(shown, tree)
+    if not expression.names:
+        value = expression.rational()
+        value = value if value is not None else expression.to_sympy()
+        return Weight(value, exact(value, decimal=expression.is_approximate), tree=tree)
+    if _identically_zero([(1, tree)], scheme, names):
+        return Weight(0, "0")
+    if isinstance(tree, Name):
+        return Weight(None, shown, f"p_{tree.name}", tree)
+    return Weight(None, shown, local, tree)
+
+
+def _sums_to_one(c_a: Weight, c_b: Weight, scheme: Scheme, names: set[str]) -> bool:
+    trees = [(1, _weight_tree(c_a)), (1, _weight_tree(c_b)), (-1, Number(Fraction(1), False))]
+    return _identically_zero(trees, scheme, names)
+
+
+def _weight_tree(weight: Weight) -> Node:
+    assert weight.tree is not None  # every multistep weight of a symbolic scheme has one
+    return weight.tree
+
+
+def _state_combination(
+    state_terms: list[tuple[str, Weight]], f_terms: list[tuple[str, Weight]]
 ) -> list[str]:
-    """Lines for Σ c_j u_j + h Σ d_j F_j when coefficients hold parameters.
+    """Σ c_j u_j + h Σ d_j F_j term by term: a fresh tensor, then one ``add_`` or
+    ``addcmul_`` per term (a unit first weight starts from the state itself)."""
+    (u_first, c_first), rest = state_terms[0], state_terms[1:]
+    lines = []
+    base = u_first
+    if c_first.code is not None or c_first.value != 1:
+        lines.append(_first_term("base", None, u_first, c_first, None))
+        base = "base"
+    if rest:  # a fresh tensor from the state terms; the F terms go into it in place
+        lines += combination("explicit_part", base, rest, None)
+        lines += [_next_term("explicit_part", F, d, "h") for F, d in f_terms]
+    else:  # a single state term: the F terms start from it
+        lines += combination("explicit_part", base, f_terms, "h")
+    return lines
+
+
+def _symbolic_combination(
+    state_terms: list[tuple[str, Weight]],
+    f_terms: list[tuple[str, Weight]],
+    scheme: Scheme,
+    names: set[str],
+) -> tuple[list[str], list[Weight]]:
+    """Lines for Σ c_j u_j + h Σ d_j F_j when coefficients hold parameters, and the
+    weights they use.
 
     Consistency (ρ(1) = 0) makes the state part an affine combination, Σ c_j = 1; with two
     states it is c u_a + (1 - c) u_b = ``torch.lerp(u_b, u_a, c)``, one kernel where the
-    written-out form takes five (LM-ResNet's case).  F terms with numeric coefficients are
-    added in place with ``alpha``.
+    written-out form takes two (LM-ResNet's case); the weight is the coefficient written
+    shorter.  Every other term is one ``add_`` (constant coefficient) or ``addcmul_``.
     """
-    used = [(c, u) for c, u in zip(state_coefficients, states) if c != 0]
-    f_terms = [(d, F) for d, F in zip(f_coefficients, fvalues) if d != 0]
-    lines = []
-    if len(used) == 2 and sympy.simplify(used[0][0] + used[1][0] - 1) == 0:
-        (c_a, u_a), (_, u_b) = sorted(used, key=lambda t: len(torch_expression(t[0])))
-        weight = torch_expression(c_a)
-        weight = weight if weight.replace("_", "").isalnum() else f"({weight})"
-        # lerp wants one dtype: the parameters stay float32 under autocast
-        lines.append(f"explicit_part = torch.lerp({u_b}, {u_a}, {weight}.to({u_b}.dtype))")
-        pieces = []
-        for d, F in f_terms:
-            if d.free_symbols:
-                pieces.append(_symbolic_term("h", d, F))
-            else:
-                lines.append(f"explicit_part.add_({F}, alpha={_scaled(d, 'h')})")
-        if pieces:
-            lines.append("explicit_part = explicit_part + " + " + ".join(pieces))
-        return lines
-    pieces = [_symbolic_term(None, c, u) for c, u in used]
-    pieces += [_symbolic_term("h", d, F) for d, F in f_terms]
-    return ["explicit_part = " + " + ".join(pieces)]
-
-
-def _symbolic_term(scale: str | None, coefficient: Any, name: str) -> str:
-    """``coefficient * name`` (times ``scale``) for a coefficient that may hold parameters."""
-    if coefficient == 1:
-        return f"{scale} * {name}" if scale else name
-    factor = torch_expression(coefficient)
-    factor = f"({factor})" if not factor.replace("_", "").isalnum() else factor
-    return f"{scale} * {factor} * {name}" if scale else f"{factor} * {name}"
-
-
-def _parameter_map(parameter: Any, regions: Any) -> dict[str, Any]:
-    """How a learnable parameter stays where the scheme is consistent and zero-stable.
-
-    With ``bounds``: low + (high − low)·(1 + tanh θ)/2.  Without: the zero-stable region
-    found by the analysis when it is one interval (a, b] or (a, b): the same map onto
-    its interior, e.g. tanh onto (−1, 1) for LM-ResNet.  Otherwise the parameter is left
-    free, and the generated docstring says so.
-    """
-    value = parameter.value.to_sympy()
-    low = high = None
-    how = "free: no bounds and no single interval of zero-stability to map into"
-    if parameter.bounds is not None:
-        low, high = (x.to_sympy() for x in parameter.bounds)
-        how = f"kept in the declared bounds ({exact(low)}, {exact(high)})"
-    elif regions is not None:
-        region = regions.zero_stable_set
-        bounded = isinstance(region, sympy.Interval) and region.start.is_finite
-        if bounded and region.end.is_finite:
-            low, high = region.start, region.end
-            how = f"kept inside the zero-stable interval ({exact(low)}, {exact(high)})"
-    data = {
-        "name": parameter.name,
-        "local": f"p_{parameter.name}",
-        "learnable": parameter.learnable,
-        "value": float_literal(value),
-        "value_exact": exact(value),
-        "how": how,
-        "low": None if low is None else float_literal(low),
-        "high": None if high is None else float_literal(high),
-    }
-    if low is not None:
-        centre, half = (low + high) / 2, (high - low) / 2
-        data["raw"] = float_literal(sympy.atanh((value - centre) / half))
-
-        def affine(x: str) -> str:
-            scaled = x if half == 1 else f"{float_literal(half)} * {x}"
-            return scaled if centre == 0 else f"{float_literal(centre)} + {scaled}"
-
-        data["constrained"] = affine(f"torch.tanh(self.raw_{parameter.name})")
-        data["unconstrained"] = affine(f"self.raw_{parameter.name}")
-    else:
-        data["raw"] = float_literal(value)
-    return data
+    if len(state_terms) == 2 and any(c.code is not None for _, c in state_terms):
+        (u_a, c_a), (u_b, c_b) = state_terms
+        if _sums_to_one(c_a, c_b, scheme, names):
+            if c_a.code is None or (c_b.code is not None and len(c_b.shown) < len(c_a.shown)):
+                (u_a, c_a), (u_b, c_b) = (u_b, c_b), (u_a, c_a)
+            lines = [f"explicit_part = torch.lerp({u_b}, {u_a}, {c_a.code})"]
+            lines += [_next_term("explicit_part", F, d, "h") for F, d in f_terms]
+            return lines, [c_a] + [d for _, d in f_terms]
+    used = [c for _, c in state_terms] + [d for _, d in f_terms]
+    return _state_combination(state_terms, f_terms), used

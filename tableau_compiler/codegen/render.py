@@ -37,14 +37,19 @@ def render(scheme: Scheme, analysis: Any, source: str, source_bytes: bytes) -> s
     from .printer import comment
 
     if isinstance(scheme, ButcherTableau):
-        context = runge_kutta_context(scheme, analysis)
+        regions = None
+        if any(p.learnable and p.bounds is None for p in scheme.parameters):
+            from ..analysis.regions import tableau_regions
+
+            regions = tableau_regions(scheme)  # where the claimed order holds
+        context = runge_kutta_context(scheme, analysis, regions)
         template = "runge_kutta.py.j2"
     else:
         regions = None
-        if any(x.names for x in scheme.coefficients()):
+        if any(p.learnable and p.bounds is None for p in scheme.parameters):
             from ..analysis.regions import multistep_regions
 
-            regions = multistep_regions(scheme)  # type: ignore[arg-type]
+            regions = multistep_regions(scheme)  # type: ignore[arg-type]  # zero-stable set
         context = multistep_context(scheme, analysis, regions)  # type: ignore[arg-type]
         template = "multistep.py.j2"
     body = _environment().get_template(template).render(**context)

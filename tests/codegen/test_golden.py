@@ -2,8 +2,9 @@
 
 The fixtures in ``golden/`` are an explicit embedded pair (stage-by-stage accumulation,
 the error estimate, deleting dead stage values), an implicit method (the fixed-point
-sweeps) and a two-step scheme with a bounded learnable parameter (the multistep net,
-the tanh map, the lerp).  Any change to the generated text shows up here as a diff to
+sweeps), a two-step scheme with a bounded learnable parameter (the multistep net,
+the tanh map, the lerp) and a Runge–Kutta family with a bounded learnable parameter (the
+parameter, its map, the coefficients computed from it, ``addcmul``).  Any change to the generated text shows up here as a diff to
 review; when it is intended, regenerate with::
 
     TABC_UPDATE_GOLDEN=1 python -m pytest tests/codegen/test_golden.py
@@ -26,7 +27,12 @@ FIXTURES = sorted(GOLDEN.glob("*.toml"))
 
 
 def test_there_are_golden_fixtures():
-    assert {p.stem for p in FIXTURES} == {"heun_euler", "gauss1", "scaled_two_step"}
+    assert {p.stem for p in FIXTURES} == {
+        "heun_euler",
+        "gauss1",
+        "scaled_two_step",
+        "learnable_alpha",
+    }
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
