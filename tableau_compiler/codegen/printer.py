@@ -31,6 +31,23 @@ __all__ = [
 # Characters that end a line for Python's tokenizer or for editors (str.splitlines).
 _LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
+# Characters never written raw into generated source: controls, line and paragraph separators,
+# surrogates, unassigned and private-use code points, and format characters -- bidi overrides
+# and isolates, zero-width joiners and spaces -- which can make source read otherwise than it
+# runs (Boucher & Anderson, "Trojan Source", 2021).  They are written as escapes.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _hidden(ch: str) -> bool:
+    return ch in _LINE_BREAKS or unicodedata.category(ch) in _HIDDEN_CATEGORIES
+
+
+def _escape_code(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
 
 def nearest_float(value: Any) -> float:
     """The float64 nearest to an exact real number (ties to even), correctly rounded.
@@ -152,11 +169,14 @@ def exact(value: Any, decimal: bool = False) -> str:
 
 
 def comment(text: str) -> str:
-    """Text for a ``#`` comment: one line, no control characters."""
+    """Text for a ``#`` comment: one line; line breaks become spaces, and every other hidden
+    character (controls, bidi and zero-width format characters) is shown as its escape."""
     cleaned = []
     for ch in text:
-        if ch in _LINE_BREAKS or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp"):
+        if ch in _LINE_BREAKS:
             cleaned.append(" ")
+        elif _hidden(ch):
+            cleaned.append(_escape_code(ch))
         else:
             cleaned.append(ch)
     return "".join(cleaned).strip()
@@ -164,7 +184,9 @@ def comment(text: str) -> str:
 
 def docstring(text: str) -> str:
     """Text for a triple-quoted docstring: it cannot close the string or escape from it."""
-    return _escaped(text.replace("\r\n", "\n"), quote='"', keep_newlines=True).strip()
+    escaped = _escaped(text.replace("\r\n", "\n"), quote='"', keep_newlines=True)
+    # no trailing spaces on any line (ruff format would remove them, so --check would fail)
+    return "\n".join(line.rstrip() for line in escaped.split("\n")).strip()
 
 
 def _escaped(text: str, *, quote: str, keep_newlines: bool) -> str:
@@ -178,9 +200,8 @@ def _escaped(text: str, *, quote: str, keep_newlines: bool) -> str:
             out.append(ch)
         elif ch in named:
             out.append(named[ch])
-        elif ch in _LINE_BREAKS or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp"):
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        elif _hidden(ch):
+            out.append(_escape_code(ch))
         else:
             out.append(ch)
     return "".join(out)

@@ -3,6 +3,7 @@ slow reference implementation, determinism, TorchScript, safety of the emitted t
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -343,7 +344,12 @@ HOSTILE = [
     "newline\nsecond line\r\nthird\u2028fourth",
     "ünïcödé — ∑ 𝔽",
     '"""); import os; os.system("echo pwned") #',
+    # Trojan Source: a bidi override and isolate, zero-width characters, a terminal escape
+    "access = \u202e user \u2066 admin \u2069 \u200b\u200d\ufeff \x1b]0;title\x07 \x1b[31m",
+    "trailing spaces   \nand a tab\t",
 ]
+
+_HIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -363,14 +369,28 @@ def test_hostile_titles_and_descriptions_cannot_break_out_of_the_generated_sourc
     assert module.SCHEME["title"] == title
     assert title.strip() in module.__doc__ or "\\" in title
     assert hasattr(module, "HostileStep") and not hasattr(module, "os")
-    compile(generated.read_text(encoding="utf-8"), str(generated), "exec")
+    written = generated.read_text(encoding="utf-8")
+    compile(written, str(generated), "exec")
+    assert not _HIDDEN.search(written), "a hidden character reached the generated source"
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    if Path(ruff).exists():
+        for args in (["format", "--check", str(generated)], ["check", str(generated)]):
+            done = subprocess.run([ruff, *args], capture_output=True, text=True, check=False)
+            assert done.returncode == 0, done.stdout + done.stderr
 
 
 def _toml_string(text: str) -> str:
-    escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    )
-    return '"' + escaped.replace("\u2028", "\\u2028") + '"'
+    """A TOML basic string of ``text``: backslash and quote escaped, every control and line
+    separator written as a \\u escape."""
+    out = []
+    for ch in text:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ch in "\u2028\u2029":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def test_a_hand_edited_module_is_not_overwritten_without_force(tmp_path, capsys):
