@@ -536,12 +536,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command in ("check", "info", "compile", "export"):  # they print scheme text
+            from .terminal import guarded_output
+
+            with guarded_output():
+                return _run(args)
+        return _run(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command's handler, with its errors turned into exit codes."""
+    try:
         return args.handler(args)
     except TabcError as error:
         print(f"tabc: {error}", file=sys.stderr)
         return EXIT_INVALID
-    except KeyboardInterrupt:
-        return 130
     except BrokenPipeError:  # `tabc models | head`: the reader left; say nothing more
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -797,3 +797,35 @@ def test_two_schemes_of_one_name_are_both_refused_and_nothing_is_written(tmp_pat
         (line,) = [x for x in lines if x.startswith(f"ERROR {library / mine}.toml:")]
         assert str(library / f"{other}.toml") in line and "rk4.py" in line and ": name:" in line
     assert not (tmp_path / "out").exists()
+
+
+HIDDEN_IN_OUTPUT = re.compile(
+    r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069]"
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["check"], ["check", "--format", "json"], ["check", "--format", "github"], ["info"],
+     ["info", "--format", "json"]],
+)  # fmt: skip
+def test_terminal_escapes_and_bidi_characters_from_a_scheme_are_printed_as_escapes(
+    tmp_path, capsys, argv
+):
+    title = "evil \x1b]0;pwned\x07 \x1b[2J \u202e reversed \u200b"
+    text = RK4_TEXT.replace(
+        'title = "Classical fourth-order Runge–Kutta method"',
+        'title = "evil \\u001b]0;pwned\\u0007 \\u001b[2J \u202e reversed \u200b"',
+    ).replace("references = [", 'references = [\n  "\\u001b[31mred\\u001b[0m",')
+    assert text != RK4_TEXT
+    scheme = tmp_path / "name\x1b[31m.toml"  # a file name can carry them too
+    scheme.write_text(text, encoding="utf-8")
+    code, out, err = tabc(capsys, *argv, str(scheme))
+    assert code == 0
+    assert not HIDDEN_IN_OUTPUT.search(out + err), "a hidden character reached the terminal"
+    if "json" in argv:
+        document = json.loads(out)
+        record = document[0] if isinstance(document, list) else document
+        assert record["title"] == title  # the escapes are JSON's: the same string decodes
+    else:
+        assert "\\u001b" in out
