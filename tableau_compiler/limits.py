@@ -77,3 +77,10 @@ MAX_PARAMETERS = 8
 
 MAX_TEXT_LENGTH = 10_000
 """Characters in a title, description or reference."""
+
+MIN_TOLERANCE = 1e-300
+"""Smallest ``tolerance`` (the certified arithmetic works at about log2(1/tolerance) + 96 bits)."""
+
+MAX_TOLERANCE = 1e-3
+"""Largest ``tolerance``: above it a scheme could pass order conditions it misses by a visible
+amount (a huge tolerance would let any approximate scheme pass any order)."""

@@ -91,6 +91,12 @@ def parse_scheme(raw: bytes | str, *, source: str = "<scheme>") -> Scheme:
         raise _toml_syntax_error(text, error, source) from None
     except RecursionError:
         raise TomlSyntaxError("invalid TOML: nested too deeply", path=source) from None
+    except ValueError:  # Python refuses to convert an integer of over 4,300 digits
+        raise LimitError(
+            "a number in the file has more than 4,300 digits, too long to read; a number "
+            f"literal may have at most {limits.MAX_LITERAL_DIGITS:,} digits",
+            path=source,
+        ) from None
     try:
         _check_bare_number_spellings(text)
         return _scheme_from_document(document, source)
@@ -158,7 +164,7 @@ def _as_toml_float(value: str) -> str | None:
     spelt = re.sub(r"\.(?=[eE]|$)", ".0", spelt)  # 1.e-12 -> 1.0e-12
     try:
         return spelt if isinstance(tomllib.loads(f"x = {spelt}")["x"], float) else None
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, ValueError):  # ValueError: an integer over 4,300 digits
         return None
 
 
@@ -215,7 +221,9 @@ def _locate_bare_value(text: str, start: int, end: int) -> tuple[tuple[KeyPart, 
     for _ in range(tries):
         try:
             document = tomllib.loads(candidate)
-        except tomllib.TOMLDecodeError as error:
+        except ValueError as error:  # an integer over 4,300 digits: nothing more to locate
+            if not isinstance(error, tomllib.TOMLDecodeError):
+                return None, others
             match = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
             if match is None:
                 return None, others
@@ -285,6 +293,8 @@ def _not_toml(value: str) -> bool:
         tomllib.loads(f"x = {value}")
     except tomllib.TOMLDecodeError:
         return True
+    except ValueError:  # an integer over 4,300 digits is TOML, only too long for Python
+        return False
     return False
 
 
@@ -486,6 +496,13 @@ def _tolerance(document: dict[str, Any]) -> float | None:
         )
     if not (math.isfinite(tolerance) and tolerance > 0):
         raise _fail(f"must be a finite number > 0, got {tolerance!r}", "tolerance")
+    if not limits.MIN_TOLERANCE <= tolerance <= limits.MAX_TOLERANCE:
+        raise LimitError(
+            f"must lie between {limits.MIN_TOLERANCE:g} and {limits.MAX_TOLERANCE:g}, got "
+            f"{tolerance!r} (a larger tolerance would let a scheme pass conditions it visibly "
+            "misses; a smaller one is below what the certified arithmetic resolves)",
+            key=("tolerance",),
+        )
     return float(tolerance)
 
 

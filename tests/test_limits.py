@@ -53,3 +53,30 @@ def test_square_roots_nested_three_deep_are_refused():
 def test_gauss_legendre_4_nesting_is_allowed():
     scheme = parse_scheme(explicit_tableau(1, 1, ['"sqrt(525 - 70*sqrt(30))"']))
     assert scheme.b[0].radicals()
+
+
+@pytest.mark.parametrize("tolerance", ["5e-324", "1e-301", "1e308", "0.01"])
+def test_a_tolerance_outside_the_documented_bounds_is_refused(tolerance):
+    # 1e308 would let any approximate scheme pass any order; 5e-324 is below what the
+    # certified arithmetic can be asked to resolve (it used to end in an OverflowError).
+    text = explicit_tableau(1, 1, ['"1.0"']).replace(
+        "order = 1", f"order = 1\ntolerance = {tolerance}"
+    )
+    with pytest.raises(LimitError, match="tolerance") as raised:
+        parse_scheme(text)
+    assert raised.value.key == ("tolerance",)
+    assert f"{limits.MIN_TOLERANCE:g} and {limits.MAX_TOLERANCE:g}" in str(raised.value)
+
+
+@pytest.mark.parametrize("tolerance", ["1e-300", "1e-3", "1e-12"])
+def test_a_tolerance_inside_the_bounds_is_read(tolerance):
+    text = explicit_tableau(1, 1, ['"1.0"']).replace(
+        "order = 1", f"order = 1\ntolerance = {tolerance}"
+    )
+    assert parse_scheme(text).tolerance == float(tolerance)
+
+
+def test_a_toml_integer_beyond_pythons_digit_limit_is_an_input_error():
+    # tomllib raises ValueError (not TOMLDecodeError) for an integer of over 4,300 digits
+    with pytest.raises(LimitError, match="4,300 digits"):
+        parse_scheme(explicit_tableau(1, 1, ["1" * 5000]))
