@@ -130,6 +130,7 @@ def export_model(
     scheme, analysis, text = generated_text(scheme_path)
     if text is None:
         raise ExportError(f"{scheme_path}: fails tabc check: {verdict_line(analysis)}")
+    _check_float32_range(scheme)
 
     import torch
 
@@ -220,3 +221,27 @@ def _remove_empty(directories: list[Path]) -> None:
             directory.rmdir()
         except OSError:
             return
+
+
+FLOAT32_MAX = 3.4028234663852886e38
+"""The largest finite float32: the exported network computes in float32."""
+
+
+def _check_float32_range(scheme) -> None:
+    """Refuse (:class:`~tableau_compiler.errors.CoefficientError`, exit 2) a constant
+    coefficient beyond float32's range: the float32 network would compute with inf."""
+    from .codegen.printer import nearest_float
+    from .errors import CoefficientError
+    from .parsing import keyed_coefficients
+
+    for key, expression in keyed_coefficients(scheme):
+        if expression.names:
+            continue
+        value = expression.rational()
+        if abs(nearest_float(value if value is not None else expression.to_sympy())) > FLOAT32_MAX:
+            raise CoefficientError(
+                f"{expression.text[:40]!r} is beyond the range of float32 (about 3.4e38), in "
+                "which the exported network computes",
+                path=str(scheme.source),
+                key=key,
+            )

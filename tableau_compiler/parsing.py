@@ -509,7 +509,7 @@ def _tolerance(document: dict[str, Any]) -> float | None:
 def _check_radicals(scheme: Scheme) -> None:
     """Refuse more distinct or deeper square roots than the limits allow, naming the first."""
     seen: set[str] = set()
-    for key, expression in _keyed_coefficients(scheme):
+    for key, expression in keyed_coefficients(scheme):
         for radical, depth in expression.radicals().items():
             if depth > limits.MAX_RADICAL_NESTING:
                 raise LimitError(
@@ -526,7 +526,7 @@ def _check_radicals(scheme: Scheme) -> None:
                 )
 
 
-def _keyed_coefficients(scheme: Scheme) -> Iterator[tuple[tuple[KeyPart, ...], Expression]]:
+def keyed_coefficients(scheme: Scheme) -> Iterator[tuple[tuple[KeyPart, ...], Expression]]:
     """Every coefficient with its key path, in file order."""
     if isinstance(scheme, ButcherTableau):
         for i, row in enumerate(scheme.a):

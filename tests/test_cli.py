@@ -829,3 +829,45 @@ def test_terminal_escapes_and_bidi_characters_from_a_scheme_are_printed_as_escap
         assert record["title"] == title  # the escapes are JSON's: the same string decodes
     else:
         assert "\\u001b" in out
+
+
+SQRT_K_MULTISTEP = """\
+name = "sqrt_k"
+kind = "linear-multistep"
+order = 1
+[coefficients]
+alpha = ["-sqrt(k)", "sqrt(k) - 1", "1"]
+beta = ["0", "1", "0"]
+[parameters.k]
+value = "1/4"
+learnable = true
+"""
+
+
+def test_a_square_root_of_a_parameter_is_reported_not_a_traceback(tmp_path, capsys):
+    # regions are solved over polynomial rings in the parameters, where sqrt(k) is no element
+    scheme = tmp_path / "sqrt_k.toml"
+    scheme.write_text(SQRT_K_MULTISTEP, encoding="utf-8")
+    code, out, _ = tabc(capsys, "info", str(scheme))
+    assert code == 0
+    assert "not computed: '-sqrt(k)' takes a square root of a parameter" in out
+    code, out, _ = tabc(capsys, "compile", str(scheme), "-o", str(tmp_path / "out"))
+    assert code == 0
+    module = (tmp_path / "out" / "sqrt_k.py").read_text(encoding="utf-8")
+    assert "free: the region where zero-stability holds is not computed" in module
+
+
+@pytest.mark.parametrize("value", ["1e400", "-2e308", "(10^40)^10"])
+def test_a_coefficient_beyond_float64_is_refused_by_compile_naming_its_key(tmp_path, capsys, value):
+    # stage 2 is weighted 0, so the scheme has order 1 whatever a21 is: check passes it
+    text = (
+        'name = "huge"\nkind = "runge-kutta"\norder = 1\n'
+        f'[tableau]\na = [[], ["{value}"]]\nb = ["1", "0"]\n'
+    )
+    scheme = tmp_path / "huge.toml"
+    scheme.write_text(text, encoding="utf-8")
+    assert tabc(capsys, "check", str(scheme))[0] == 0
+    code, out, _ = tabc(capsys, "compile", str(scheme), "-o", str(tmp_path / "out"))
+    assert code == 2
+    assert "huge.toml:5: tableau.a[2][1]: " in out and "beyond the range of float64" in out
+    assert not (tmp_path / "out").exists()

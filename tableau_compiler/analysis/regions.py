@@ -206,6 +206,33 @@ def _solutions(expressions: Sequence[Any], symbols: Sequence[Any]) -> str:
     )
 
 
+def _parameter_under_a_root(expressions: Sequence[Expression]) -> str | None:
+    """The text of the first coefficient that takes a square root of a parameter expression.
+
+    The regions are solved in polynomial rings over the parameters, where ``sqrt(k)`` is no
+    element: for such a scheme they are not computed (and the report says so).
+    """
+    from ..expression import Name, Sqrt, _children
+
+    def holds_name(node: Any) -> bool:
+        return isinstance(node, Name) or any(holds_name(child) for child in _children(node))
+
+    def root_of_parameter(node: Any) -> bool:
+        if isinstance(node, Sqrt) and holds_name(node.argument):
+            return True
+        return any(root_of_parameter(child) for child in _children(node))
+
+    for expression in expressions:
+        if root_of_parameter(expression.tree):
+            return expression.text
+    return None
+
+
+def _not_computed(names: Sequence[str], text: str) -> ParameterRegions:
+    why = f"not computed: {text!r} takes a square root of a parameter (regions are solved for coefficients rational in the parameters)"
+    return ParameterRegions(tuple(names), (("note", why),))
+
+
 # --------------------------------------------------------------------------- Runge–Kutta
 
 
@@ -217,8 +244,11 @@ def tableau_regions(tableau: ButcherTableau) -> ParameterRegions:
     from .rooted_trees import TREES
     from .runge_kutta import convert_tableau
 
-    field, a, b, _, _ = convert_tableau(tableau, None)
     names = sorted({n for x in tableau.coefficients() for n in x.names})
+    rooted = _parameter_under_a_root(list(tableau.coefficients()))
+    if rooted is not None:
+        return _not_computed(names, rooted)
+    field, a, b, _, _ = convert_tableau(tableau, None)
     symbols = [sympy.Symbol(n, real=True) for n in names]
     top = tableau.order + 1
     phi = elementary_weights(field, a, top)
@@ -272,6 +302,9 @@ def multistep_regions(scheme: MultistepScheme) -> ParameterRegions:
 
     from .multistep import error_constants
 
+    rooted = _parameter_under_a_root(list(scheme.coefficients()))
+    if rooted is not None:
+        return _not_computed(sorted({n for x in scheme.coefficients() for n in x.names}), rooted)
     field, elements = field_for([*scheme.alpha, *scheme.beta], None, quadratic=False)
     k = scheme.steps
     alpha, beta = elements[: k + 1], elements[k + 1 :]

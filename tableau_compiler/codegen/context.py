@@ -255,7 +255,15 @@ def _interval_around(region: Any, value: Any) -> tuple[Any, Any] | None:
     return None
 
 
-def _parameter_map(parameter: Parameter, region: Any, region_name: str) -> dict[str, Any]:
+def _regions_note(regions: Any) -> str | None:
+    """Why the region analysis did not give a region (its "note" entry), if it says."""
+    notes = [where for what, where in getattr(regions, "entries", ()) if what == "note"]
+    return "; ".join(notes) or None
+
+
+def _parameter_map(
+    parameter: Parameter, region: Any, region_name: str, note: str | None = None
+) -> dict[str, Any]:
     """How a learnable parameter stays where the scheme keeps its properties.
 
     ``bounds`` given: low + (high − low)·(1 + tanh θ)/2 onto the open interval (the value
@@ -291,7 +299,11 @@ def _parameter_map(parameter: Parameter, region: Any, region_name: str) -> dict[
         )
         mapped = True
     elif region is None:
-        how = f"free: the region where {region_name} holds is computed for one parameter only"
+        how = (
+            f"free: the region where {region_name} holds is {note}"
+            if note
+            else f"free: the region where {region_name} holds is computed for one parameter only"
+        )
     else:
         interval = _interval_around(region, value)
         if interval is None:
@@ -523,7 +535,9 @@ def runge_kutta_context(
             region = None
             if p.bounds is None and regions is not None:
                 region = getattr(regions, "claimed_order_set", None)
-            parameters.append(_parameter_map(p, region, f"order {tableau.order}"))
+            parameters.append(
+                _parameter_map(p, region, f"order {tableau.order}", _regions_note(regions))
+            )
     scheme_data = {
         "name": tableau.name,
         "kind": tableau.kind,
@@ -667,7 +681,7 @@ def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> d
         if p.name not in names:
             continue
         region = None if regions is None else regions.zero_stable_set
-        parameters.append(_parameter_map(p, region, "zero-stability"))
+        parameters.append(_parameter_map(p, region, "zero-stability", _regions_note(regions)))
     scheme_data = {
         "name": scheme.name,
         "kind": scheme.kind,

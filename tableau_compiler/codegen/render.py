@@ -36,6 +36,7 @@ def render(scheme: Scheme, analysis: Any, source: str, source_bytes: bytes) -> s
     from .context import multistep_context, runge_kutta_context
     from .printer import comment
 
+    _check_float_range(scheme)
     if isinstance(scheme, ButcherTableau):
         regions = None
         if any(p.learnable and p.bounds is None for p in scheme.parameters):
@@ -61,3 +62,26 @@ def render(scheme: Scheme, analysis: Any, source: str, source_bytes: bytes) -> s
         f"# body-sha256: {body_hash(body)}\n"
     )
     return header + body
+
+
+def _check_float_range(scheme: Scheme) -> None:
+    """Every constant coefficient (and parameter value) has a float64: else a
+    :class:`CoefficientError` naming its key, before any code is laid out."""
+    from ..errors import CoefficientError
+    from ..parsing import keyed_coefficients
+    from .printer import nearest_float
+
+    keyed = list(keyed_coefficients(scheme))
+    keyed += [(("parameters", p.name, "value"), p.value) for p in scheme.parameters]
+    for key, expression in keyed:
+        if expression.names:
+            continue  # computed in the step from its parameters
+        value = expression.rational()
+        try:
+            nearest_float(value if value is not None else expression.to_sympy())
+        except CoefficientError as error:
+            raise CoefficientError(
+                f"{expression.text[:40]!r} is {error.message.split(' is ', 1)[-1]}: the generated "
+                "module computes in floating point",
+                key=key,
+            ) from None

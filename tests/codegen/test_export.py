@@ -149,3 +149,16 @@ def test_export_refuses_a_scheme_that_fails_its_check(tmp_path, capsys):
     assert main(["export", str(bad), "-o", str(tmp_path / "bad.pt")]) == 1
     assert "fails tabc check" in capsys.readouterr().err
     assert not (tmp_path / "bad.pt").exists()
+
+
+def test_a_coefficient_beyond_float32_is_refused_before_exporting(tmp_path, capsys):
+    # the exported network computes in float32: 3e39 would be inf there (it is a float64)
+    scheme = tmp_path / "wide.toml"
+    scheme.write_text(
+        'name = "wide"\nkind = "runge-kutta"\norder = 1\n'
+        '[tableau]\na = [[], ["3e39"]]\nb = ["1", "0"]\n',
+        encoding="utf-8",
+    )
+    assert main(["export", str(scheme), "-o", str(tmp_path / "wide.pt")]) == 2
+    assert "tableau.a[2][1]: '3e39' is beyond the range of float32" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [scheme]
