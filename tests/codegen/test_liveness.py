@@ -122,7 +122,7 @@ def test_each_method_evaluates_exactly_the_stages_it_needs(path: Path):
     assert_evaluates_exactly_the_needed_stages(load_module(GENERATED / f"{path.stem}.py"))
 
 
-UNUSED_STAGES = Path(__file__).resolve().parent / "schemes" / "unused_stages.toml"
+UNUSED_STAGES = Path(__file__).resolve().parent / "fixtures" / "unused_stages.toml"
 
 
 def test_stages_that_feed_no_weight_are_never_evaluated(tmp_path):
