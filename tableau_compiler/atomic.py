@@ -15,7 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "plain_write_mode", "write_atomically"]
+__all__ = ["NotARegularFileError", "atomic_path", "plain_write_mode", "write_atomically"]
+
+
+class NotARegularFileError(OSError):
+    """The target exists and is a device, FIFO, socket or directory: replacing it with a
+    regular file (``/dev/null`` as root, say) would destroy it, so it is not written."""
 
 
 def _umask() -> int:
@@ -50,6 +55,15 @@ def atomic_path(target: Path, *, keep_suffix: bool = False) -> Iterator[Path]:
     the directory cannot be created or written; nothing is left behind then either.
     """
     target = Path(target)
+    try:
+        kind = os.stat(target).st_mode  # follows a symbolic link to what it names
+    except FileNotFoundError:
+        kind = None
+    if kind is not None and not stat.S_ISREG(kind):
+        raise NotARegularFileError(
+            f"{target} exists and is not a regular file (a directory, device, FIFO or "
+            "socket); tabc replaces only regular files"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     suffix = f".tmp{target.suffix}" if keep_suffix else ".tmp"
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)

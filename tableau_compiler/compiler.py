@@ -9,6 +9,7 @@ header was edited by hand and is not overwritten without ``force``.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,9 +110,20 @@ def compile_file(
 def current_text(target: Path) -> str | None:
     """The text of ``target`` byte for byte (no newline translation), or None when absent.
 
-    Bytes that are not UTF-8 are replaced, so such a file never equals generated text.
+    Bytes that are not UTF-8 are replaced, so such a file never equals generated text.  Only
+    a regular file of at most :data:`MAX_MODULE_BYTES` is read (a FIFO there would block the
+    read for ever): :class:`TabcError` naming ``target`` otherwise.
     """
-    try:
-        return target.read_bytes().decode("utf-8", errors="replace")
-    except FileNotFoundError:
+    from .regular_file import read_regular_file
+
+    if not os.path.lexists(target):
         return None
+    raw = read_regular_file(
+        target, MAX_MODULE_BYTES, "a generated module", lambda why: TabcError(f"{target}: {why}")
+    )
+    return raw.decode("utf-8", errors="replace")
+
+
+MAX_MODULE_BYTES = 64 * 1024 * 1024
+"""The largest existing module ``tabc compile`` reads back to compare (the largest generated
+module of the library, pd87.py, is 34 kB)."""

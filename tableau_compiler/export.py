@@ -77,6 +77,11 @@ def archive_target(output: str | Path, archive_format: str = "torchscript") -> P
         raise ExportTargetError(
             f"{given}: names a directory; -o names the archive file, e.g. -o {inside}"
         )
+    if target.exists() and not target.is_file():
+        raise ExportTargetError(
+            f"{given}: exists and is not a regular file (a device, FIFO or socket); tabc "
+            "replaces only regular files"
+        )
     if archive_format == "pt2" and target.suffix != ".pt2":
         raise ExportTargetError(
             f"{given}: a torch.export archive must end in .pt2 (torch.export.load refuses "

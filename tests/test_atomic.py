@@ -8,7 +8,12 @@ import stat
 
 import pytest
 
-from tableau_compiler.atomic import atomic_path, plain_write_mode, write_atomically
+from tableau_compiler.atomic import (
+    NotARegularFileError,
+    atomic_path,
+    plain_write_mode,
+    write_atomically,
+)
 
 
 def test_a_completed_write_replaces_the_target(tmp_path):
@@ -58,3 +63,21 @@ def test_a_replaced_file_keeps_its_mode_as_a_plain_write_would(tmp_path, umask):
     assert target.read_text() == "new\n"
     assert stat.S_IMODE(target.stat().st_mode) == 0o750
     assert plain_write_mode(target) == 0o750
+
+
+@pytest.mark.parametrize("special", ["fifo", "directory", "link_to_fifo"])
+def test_a_target_that_is_no_regular_file_is_never_replaced(tmp_path, special):
+    # as root, replacing /dev/null with a regular file would destroy the device node
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    target = tmp_path / "target"
+    if special == "fifo":
+        target = fifo
+    elif special == "directory":
+        target.mkdir()
+    else:
+        target.symlink_to(fifo)
+    with pytest.raises(NotARegularFileError, match="not a regular file"):
+        write_atomically(target, "text")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"pipe", target.name})
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)

@@ -871,3 +871,14 @@ def test_a_coefficient_beyond_float64_is_refused_by_compile_naming_its_key(tmp_p
     assert code == 2
     assert "huge.toml:5: tableau.a[2][1]: " in out and "beyond the range of float64" in out
     assert not (tmp_path / "out").exists()
+
+
+def test_compile_refuses_a_target_module_that_is_a_fifo_instead_of_waiting_on_it(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    os.mkfifo(out / "rk4.py")  # reading it back to compare would wait for a writer for ever
+    for extra in ([], ["--check"]):
+        code, _, err = tabc(capsys, "compile", *extra, "-o", str(out), str(TABLEAUS / "rk4.toml"))
+        assert code == 2
+        assert f"{out / 'rk4.py'}: not a regular file" in err
+    assert stat.S_ISFIFO(os.stat(out / "rk4.py").st_mode)

@@ -162,3 +162,12 @@ def test_a_coefficient_beyond_float32_is_refused_before_exporting(tmp_path, caps
     assert main(["export", str(scheme), "-o", str(tmp_path / "wide.pt")]) == 2
     assert "tableau.a[2][1]: '3e39' is beyond the range of float32" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == [scheme]
+
+
+def test_an_output_that_is_a_fifo_or_device_is_refused_before_any_work(tmp_path, capsys):
+    # replacing it would destroy it (as root, `-o /dev/null` turned /dev/null into a file)
+    fifo = tmp_path / "archive.pt"
+    os.mkfifo(fifo)
+    assert main(["export", str(ROOT / "tableaus" / "rk4.toml"), "-o", str(fifo)]) == 2
+    assert "exists and is not a regular file" in capsys.readouterr().err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and list(tmp_path.iterdir()) == [fifo]
