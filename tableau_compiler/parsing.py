@@ -35,6 +35,7 @@ __all__ = ["NAME_PATTERN", "load_scheme", "parse_scheme", "read_scheme_file"]
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 PARAMETER_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 RESERVED_PARAMETER_NAMES = frozenset({"sqrt", "pi", "h", "f", "y", "self", "torch"})
+RESERVED_PARAMETER_PREFIX = "raw_"
 
 KINDS = ("runge-kutta", "linear-multistep")
 TOP_LEVEL_KEYS = {
@@ -570,6 +571,15 @@ def _parameters(table: object) -> tuple[Parameter, ...]:
             raise _fail(
                 "a parameter name must match ^[A-Za-z][A-Za-z0-9_]{0,31}$ and not be one of "
                 + ", ".join(sorted(RESERVED_PARAMETER_NAMES)),
+                *key,
+            )
+        if name.startswith(RESERVED_PARAMETER_PREFIX):
+            # a generated module holds parameter NAME as self.raw_NAME and reads it with
+            # NAME_value(): raw_k and k_value would both give raw_k_value
+            raise _fail(
+                f"a parameter name must not start with {RESERVED_PARAMETER_PREFIX!r}: the "
+                f"generated module names its own members raw_NAME (rename it, e.g. "
+                f"{name[len(RESERVED_PARAMETER_PREFIX):] or 'r'}_raw)",
                 *key,
             )
         if not isinstance(spec, dict):

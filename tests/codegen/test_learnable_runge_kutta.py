@@ -231,3 +231,47 @@ def test_the_library_compiles_every_learnable_parameter():
             if p.learnable:
                 assert f"self.raw_{p.name} = nn.Parameter" in text, (path.name, p.name)
         assert module.SCHEME["name"] == scheme.name
+
+
+# Parameter names chosen to meet the generated module's own names: p_NAME locals,
+# NAME_value() / NAME_values() readers (raw_NAME members are refused at parse time).
+CLASHING_NAMES = ("k", "p_k", "k_value", "value", "k_values", "values")
+
+
+def test_parameter_names_cannot_collide_with_the_names_a_module_generates(tmp_path):
+    terms = " + ".join(f"{name}/{6 * len(CLASHING_NAMES)}" for name in CLASHING_NAMES)
+    declared = "".join(
+        f'[parameters.{name}]\nvalue = "{i + 1}/10"\nlearnable = true\nbounds = ["0", "1"]\n'
+        for i, name in enumerate(CLASHING_NAMES)
+    )
+    runge_kutta = (
+        'name = "clash_rk"\nkind = "runge-kutta"\norder = 1\n'
+        f'[tableau]\na = [[], ["{terms}"]]\nb = ["1", "0"]\n{declared}'
+    )
+    multistep = (
+        'name = "clash_lm"\nkind = "linear-multistep"\norder = 1\n'
+        f'[coefficients]\nalpha = ["-({terms})", "({terms}) - 1", "1"]\nbeta = ["0", "1", "0"]\n'
+        f"{declared}"
+    )
+    y = torch.linspace(-1.0, 1.0, 5, dtype=torch.float64)
+    _, module = compile_text(tmp_path, "clash_rk", runge_kutta)
+    step = module.ClashRkStep(torch.nn.Tanh(), h=0.1).double()
+    assert len(dict(step.named_parameters())) == len(CLASHING_NAMES)
+    assert torch.isfinite(step(y)).all()
+    _, module = compile_text(tmp_path, "clash_lm", multistep)
+    net = module.ClashLmNet([torch.nn.Tanh() for _ in range(3)], h=0.1).double()
+    assert len(dict(net.named_parameters())) == len(CLASHING_NAMES)
+    assert torch.isfinite(net(y)).all()
+
+
+def test_a_parameter_named_like_a_generated_member_is_refused(tmp_path, capsys):
+    scheme = tmp_path / "raw.toml"
+    scheme.write_text(
+        'name = "raw"\nkind = "runge-kutta"\norder = 1\n[tableau]\na = [[], ["raw_k"]]\n'
+        'b = ["1", "0"]\n[parameters.raw_k]\nvalue = "1/2"\nlearnable = true\n',
+        encoding="utf-8",
+    )
+    assert main(["check", str(scheme)]) == 2
+    assert (
+        "parameters.raw_k: a parameter name must not start with 'raw_'" in capsys.readouterr().out
+    )
