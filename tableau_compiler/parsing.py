@@ -579,7 +579,7 @@ def _parameters(table: object) -> tuple[Parameter, ...]:
             raise _fail(
                 f"a parameter name must not start with {RESERVED_PARAMETER_PREFIX!r}: the "
                 f"generated module names its own members raw_NAME (rename it, e.g. "
-                f"{name[len(RESERVED_PARAMETER_PREFIX):] or 'r'}_raw)",
+                f"{name[len(RESERVED_PARAMETER_PREFIX) :] or 'r'}_raw)",
                 *key,
             )
         if not isinstance(spec, dict):
@@ -604,6 +604,14 @@ def _parameters(table: object) -> tuple[Parameter, ...]:
                 raise _fail("low must be less than high", *key, "bounds")
             if not low_value <= at <= high_value:
                 raise _fail("the value lies outside the bounds", *key, "value")
+            if learnable and at in (low_value, high_value):
+                raise _fail(
+                    f"a learnable parameter starts strictly inside its bounds: the generated "
+                    f"module keeps it in the open interval ({low.text}, {high.text}) by a tanh "
+                    "map, which never reaches a bound",
+                    *key,
+                    "value",
+                )
             bounds = (low, high)
         parameters.append(Parameter(name=name, value=value, learnable=learnable, bounds=bounds))
     return tuple(parameters)

@@ -16,6 +16,10 @@ def analyse(scheme: Scheme, *, full: bool = False) -> RungeKuttaAnalysis | Multi
     """The analysis ``tabc check`` (``full=False``) or ``tabc info`` (``full=True``) reports."""
     from ..scheme import ButcherTableau
 
+    if any(p.learnable and p.bounds is not None for p in scheme.parameters):
+        from .regions import check_learnable_bounds
+
+        check_learnable_bounds(scheme)
     if isinstance(scheme, ButcherTableau):
         from .runge_kutta import analyse_tableau
 

@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..expression import Expression
-from ..scheme import ButcherTableau, MultistepScheme
+from ..scheme import ButcherTableau, MultistepScheme, Scheme
 from .arithmetic import RationalField, field_for
 from .values import EXACT_TEXT_LIMIT, tolerance_text
 
@@ -465,3 +465,67 @@ def _rational_between(low: Any, high: Any) -> Any:
         if bool(low < middle) and bool(middle < high):
             return middle
         digits *= 2
+
+
+# --------------------------------------------------------------------------- learnable bounds
+
+
+def check_learnable_bounds(scheme: Scheme) -> None:
+    """Refuse bounds of a learnable parameter that hold a value where the scheme is undefined.
+
+    Training moves a learnable parameter anywhere inside its bounds, so a point of the closed
+    interval where a coefficient divides by zero (or, for a multistep scheme, where alpha_k
+    vanishes) would make the generated network compute inf or NaN.  The other parameters are
+    taken at their values.  Raises :class:`SchemaError` at ``parameters.NAME.bounds`` naming
+    the value and the coefficient; coefficients with a square root of a parameter are left
+    alone (their denominators are not polynomial).
+    """
+    import sympy
+
+    from ..errors import SchemaError
+    from ..parsing import keyed_coefficients
+
+    keyed = list(keyed_coefficients(scheme))
+    if _parameter_under_a_root([expression for _, expression in keyed]) is not None:
+        return
+    for parameter in scheme.parameters:
+        if not parameter.learnable or parameter.bounds is None:
+            continue
+        symbol = sympy.Symbol(parameter.name, real=True)
+        others = {
+            sympy.Symbol(p.name, real=True): p.value.to_sympy()
+            for p in scheme.parameters
+            if p.name != parameter.name
+        }
+        low, high = (x.to_sympy() for x in parameter.bounds)
+        interval = sympy.Interval(low, high)
+        for key, expression in keyed:
+            if parameter.name not in expression.names:
+                continue
+            value = expression.to_sympy({parameter.name: symbol}).subs(others)
+            zeros = [
+                point
+                for denominator in _denominators(value, symbol)
+                for point in _points(sympy.solveset(denominator, symbol, interval))
+            ]
+            why = "a coefficient divides by zero"
+            leading = isinstance(scheme, MultistepScheme) and key[1:] == ("alpha", scheme.steps)
+            if not zeros and leading:
+                zeros, why = _points(sympy.solveset(value, symbol, interval)), "alpha_k is 0"
+            if zeros:
+                from ..errors import format_key_path
+
+                raise SchemaError(
+                    f"the bounds [{parameter.bounds[0].text}, {parameter.bounds[1].text}] hold "
+                    f"{parameter.name} = {zeros[0]}, where {why} ({format_key_path(key)} = "
+                    f"{expression.text!r}); training may reach any value inside the bounds, so "
+                    "choose bounds that exclude it",
+                    key=("parameters", parameter.name, "bounds"),
+                )
+
+
+def _points(solutions: Any) -> list[Any]:
+    """The points of a finite sympy set, or [] (an interval of zeros has no first point)."""
+    import sympy
+
+    return sorted(solutions, key=float) if isinstance(solutions, sympy.FiniteSet) else []

@@ -275,3 +275,50 @@ def test_a_parameter_named_like_a_generated_member_is_refused(tmp_path, capsys):
     assert (
         "parameters.raw_k: a parameter name must not start with 'raw_'" in capsys.readouterr().out
     )
+
+
+FAMILY_WITH_BOUNDS = """\
+name = "family"
+kind = "runge-kutta"
+order = 2
+[tableau]
+a = [["0", "0"], ["alpha", "0"]]
+b = ["1 - 1/(2*alpha)", "1/(2*alpha)"]
+[parameters.alpha]
+value = "2/3"
+learnable = true
+bounds = [{bounds}]
+"""
+
+
+@pytest.mark.parametrize("command", ["check", "info", "compile"])
+@pytest.mark.parametrize("bounds", ['"-1", "1"', '"0", "1"'])
+def test_bounds_that_hold_a_value_where_the_scheme_is_undefined_are_refused(
+    tmp_path, capsys, command, bounds
+):
+    # alpha = 0 divides by zero: inside (-1, 1) training reaches it; at the bound 0 a
+    # saturated float32 tanh lands on it exactly (the step then returned NaN)
+    scheme = tmp_path / "family.toml"
+    scheme.write_text(FAMILY_WITH_BOUNDS.format(bounds=bounds), encoding="utf-8")
+    extra = ["-o", str(tmp_path / "out")] if command == "compile" else []
+    assert main([command, str(scheme), *extra]) == 2
+    captured = capsys.readouterr()
+    message = captured.out + captured.err
+    assert "family.toml:10: parameters.alpha.bounds: the bounds" in message
+    assert "alpha = 0, where a coefficient divides by zero" in message
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["check", "info", "compile"])
+def test_a_learnable_value_on_its_bounds_is_refused_alike_by_check_info_and_compile(
+    tmp_path, capsys, command
+):
+    scheme = tmp_path / "family.toml"
+    text = FAMILY_WITH_BOUNDS.format(bounds='"1/4", "1"').replace('"2/3"', '"1"')
+    scheme.write_text(text, encoding="utf-8")
+    extra = ["-o", str(tmp_path / "out")] if command == "compile" else []
+    assert main([command, str(scheme), *extra]) == 2
+    captured = capsys.readouterr()
+    assert "parameters.alpha.value: a learnable parameter starts strictly inside its bounds" in (
+        captured.out + captured.err
+    )
