@@ -45,8 +45,18 @@ def _scheme_path(name: str) -> str:
 def _scheme_files(paths: Sequence[str]) -> Iterator[tuple[str, SchemeError | None]]:
     """Each file named, and every ``*.toml`` under each directory named, in sorted order.
 
-    A missing bare name is looked up in the library (:func:`_scheme_path`).
+    A missing bare name is looked up in the library (:func:`_scheme_path`).  A file named
+    twice (``tableaus tableaus/rk4.toml``, ``rk4.toml ./rk4.toml``) is taken once.
     """
+    seen: set[Path] = set()
+
+    def first_time(file: Path) -> bool:
+        resolved = file.resolve()
+        if resolved in seen:
+            return False
+        seen.add(resolved)
+        return True
+
     for given in paths:
         name = _scheme_path(given)
         path = Path(name)
@@ -55,19 +65,22 @@ def _scheme_files(paths: Sequence[str]) -> Iterator[tuple[str, SchemeError | Non
             if not found:
                 yield name, SchemeError("no *.toml scheme files in this directory", path=name)
             for file in found:
-                yield str(file), None
+                if first_time(file):
+                    yield str(file), None
         elif path.exists():
-            yield name, None
+            if first_time(path):
+                yield name, None
         else:
             yield name, SchemeError("no such file or directory", path=name)
 
 
 def _line_for(path: str, key: tuple) -> int | None:
+    from .parsing import read_scheme_file
     from .toml_locations import line_of
 
     try:
-        return line_of(Path(path).read_text(encoding="utf-8"), key)
-    except (OSError, UnicodeDecodeError):
+        return line_of(read_scheme_file(path).decode("utf-8"), key)
+    except (SchemeError, UnicodeDecodeError):
         return None
 
 

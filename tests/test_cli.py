@@ -882,3 +882,18 @@ def test_compile_refuses_a_target_module_that_is_a_fifo_instead_of_waiting_on_it
         assert code == 2
         assert f"{out / 'rk4.py'}: not a regular file" in err
     assert stat.S_ISFIFO(os.stat(out / "rk4.py").st_mode)
+
+
+@pytest.mark.parametrize(
+    "given",
+    [["{lib}", "{lib}/rk4.toml"], ["{lib}/rk4.toml", "{lib}/./rk4.toml"], ["{lib}/rk4.toml"] * 2],
+)
+def test_a_file_named_twice_is_compiled_and_checked_once(tmp_path, capsys, given):
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "rk4.toml").write_text(RK4_TEXT, encoding="utf-8")
+    paths = [p.format(lib=library) for p in given]
+    code, out, _ = tabc(capsys, "compile", "-o", str(tmp_path / "out"), *paths)
+    assert code == 0 and out.count("wrote ") == 1 and "ERROR" not in out
+    code, out, _ = tabc(capsys, "check", *paths)
+    assert code == 0 and out.count("ok    ") == 1
