@@ -6,7 +6,7 @@ it has the order it claims, and compiles it into a PyTorch module.
 
 Importing this package is cheap: it imports neither sympy nor torch (``create_model``
 and ``list_models`` import torch when first used, and say which extra to install when it is
-missing: ``pip install 'tableau-compiler[torch]'``).
+missing: install the ``torch`` extra, ``pip install -e '.[torch]'`` in a clone).
 """
 
 __version__ = "0.1.0"

@@ -47,10 +47,14 @@ def missing_modules(extra: str) -> list[str]:
 def require(extra: str, what: str = "this command") -> None:
     """Raise :class:`MissingExtraError` unless every module of ``extra`` can be imported.
 
-    The message reads ``this command needs PyTorch: pip install 'tableau-compiler[torch]'``.
+    The message reads ``this command needs PyTorch: install tabc's 'torch' extra from where tabc
+    came from, e.g. pip install -e '.[torch]' in its clone (...)``: tabc is not published on a
+    package index, so the hint never names one (a stranger could publish the name there).
     """
     missing = missing_modules(extra)
     if missing:
         raise MissingExtraError(
-            f"{what} needs {', '.join(missing)}: pip install 'tableau-compiler[{extra}]'"
+            f"{what} needs {', '.join(missing)}: install tabc's '{extra}' extra from where tabc "
+            f"came from, e.g. pip install -e '.[{extra}]' in its clone (tabc is not on a package "
+            "index)"
         )

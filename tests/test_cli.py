@@ -693,7 +693,7 @@ def run_without(blocked: tuple[str, ...], argv: list[str], cwd: Path = ROOT):
     )
 
 
-TORCH_HINT = "tabc: this command needs PyTorch: pip install 'tableau-compiler[torch]'\n"
+TORCH_HINT = "tabc: this command needs PyTorch: install tabc's 'torch' extra from where tabc came from, e.g. pip install -e '.[torch]' in its clone (tabc is not on a package index)\n"
 
 
 @pytest.mark.parametrize(
@@ -704,12 +704,12 @@ TORCH_HINT = "tabc: this command needs PyTorch: pip install 'tableau-compiler[to
         (
             ("matplotlib",),
             ["train", "resnet20"],
-            "tabc: this command needs matplotlib: pip install 'tableau-compiler[train]'\n",
+            "tabc: this command needs matplotlib: install tabc's 'train' extra from where tabc came from, e.g. pip install -e '.[train]' in its clone (tabc is not on a package index)\n",
         ),
         (
             ("sklearn", "tqdm"),
             ["compare", "resnet20"],
-            "tabc: this command needs scikit-learn, tqdm: pip install 'tableau-compiler[train]'\n",
+            "tabc: this command needs scikit-learn, tqdm: install tabc's 'train' extra from where tabc came from, e.g. pip install -e '.[train]' in its clone (tabc is not on a package index)\n",
         ),
     ],
     ids=["export", "models", "train", "compare"],
@@ -733,7 +733,7 @@ def test_create_model_without_torch_names_the_extra():
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.stdout == (
-        "tableau_compiler.create_model needs PyTorch: pip install 'tableau-compiler[torch]'\n"
+        "tableau_compiler.create_model needs PyTorch: install tabc's 'torch' extra from where tabc came from, e.g. pip install -e '.[torch]' in its clone (tabc is not on a package index)\n"
     )
 
 
