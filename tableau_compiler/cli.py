@@ -61,7 +61,9 @@ def _scheme_files(paths: Sequence[str]) -> Iterator[tuple[str, SchemeError | Non
         name = _scheme_path(given)
         path = Path(name)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*.toml") if p.is_file())
+            # every *.toml but directories: a FIFO, device or dangling link named *.toml is
+            # reported (not a regular file, cannot be read), never skipped in silence
+            found = sorted(p for p in path.rglob("*.toml") if not p.is_dir())
             if not found:
                 yield name, SchemeError("no *.toml scheme files in this directory", path=name)
             for file in found:
@@ -154,16 +156,16 @@ def command_info(args: argparse.Namespace) -> int:
     return EXIT_OK if analysis.passed else EXIT_FAILED
 
 
-def _compile_command(path: str, output: str | None) -> str:
+def _compile_command(path: str, output: str | None, force: bool = False) -> str:
     """The ``tabc compile`` command line that rewrites ``path``'s module, as given."""
     import shlex
 
     target = f" -o {shlex.quote(output)}" if output is not None else ""
-    return f"tabc compile{target} {shlex.quote(path)}"
+    return f"tabc compile{' --force' if force else ''}{target} {shlex.quote(path)}"
 
 
 def command_compile(args: argparse.Namespace) -> int:
-    from .compiler import compile_file, current_text
+    from .compiler import compile_file, current_text, hand_edit_reason, is_hand_edited
     from .report import verdict_line
 
     output = Path(args.output if args.output is not None else DEFAULT_OUTPUT)
@@ -196,7 +198,10 @@ def command_compile(args: argparse.Namespace) -> int:
             current = current_text(result.target)
             if current != result.text:
                 reason = "missing" if current is None else "differs from what tabc would write"
-                hint = _compile_command(path, args.output)
+                foreign = current is not None and is_hand_edited(current)
+                if foreign:
+                    reason = hand_edit_reason(current)
+                hint = _compile_command(path, args.output, force=foreign)
                 print(f"STALE {result.target}: {reason} (run `{hint}`)")
                 status = max(status, EXIT_FAILED)
         else:
@@ -204,7 +209,9 @@ def command_compile(args: argparse.Namespace) -> int:
     if args.check and judges_library and output.is_dir():
         for extra in sorted(set(output.glob("*.py")) - expected):
             if extra.name != "__init__.py":
-                print(f"STALE {extra}: no scheme file compiles to it")
+                print(
+                    f"STALE {extra}: no scheme file compiles to it (delete it, or restore its scheme)"
+                )
                 status = max(status, EXIT_FAILED)
     if args.check and status == EXIT_OK:
         count = len(expected)

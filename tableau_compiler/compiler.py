@@ -68,6 +68,17 @@ def generated_text(path: str | Path) -> tuple[Any, Any, str | None]:
     return scheme, analysis, render(scheme, analysis, _display_path(path), raw)
 
 
+def hand_edit_reason(text: str) -> str:
+    """Why a module that is not tabc's current output must not be overwritten silently."""
+    from .codegen.render import HEADER_LINES
+
+    if _BODY_HASH.search("".join(text.splitlines(keepends=True)[:HEADER_LINES])) is None:
+        return "not written by tabc (it has no tabc header), so it is someone else's module"
+    return (
+        "edited by hand since tabc generated it (its body no longer matches the hash in its header)"
+    )
+
+
 def is_hand_edited(text: str) -> bool:
     """Whether a generated module's body differs from the hash its header records."""
     from .codegen.render import HEADER_LINES, body_hash
@@ -97,8 +108,7 @@ def compile_file(
             if existing != text:
                 if existing is not None and not force and is_hand_edited(existing):
                     raise HandEditedError(
-                        f"{target}: edited by hand since tabc generated it (its body no longer "
-                        "matches the hash in its header); use --force to overwrite"
+                        f"{target}: {hand_edit_reason(existing)}; use --force to overwrite"
                     )
                 write_atomically(target, text)
                 written = True

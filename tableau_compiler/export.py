@@ -235,7 +235,7 @@ FLOAT32_MAX = 3.4028234663852886e38
 def _check_float32_range(scheme) -> None:
     """Refuse (:class:`~tableau_compiler.errors.CoefficientError`, exit 2) a constant
     coefficient beyond float32's range: the float32 network would compute with inf."""
-    from .codegen.printer import nearest_float
+    from .codegen.printer import nearest_float, shortened
     from .errors import CoefficientError
     from .parsing import keyed_coefficients
 
@@ -245,7 +245,7 @@ def _check_float32_range(scheme) -> None:
         value = expression.rational()
         if abs(nearest_float(value if value is not None else expression.to_sympy())) > FLOAT32_MAX:
             raise CoefficientError(
-                f"{expression.text[:40]!r} is beyond the range of float32 (about 3.4e38), in "
+                f"{shortened(expression.text)!r} is beyond the range of float32 (about 3.4e38), in "
                 "which the exported network computes",
                 path=str(scheme.source),
                 key=key,

@@ -345,6 +345,10 @@ def _check_bare_number_spellings(text: str) -> None:
 # --------------------------------------------------------------------------- helpers
 
 
+def _entries(count: int) -> str:
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
+
+
 def _fail(message: str, *key: KeyPart) -> SchemaError:
     return SchemaError(message, key=key)
 
@@ -587,7 +591,7 @@ def _parameters(table: object) -> tuple[Parameter, ...]:
         _check_keys(spec, PARAMETER_KEYS, *key)
         if "value" not in spec:
             raise _fail("required key is missing", *key, "value")
-        value = _coefficient(spec["value"], frozenset(), *key, "value")
+        value = _constant(spec["value"], table, *key, "value")
         learnable = spec.get("learnable", False)
         if not isinstance(learnable, bool):
             raise _fail(f"expected true or false, got {_a_type(learnable)}", *key, "learnable")
@@ -596,9 +600,7 @@ def _parameters(table: object) -> tuple[Parameter, ...]:
             entries = _array(spec["bounds"], *key, "bounds")
             if len(entries) != 2:
                 raise _fail(f"expected [low, high], got {len(entries)} entries", *key, "bounds")
-            low, high = (
-                _coefficient(e, frozenset(), *key, "bounds", i) for i, e in enumerate(entries)
-            )
+            low, high = (_constant(e, table, *key, "bounds", i) for i, e in enumerate(entries))
             low_value, high_value, at = (_real(x, *key, "bounds") for x in (low, high, value))
             if not low_value < high_value:
                 raise _fail("low must be less than high", *key, "bounds")
@@ -615,6 +617,24 @@ def _parameters(table: object) -> tuple[Parameter, ...]:
             bounds = (low, high)
         parameters.append(Parameter(name=name, value=value, learnable=learnable, bounds=bounds))
     return tuple(parameters)
+
+
+def _constant(value: object, declared: dict[str, Any], *key: KeyPart) -> Expression:
+    """A parameter's value or bound: a coefficient without names (a name there, even a
+    declared parameter's, gets a message saying so)."""
+    try:
+        return expression_from_toml(value, frozenset())
+    except SchemeError as error:
+        named = (
+            set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", value)) if isinstance(value, str) else set()
+        )
+        if "unknown name" in error.message and named & set(declared):
+            raise type(error)(
+                "a parameter's value and bounds are constants: they cannot use the parameter "
+                f"{min(named & set(declared))!r}",
+                key=key,
+            ) from None
+        raise type(error)(error.message, key=key) from None
 
 
 def _real(expression: Expression, *key: KeyPart) -> Fraction | float:
@@ -706,7 +726,7 @@ def _row_entries(row: object, i: int, stages: int) -> list[Any]:
     r = i + 1
     if len(entries) > stages:
         raise _fail(
-            f"row {r} lists {len(entries)} entries, but a row of this {stages}-stage tableau "
+            f"row {r} lists {_entries(len(entries))}, but a row of this {stages}-stage tableau "
             f"lists at most {stages} (one per stage, as b lists {stages} weights)",
             "tableau", "a", i,
         )  # fmt: skip
@@ -717,7 +737,7 @@ def _row_entries(row: object, i: int, stages: int) -> list[Any]:
             else f"the {i} entries {_entry(r, 1)} … {_entry(r, i)}"
         )
         raise _fail(
-            f"row {r} lists {len(entries)} entries and so stops before its diagonal: a row "
+            f"row {r} lists {_entries(len(entries))} and so stops before its diagonal: a row "
             f"may leave out entries only from the diagonal {_entry(r, r)} on, so it lists at "
             f"least {left_of_diagonal} left of the diagonal, zeros included: write "
             f"{_row_with_zeros(entries, i - len(entries))}",

@@ -563,12 +563,15 @@ def test_compile_check_of_a_directory_reports_left_over_modules(capsys, library)
     capsys.readouterr()
     code, out, _ = tabc(capsys, "compile", "--check", "-o", "out", "lib")
     assert code == 1
-    assert out == "STALE out/old.py: no scheme file compiles to it\n"
+    assert (
+        out
+        == "STALE out/old.py: no scheme file compiles to it (delete it, or restore its scheme)\n"
+    )
 
 
 def test_a_stale_module_names_the_command_that_rewrites_it_with_the_output_given(capsys, library):
-    with open(library / "out" / "rk4.py", "a", encoding="utf-8") as module:
-        module.write("\n")
+    scheme = library / "lib" / "rk4.toml"
+    scheme.write_text(scheme.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # new sha256
     capsys.readouterr()
     code, out, _ = tabc(capsys, "compile", "--check", "-o", "out", "lib/rk4.toml")
     assert code == 1
@@ -576,11 +579,17 @@ def test_a_stale_module_names_the_command_that_rewrites_it_with_the_output_given
         "STALE out/rk4.py: differs from what tabc would write "
         "(run `tabc compile -o out lib/rk4.toml`)\n"
     )
-    (library / "out" / "euler.py").unlink()
-    code, out, _ = tabc(capsys, "compile", "--check", "--output", "out", "lib/euler.toml")
-    assert (code, out) == (
-        1,
-        "STALE out/euler.py: missing (run `tabc compile -o out lib/euler.toml`)\n",
+
+
+def test_a_hand_edited_stale_module_names_the_command_with_force(capsys, library):
+    with open(library / "out" / "rk4.py", "a", encoding="utf-8") as module:
+        module.write("\n")
+    capsys.readouterr()
+    code, out, _ = tabc(capsys, "compile", "--check", "-o", "out", "lib/rk4.toml")
+    assert code == 1
+    assert out == (
+        "STALE out/rk4.py: edited by hand since tabc generated it (its body no longer matches "
+        "the hash in its header) (run `tabc compile --force -o out lib/rk4.toml`)\n"
     )
 
 
@@ -897,3 +906,39 @@ def test_a_file_named_twice_is_compiled_and_checked_once(tmp_path, capsys, given
     assert code == 0 and out.count("wrote ") == 1 and "ERROR" not in out
     code, out, _ = tabc(capsys, "check", *paths)
     assert code == 0 and out.count("ok    ") == 1
+
+
+def test_a_module_tabc_never_wrote_is_named_as_such_and_the_hint_says_force(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "rk4.py").write_text("x = 1\n", encoding="utf-8")
+    code, _, err = tabc(capsys, "compile", "-o", str(out), str(TABLEAUS / "rk4.toml"))
+    assert code == 2 and "not written by tabc (it has no tabc header)" in err
+    code, out_text, _ = tabc(
+        capsys, "compile", "--check", "-o", str(out), str(TABLEAUS / "rk4.toml")
+    )
+    assert code == 1 and "not written by tabc" in out_text and "tabc compile --force -o" in out_text
+    assert (out / "rk4.py").read_text(encoding="utf-8") == "x = 1\n"
+
+
+def test_a_directory_reports_its_unreadable_toml_entries_instead_of_skipping_them(tmp_path, capsys):
+    (tmp_path / "rk4.toml").write_text(RK4_TEXT, encoding="utf-8")
+    (tmp_path / "dangling.toml").symlink_to(tmp_path / "nowhere")
+    os.mkfifo(tmp_path / "pipe.toml")
+    code, out, _ = tabc(capsys, "check", str(tmp_path))
+    assert code == 2
+    assert f"ERROR {tmp_path / 'dangling.toml'}: cannot read" in out
+    assert f"ERROR {tmp_path / 'pipe.toml'}: not a regular file" in out
+    assert f"ok    {tmp_path / 'rk4.toml'}" in out
+
+
+def test_a_bound_that_names_a_parameter_says_bounds_are_constants(tmp_path, capsys):
+    text = RK4_TEXT.replace('["1/2"],', '["alpha"],', 1).replace(
+        'c = ["0", "1/2", "1/2", "1"]\n', ""
+    )
+    text += '\n[parameters.alpha]\nvalue = "1/2"\nbounds = ["alpha", "1"]\n'
+    scheme = tmp_path / "bound.toml"
+    scheme.write_text(text, encoding="utf-8")
+    code, out, _ = tabc(capsys, "check", str(scheme))
+    assert code == 2
+    assert "parameters.alpha.bounds[1]: a parameter's value and bounds are constants" in out

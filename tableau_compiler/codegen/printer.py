@@ -71,7 +71,7 @@ def nearest_float(value: Any) -> float:
             if _is_zero(value):
                 return 0.0
             raise CoefficientError(
-                f"cannot tell {_short(str(value))} from zero to print it as a float"
+                f"cannot tell {shortened(str(value))} from zero to print it as a float"
             ) from None
         sign, mantissa, exponent, _ = approximation._mpf_
         middle = Fraction(mantissa) * Fraction(2) ** exponent * (-1 if sign else 1)
@@ -104,11 +104,12 @@ def _to_float(value: Fraction, shown: Any) -> float:
     try:
         return float(value)
     except OverflowError:
-        raise CoefficientError(f"{_short(str(shown))} is beyond the range of float64") from None
+        raise CoefficientError(f"{shortened(str(shown))} is beyond the range of float64") from None
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= 40 else text[:30] + "..." + text[-6:]
+def shortened(text: str) -> str:
+    """``text`` cut to about 40 characters, the cut shown: ``999999…999999``."""
+    return text if len(text) <= 40 else text[:30] + "…" + text[-6:]
 
 
 def float_literal(value: Any) -> str:

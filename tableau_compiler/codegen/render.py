@@ -69,7 +69,7 @@ def _check_float_range(scheme: Scheme) -> None:
     :class:`CoefficientError` naming its key, before any code is laid out."""
     from ..errors import CoefficientError
     from ..parsing import keyed_coefficients
-    from .printer import nearest_float
+    from .printer import nearest_float, shortened
 
     keyed = list(keyed_coefficients(scheme))
     keyed += [(("parameters", p.name, "value"), p.value) for p in scheme.parameters]
@@ -81,7 +81,7 @@ def _check_float_range(scheme: Scheme) -> None:
             nearest_float(value if value is not None else expression.to_sympy())
         except CoefficientError as error:
             raise CoefficientError(
-                f"{expression.text[:40]!r} is {error.message.split(' is ', 1)[-1]}: the generated "
+                f"{shortened(expression.text)!r} is {error.message.split(' is ', 1)[-1]}: the generated "
                 "module computes in floating point",
                 key=key,
             ) from None
