@@ -31,6 +31,12 @@ MAX_RADICALS = 4
 sympy's primitive elements grow costly past that (each further root multiplies the
 time by four to six)."""
 
+MAX_RADICAL_EXPANSION_TERMS = 10_000
+"""Terms the coefficients with square roots of one scheme may expand to, together, before
+they reduce in their field:
+``(1 + sqrt(2) + sqrt(3) + sqrt(5) + sqrt(7))^19`` (8,855 terms) is accepted, ``^64``
+(814,385) is refused instead of computing for minutes."""
+
 MAX_RADICAL_NESTING = 2
 """Square roots inside square roots, e.g. ``sqrt(525 - 70*sqrt(30))`` (Gauss–Legendre 4)."""
 

@@ -479,6 +479,7 @@ def _scheme_from_document(document: dict[str, Any], source: str) -> Scheme:
     }
     scheme = _scheme_of_kind(kind, document, names, common)
     _check_radicals(scheme)
+    _check_radical_expansion(scheme)
     # A claimed order whose conditions exceed limits.MAX_CONDITION_WORK is not an input
     # error: the analysis decides what fits the limit and fails the rest of the claim.
     return scheme
@@ -820,3 +821,45 @@ def _is_zero_at_values(expression: Expression, parameters: Sequence[Parameter]) 
 
     values = {sympy.Symbol(p.name, real=True): p.value.to_sympy() for p in parameters}
     return sympy.simplify(expression.to_sympy().subs(values)) == 0
+
+
+def _check_radical_expansion(scheme: Scheme) -> None:
+    """Refuse a coefficient with square roots whose expansion is too large to compute.
+
+    Coefficients with radicals are brought into the algebraic field by expanding them, and
+    the expansion of ``(1 + sqrt(2) + sqrt(3) + sqrt(5) + sqrt(7))^64`` passes through
+    C(68, 4) = 814,385 products before it reduces (minutes; ``tabc check`` hung).  The count
+    of terms before reduction, summed over the scheme's coefficients, is bounded by
+    :data:`limits.MAX_RADICAL_EXPANSION_TERMS`.
+    """
+    total = 0
+    for key, expression in keyed_coefficients(scheme):
+        if not expression.radicals():
+            continue
+        total += _expanded_terms(expression.tree)
+        if total > limits.MAX_RADICAL_EXPANSION_TERMS:
+            raise LimitError(
+                f"with {expression.text[:60]!r} the coefficients with square roots expand to "
+                f"more than {limits.MAX_RADICAL_EXPANSION_TERMS:,} terms before they simplify "
+                "(the limit); write them expanded, or with fewer powers of sums",
+                key=key,
+            )
+
+
+def _expanded_terms(node: Any) -> int:
+    """An upper bound on the terms of the node's expansion as a sum of monomials (capped just
+    above the limit, so the count itself stays small)."""
+    from .expression import Power, Product, Sum
+
+    cap = limits.MAX_RADICAL_EXPANSION_TERMS + 1
+    if isinstance(node, Sum):
+        return min(cap, sum(_expanded_terms(term) for _, term in node.terms))
+    if isinstance(node, Product):
+        count = 1
+        for _, factor in node.factors:
+            count = min(cap, count * _expanded_terms(factor))
+        return count
+    if isinstance(node, Power):
+        base, n = _expanded_terms(node.base), abs(node.exponent)
+        return min(cap, math.comb(base + n - 1, n)) if base > 1 else 1
+    return 1  # a number, a name, pi, or a square root (a generator of the field)

@@ -80,3 +80,41 @@ def test_a_toml_integer_beyond_pythons_digit_limit_is_an_input_error():
     # tomllib raises ValueError (not TOMLDecodeError) for an integer of over 4,300 digits
     with pytest.raises(LimitError, match="4,300 digits"):
         parse_scheme(explicit_tableau(1, 1, ["1" * 5000]))
+
+
+def _one_coefficient(text: str) -> str:
+    return (
+        'name = "x"\nkind = "runge-kutta"\norder = 1\n'
+        f'[tableau]\na = [[], ["{text}"]]\nb = ["1", "0"]\n'
+    )
+
+
+@pytest.mark.parametrize("power", [20, 64])
+def test_a_power_of_a_sum_of_radicals_too_large_to_expand_is_refused(power):
+    # ^64 passes through C(68, 4) = 814,385 products before it reduces: minutes in sympy
+    text = _one_coefficient(f"(1+sqrt(2)+sqrt(3)+sqrt(5)+sqrt(7))^{power}")
+    with pytest.raises(LimitError, match="expand to more than 10,000 terms") as raised:
+        parse_scheme(text)
+    assert raised.value.key == ("tableau", "a", 1, 0)
+
+
+def test_the_expansion_bound_counts_the_whole_scheme_and_admits_what_is_cheap():
+    assert parse_scheme(_one_coefficient("(1+sqrt(2)+sqrt(3)+sqrt(5)+sqrt(7))^19"))  # 8,855
+    many = "[" + ", ".join(['"(1+sqrt(2)+sqrt(3))^10"'] * 2) + "]"  # 66 terms each
+    text = _one_coefficient("0").replace('b = ["1", "0"]', f"b = {many}")
+    assert parse_scheme(text)
+    entry = '"(1+sqrt(2)+sqrt(3))^30"'  # 496 terms; 28 of them below the diagonal
+    rows = "".join("  [" + ", ".join([entry] * i) + "],\n" for i in range(8))
+    weights = ", ".join(['"1/8"'] * 8)
+    big = (
+        f'name = "x"\nkind = "runge-kutta"\norder = 1\n[tableau]\na = [\n{rows}]\nb = [{weights}]\n'
+    )
+    with pytest.raises(LimitError, match="expand to more than"):
+        parse_scheme(big)
+
+
+def test_an_algebraic_field_is_named_by_its_generators():
+    from tableau_compiler.analysis import analyse
+
+    scheme = parse_scheme(_one_coefficient("(1+sqrt(2)+sqrt(3)+sqrt(5)+sqrt(7))^4"))
+    assert len(analyse(scheme).domain) < 80

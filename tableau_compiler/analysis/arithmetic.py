@@ -280,6 +280,13 @@ class SympyField(Field):
     def __init__(self, domain: Any, symbolic: bool) -> None:
         self.domain = domain
         self.name = str(domain)
+        if getattr(domain, "is_AlgebraicField", False):
+            # by its generators, QQ<sqrt(2), sqrt(3)>, not by its primitive element (a
+            # 500-character sum of radicals for four square roots)
+            generators = ", ".join(str(x) for x in domain.orig_ext)
+            if len(generators) > 60:
+                generators = f"θ of degree {len(domain.mod.to_list()) - 1}"
+            self.name = f"QQ<{generators}>"
         self.symbolic = symbolic
 
     def convert(self, values: Sequence[Any]) -> list[Any]:
