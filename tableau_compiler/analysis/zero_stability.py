@@ -343,15 +343,25 @@ def _excess_text(root: _Root, tolerance: float) -> str:
 
 
 def _schur_stable(field: Field, p: Any) -> bool:
-    """All roots strictly inside the unit circle (Schur–Cohn recursion, real coefficients)."""
+    """All roots strictly inside the unit circle (Schur–Cohn recursion, real coefficients).
+
+    Each reduced polynomial is made monic before the next step: the test
+    sign(a_n² − a_0²) and the roots of T p are unchanged by a non-zero real factor
+    (T(λp) = λ² T p), and without it the coefficients' sizes double at every step (a
+    24-step ρ with coefficients n/997 did not finish in a minute).  Monic, the
+    coefficients are ratios of the Schur–Cohn determinants, of polynomial size.
+    """
+    domain = p.domain
     coefficients = _ascending(p)  # a_0 .. a_n
     while len(coefficients) > 1:
-        a0, an = coefficients[0], coefficients[-1]
-        if field.sign(an * an - a0 * a0) <= 0:
+        an = coefficients[-1]
+        coefficients = [domain.quo(x, an) for x in coefficients]  # monic: a_n = 1
+        a0 = coefficients[0]
+        if field.sign(domain.one - a0 * a0) <= 0:
             return False
         reversed_ = coefficients[::-1]
-        # T p = (a_n p − a_0 p*) / ζ: the constant term cancels, the degree drops by one.
-        coefficients = [an * x - a0 * y for x, y in zip(coefficients, reversed_)][1:]
+        # T p = (p − a_0 p*) / ζ: the constant term cancels, the degree drops by one.
+        coefficients = [x - a0 * y for x, y in zip(coefficients, reversed_)][1:]
     return True
 
 
