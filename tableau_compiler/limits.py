@@ -44,9 +44,17 @@ MAX_RUNGE_KUTTA_ORDER = 16
 """Claimed order of a Runge–Kutta scheme: order 16 already means 235,381 new trees."""
 
 MAX_CONDITION_WORK = 250_000_000
-"""stages² × (rooted trees up to the order + 1): the size of the order-condition computation.
-Conditions are decided up to the highest order within it (Feagin's 35-stage order-14 method
-needs 1.7e8; 64 stages reach order 13); a higher claim fails as undecided, not as bad input."""
+"""Units of order-condition work: stages² × (rooted trees up to the order + 1) × the cost
+of one multiply-add of the scheme's numbers (1 for rationals of up to 256 bits; more for
+larger numbers, balls, radicals and pi: see :mod:`tableau_compiler.analysis.work`).
+Conditions are decided up to the highest order within it (Feagin's 35-stage order-14
+method needs 1.7e8; 64 stages of small rationals reach order 13); a higher claim fails as
+undecided, not as bad input.  About 5 s on the reference machine."""
+
+MAX_CONDITION_BITS = 8_000_000_000
+"""Bits of the stored elementary weights: stages × trees × (bits of one number + its
+object): about 1 GB.  A one-stage tableau with a11 = 10^2400 claiming order 16 needed more
+than the machine had."""
 
 ROOTED_TREES = (
     1,
