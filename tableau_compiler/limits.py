@@ -56,6 +56,11 @@ MAX_CONDITION_BITS = 8_000_000_000
 object): about 1 GB.  A one-stage tableau with a11 = 10^2400 claiming order 16 needed more
 than the machine had."""
 
+MAX_STABILITY_BITS = 12_000
+"""Bits of a coefficient of the stability function R(z) (estimated from the stages and the
+size of A's entries before it is computed); above it ``info`` says R(z) was not computed.
+Python prints integers of up to 4,300 digits (14,000 bits)."""
+
 ROOTED_TREES = (
     1,
     1,

@@ -69,6 +69,27 @@ def _over_limit(stages: int, order: int, size: NumberSize) -> bool:
     )
 
 
+def _stability_over_limit(stages: int, size: NumberSize, classification: str) -> str:
+    """Why R(z) is not computed, or "" when it fits the limits.
+
+    R(z) = P(z)/Q(z) has coefficients of degree up to s in the entries of A and b: s
+    matrix-vector products for an explicit A, characteristic polynomials (about s³
+    operations) and Sturm sequences of degree 2s for the A-stability test otherwise."""
+    bits = size.bits(stages + 1)
+    if bits > limits.MAX_STABILITY_BITS:
+        return (
+            f"not computed: the coefficients of R(z) would have about {bits:.2g} bits, above "
+            f"the limit of {limits.MAX_STABILITY_BITS:.2g}"
+        )
+    work = stages**3 * size.unit(stages + 1) * (1 if classification == "explicit" else 8)
+    if work > limits.MAX_CONDITION_WORK:
+        return (
+            f"not computed: R(z) of {stages} stages means {work:.2g} units of work, above the "
+            f"limit of {limits.MAX_CONDITION_WORK:.2g}"
+        )
+    return ""
+
+
 def _undecided_reason(stages: int, order: int, size: NumberSize = SMALL) -> str:
     work = condition_work(stages, order, size)
     if work > limits.MAX_CONDITION_WORK or size == SMALL:
@@ -614,9 +635,13 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
             error_norm, coefficients = decided.principal_error
             error_coefficients = tuple(zip(TREES.of_order(error_order), coefficients))
         stiff = _stiffly_accurate(field_, a, b, tolerance)
-        from .stability import runge_kutta_stability
+        from .stability import StabilityFunction, runge_kutta_stability
 
-        if isinstance(field_, (RationalField, SympyField)):
+        over = _stability_over_limit(s, number_size(field_, a, b), classification)
+        if over:
+            undecided = Judgement(None, tolerance, reason=over)
+            stability = StabilityFunction("?", "?", undecided, undecided, note=over)
+        elif isinstance(field_, (RationalField, SympyField)):
             stability = runge_kutta_stability(field_, a, b, tolerance)
         else:  # the stability function is computed with sympy's polynomials
             sympy_field, a_s, b_s, _, _ = convert_tableau(
