@@ -56,10 +56,20 @@ MAX_CONDITION_BITS = 8_000_000_000
 object): about 1 GB.  A one-stage tableau with a11 = 10^2400 claiming order 16 needed more
 than the machine had."""
 
-MAX_STABILITY_BITS = 12_000
-"""Bits of a coefficient of the stability function R(z) (estimated from the stages and the
-size of A's entries before it is computed); above it ``info`` says R(z) was not computed.
-Python prints integers of up to 4,300 digits (14,000 bits)."""
+MAX_STABILITY_BITS = 60_000
+"""Bits of a coefficient of the stability function R(z), estimated before it is computed
+(an upper bound: s times the bits of an entry of D·A, D the common denominator);
+above it ``info`` says R(z) was not computed, as it does when a coefficient turns out to
+have more than the 4,300 digits Python prints."""
+
+MAX_REGION_PARAMETERS = 2
+"""Parameters for which ``info`` solves the parameter regions (a polynomial system in all of
+them: RK4 written with 8 parameters ran for minutes); above it the report says "not
+computed"."""
+
+MAX_REGION_DEGREE = 24
+"""Largest degree in the parameters of the polynomials the regions solve (the order
+conditions up to order p + 1, the error constants up to C_{2k+1}); above it "not computed"."""
 
 ROOTED_TREES = (
     1,

@@ -639,15 +639,21 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
 
         over = _stability_over_limit(s, number_size(field_, a, b), classification)
         if over:
-            undecided = Judgement(None, tolerance, reason=over)
-            stability = StabilityFunction("?", "?", undecided, undecided, note=over)
-        elif isinstance(field_, (RationalField, SympyField)):
-            stability = runge_kutta_stability(field_, a, b, tolerance)
-        else:  # the stability function is computed with sympy's polynomials
-            sympy_field, a_s, b_s, _, _ = convert_tableau(
-                tableau, parameter_values(tableau), quadratic=False
-            )
-            stability = runge_kutta_stability(sympy_field, a_s, b_s, tolerance)
+            unknown = Judgement(None, tolerance, reason=over)
+            stability = StabilityFunction("?", "?", unknown, unknown, note=over)
+        else:
+            try:
+                if isinstance(field_, (RationalField, SympyField)):
+                    stability = runge_kutta_stability(field_, a, b, tolerance)
+                else:  # the stability function is computed with sympy's polynomials
+                    sympy_field, a_s, b_s, _, _ = convert_tableau(
+                        tableau, parameter_values(tableau), quadratic=False
+                    )
+                    stability = runge_kutta_stability(sympy_field, a_s, b_s, tolerance)
+            except ValueError:  # Python prints no integer beyond 4,300 digits
+                over = "not computed: a coefficient of R(z) has more than 4,300 digits"
+                unknown = Judgement(None, tolerance, reason=over)
+                stability = StabilityFunction("?", "?", unknown, unknown, note=over)
         if tableau.parameters and any(x.names for x in tableau.coefficients()):
             from .regions import tableau_regions
 
