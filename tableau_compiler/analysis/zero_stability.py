@@ -260,8 +260,11 @@ def _root_text(root: _Root, factor: bool = True) -> str:
     if len(coefficients) <= 3:
         poly = sympy.Poly(list(reversed(coefficients)), zeta)
         candidates = sympy.roots(poly, multiple=True)
-        midpoint = complex(float(root.ball.real.mid()), float(root.ball.imag.mid()))
-        best = min(candidates, key=lambda r: abs(complex(sympy.N(r, 30)) - midpoint))
+        # In sympy floats: a root beyond float range (10^40 / 1e-308) overflows complex().
+        midpoint = sympy.Float(root.ball.real.mid().str(30, radius=False), 30) + sympy.I * (
+            sympy.Float(root.ball.imag.mid().str(30, radius=False), 30)
+        )
+        best = min(candidates, key=lambda r: abs(sympy.N(r - midpoint, 30)))
         text = str(best)
         if len(text) <= 2 * EXACT_TEXT_LIMIT:
             return text
