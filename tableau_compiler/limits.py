@@ -62,6 +62,11 @@ MAX_STABILITY_BITS = 60_000
 above it ``info`` says R(z) was not computed, as it does when a coefficient turns out to
 have more than the 4,300 digits Python prints."""
 
+MAX_SYMBOLIC_STABILITY_STAGES = 8
+"""Stages of an implicit tableau with pi for which ``info`` computes R(z): its A-stability
+test runs Sturm sequences over QQ(pi), whose cost grows about ninefold per two stages
+(8 stages 3 s, 10 stages 28 s); above it the report says "not computed"."""
+
 MAX_REGION_PARAMETERS = 2
 """Parameters for which ``info`` solves the parameter regions (a polynomial system in all of
 them: RK4 written with 8 parameters ran for minutes); above it the report says "not

@@ -53,14 +53,18 @@ def size_of(text: str):
 HUGE = "*".join(["10^64"] * 37 + ["10^32"])  # 10^2400, within every size limit
 
 
-def test_a_one_stage_tableau_with_a11_10_to_2400_is_decided_only_within_the_memory_limit():
+def test_a_one_stage_tableau_with_a11_10_to_2400_is_decided_only_within_the_limits():
     # Issue 12: claiming order 16 ran 38 s, then GMP aborted out of memory.
     scheme, size = size_of(tableau([[HUGE]], ["1"], 16))
     assert size.per_order >= 2400 * 3  # the bits of 10^2400 count
     depth = decidable_order(1, 17, size)
     assert depth < 16
     assert condition_memory(1, depth, size) <= limits.MAX_CONDITION_BITS
-    assert condition_memory(1, depth + 1, size) > limits.MAX_CONDITION_BITS
+    assert condition_work(1, depth, size) <= limits.MAX_CONDITION_WORK
+    assert (
+        condition_memory(1, depth + 1, size) > limits.MAX_CONDITION_BITS
+        or condition_work(1, depth + 1, size) > limits.MAX_CONDITION_WORK
+    )
     analysis = analyse(scheme)
     assert not analysis.passed and analysis.checked_order <= depth
 
@@ -191,3 +195,19 @@ def test_generated_worst_cases_are_answered_with_a_status_and_no_traceback(tmp_p
     )
     assert done.returncode in (0, 1, 2), done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_common_denominator_too_large_to_hold_is_refused_naming_the_limit():
+    # 2,016 distinct 128-bit primes to the 64th power: each constant is within 8,192 bits,
+    # but A scaled to their common denominator would take gigabytes.
+    import sympy
+
+    primes, p = [], 2**127
+    for _ in range(64 * 63 // 2):
+        p = sympy.nextprime(p)
+        primes.append(p)
+    it = iter(primes)
+    text = explicit(64, 4, lambda i, j: f"1/{next(it)}^64" if i < 64 else "1/64")
+    with pytest.raises(CoefficientError, match="common denominator .* above the limit") as caught:
+        analyse(parse_scheme(text))
+    assert caught.value.key_path == "tableau.a"

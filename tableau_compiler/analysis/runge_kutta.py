@@ -81,6 +81,16 @@ def _stability_over_limit(stages: int, size: NumberSize, classification: str) ->
             f"not computed: the coefficients of R(z) would have about {bits:.2g} bits, above "
             f"the limit of {limits.MAX_STABILITY_BITS:.2g}"
         )
+    if (
+        classification != "explicit"
+        and size.parts_per_order
+        and stages > limits.MAX_SYMBOLIC_STABILITY_STAGES
+    ):
+        return (
+            f"not computed: R(z) of an implicit tableau with pi takes characteristic "
+            f"polynomials and Sturm sequences over QQ(pi), computed up to "
+            f"{limits.MAX_SYMBOLIC_STABILITY_STAGES} stages (10 took half a minute)"
+        )
     work = stages**3 * size.unit(stages + 1) * (1 if classification == "explicit" else 8)
     if work > limits.MAX_CONDITION_WORK:
         return (
@@ -553,6 +563,15 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
         size = number_size(BallField(_ball_bits(tolerance)), a, others)
     else:
         size = number_size(field_, a, others)
+    if condition_memory(s, 0, size) > limits.MAX_CONDITION_BITS:
+        from ..errors import LimitError
+
+        raise LimitError(
+            f"A scaled to a common denominator would take {condition_memory(s, 0, size):.2g} "
+            f"bits, above the limit of {limits.MAX_CONDITION_BITS:.2g} (the denominators of "
+            "the entries have too large a common multiple)",
+            key=("tableau", "a"),
+        )
     top = decidable_order(s, wanted, size)
     depth = min(claimed + extra, top)
     embedded_depth = None if claimed_hat is None else min(claimed_hat + extra, top)

@@ -30,7 +30,11 @@ from .. import limits
 __all__ = ["SMALL", "NumberSize", "condition_memory", "condition_work", "number_size"]
 
 WORD_BITS = 256
-"""Numbers up to this many bits cost one unit per multiply-add; larger ones proportionally."""
+"""Numbers up to this many bits cost one unit per multiply-add; larger ones (bits/256)^1.5."""
+
+GROWTH = 1.5
+"""Multiplying n-bit integers costs about n^1.5 (GMP's Toom–Cook range; a 64-stage matrix of
+400,000-bit entries took ten times the linear estimate)."""
 
 OBJECT_BITS = 512
 """The Python object around each stored number (a flint integer or rational)."""
@@ -74,7 +78,8 @@ class NumberSize:
 
     def unit(self, order: int) -> float:
         """The cost of one multiply-add at this order, in units."""
-        return self.factor * self.elements(order) * max(1.0, self.bits(order) / WORD_BITS)
+        words = max(1.0, self.bits(order) / WORD_BITS)
+        return self.factor * self.elements(order) * words**GROWTH
 
     def stored(self, order: int) -> int:
         """Bits one stored element of Φ(t) takes at this order."""
@@ -96,8 +101,10 @@ def condition_work(stages: int, order: int, size: NumberSize = SMALL) -> int:
 
 
 def condition_memory(stages: int, order: int, size: NumberSize = SMALL) -> int:
-    """Bits of the stored elementary weights up to ``order`` (+ 1, as above)."""
-    return stages * sum(
+    """Bits of the stored elementary weights up to ``order`` (+ 1, as above), and of A
+    itself scaled to a common denominator (stages² entries of one order's size)."""
+    matrix = stages**2 * size.stored(2) if size.per_order else 0
+    return matrix + stages * sum(
         count * size.stored(n + 1) for n, count in enumerate(limits.ROOTED_TREES[: order + 1])
     )
 
@@ -133,11 +140,21 @@ def _rational_bits(entries: Sequence[Any], others: Sequence[Any], parts: Any) ->
     import flint
 
     rationals = [q for x in entries for q in parts(x)]
+    # Stop once the common denominator alone passes the memory limit for A (the lcm of
+    # thousands of large denominators is itself costly to form).
+    cap = limits.MAX_CONDITION_BITS // max(1, len(rationals))
     scale = flint.fmpz(1)
     for q in rationals:
         scale = scale.lcm(q.q)
-    largest = max((abs(int(q.p)) * (int(scale) // int(q.q)) for q in rationals), default=0)
-    level = max(int(largest).bit_length(), int(scale).bit_length())
+        if scale.bit_length() > cap:
+            break
+    # bits of p·(scale/q) without forming it: within one bit.
+    scale_bits = scale.bit_length()
+    level = max(
+        (q.p.bit_length() + scale_bits - q.q.bit_length() + 1 for q in rationals if q.p != 0),
+        default=0,
+    )
+    level = max(level, scale_bits)
     fixed = max((_fraction_bits(q) for x in others for q in parts(x)), default=0)
     return level, fixed
 
