@@ -67,6 +67,10 @@ MAX_SYMBOLIC_STABILITY_STAGES = 8
 test runs Sturm sequences over QQ(pi), whose cost grows about ninefold per two stages
 (8 stages 3 s, 10 stages 28 s); above it the report says "not computed"."""
 
+MAX_SYMBOLIC_STEPS = 16
+"""Steps of a multistep scheme with pi in ρ whose root condition is decided (over QQ(pi):
+16 steps 1.6 s, 32 steps a minute); more is refused."""
+
 MAX_REGION_PARAMETERS = 2
 """Parameters for which ``info`` solves the parameter regions (a polynomial system in all of
 them: RK4 written with 8 parameters ran for minutes); above it the report says "not

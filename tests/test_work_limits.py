@@ -211,3 +211,21 @@ def test_a_common_denominator_too_large_to_hold_is_refused_naming_the_limit():
     with pytest.raises(CoefficientError, match="common denominator .* above the limit") as caught:
         analyse(parse_scheme(text))
     assert caught.value.key_path == "tableau.a"
+
+
+def test_a_multistep_rho_with_pi_beyond_the_step_limit_is_refused_naming_it():
+    # 32 steps with pi took a minute in one gcd over QQ(pi).
+    steps = limits.MAX_SYMBOLIC_STEPS + 1
+    alpha = [f"pi/{n + 2} - {n}/997" for n in range(steps)] + ["1"]
+    with pytest.raises(CoefficientError, match=f"decided up to {limits.MAX_SYMBOLIC_STEPS} steps"):
+        analyse(parse_scheme(multistep(alpha, ["0"] * (steps + 1))))
+
+
+def test_a_root_of_a_factor_with_more_than_4300_digits_is_named_without_its_polynomial():
+    import random
+
+    rng = random.Random(9)
+    big = lambda: f"{rng.randrange(10**300)}/{rng.randrange(1, 10**300)}"
+    analysis = analyse(parse_scheme(multistep([big() for _ in range(32)] + ["1"], ["0"] * 33)))
+    assert not analysis.zero_stability.holds
+    assert "a root of a factor of rho of degree" in analysis.zero_stability.reason

@@ -91,6 +91,19 @@ def root_condition(
 ) -> RootCondition:
     """Decide the root condition for ρ(ζ) = Σ coefficients[j] ζ^j (real, leading non-zero),
     exactly; with a ``tolerance``, a ρ that fails exactly is judged to the tolerance."""
+    domain = getattr(field, "domain", None)
+    steps = len(coefficients) - 1
+    if domain is not None and (domain.is_PolynomialRing or domain.is_FractionField):
+        from .. import limits
+        from ..errors import LimitError
+
+        if steps > limits.MAX_SYMBOLIC_STEPS:
+            raise LimitError(
+                f"{steps} steps with pi in rho: the root condition over QQ(pi) (gcds and "
+                f"Schur–Cohn in rational functions of pi) is decided up to "
+                f"{limits.MAX_SYMBOLIC_STEPS} steps (32 took a minute)",
+                key=("coefficients", "alpha"),
+            )
     holds, why = _exact_root_condition(field, coefficients)
     if holds:
         return RootCondition(True, HOLDS, tolerance=tolerance)
@@ -257,7 +270,7 @@ def _root_text(root: _Root, factor: bool = True) -> str:
 
     coefficients = [int(c) for c in root.factor.coeffs()]  # constant first
     zeta = sympy.Symbol("ζ")
-    if len(coefficients) <= 3:
+    if len(coefficients) <= 3 and max(abs(c).bit_length() for c in coefficients) <= 4_000:
         poly = sympy.Poly(list(reversed(coefficients)), zeta)
         candidates = sympy.roots(poly, multiple=True)
         # In sympy floats: a root beyond float range (10^40 / 1e-308) overflows complex().
@@ -275,8 +288,14 @@ def _root_text(root: _Root, factor: bool = True) -> str:
         value += f" {sign} {abs(imaginary).mid().str(10, radius=False)}i"
     if not factor:
         return f"≈ {value}"
+    if max(abs(c).bit_length() for c in coefficients) > _PRINTABLE_BITS:
+        return f"≈ {value} (a root of a factor of rho of degree {len(coefficients) - 1})"
     polynomial = str(sympy.Poly(list(reversed(coefficients)), zeta).as_expr())
     return f"≈ {value} (the root there of {polynomial})"
+
+
+_PRINTABLE_BITS = 14_000
+"""Python prints integers of up to 4,300 digits (about 14,000 bits)."""
 
 
 def _shown_root(text: str) -> str:
