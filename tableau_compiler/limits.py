@@ -50,9 +50,41 @@ MAX_RUNGE_KUTTA_ORDER = 16
 """Claimed order of a Runge–Kutta scheme: order 16 already means 235,381 new trees."""
 
 MAX_CONDITION_WORK = 250_000_000
-"""stages² × (rooted trees up to the order + 1): the size of the order-condition computation.
-Conditions are decided up to the highest order within it (Feagin's 35-stage order-14 method
-needs 1.7e8; 64 stages reach order 13); a higher claim fails as undecided, not as bad input."""
+"""Units of order-condition work: stages² × (rooted trees up to the order + 1) × the cost
+of one multiply-add of the scheme's numbers (1 for rationals of up to 256 bits; more for
+larger numbers, balls, radicals and pi: see :mod:`tableau_compiler.analysis.work`).
+Conditions are decided up to the highest order within it (Feagin's 35-stage order-14
+method needs 1.7e8; 64 stages of small rationals reach order 13); a higher claim fails as
+undecided, not as bad input.  About 5 s on the reference machine."""
+
+MAX_CONDITION_BITS = 8_000_000_000
+"""Bits of the stored elementary weights: stages × trees × (bits of one number + its
+object): about 1 GB.  A one-stage tableau with a11 = 10^2400 claiming order 16 needed more
+than the machine had."""
+
+MAX_STABILITY_BITS = 60_000
+"""Bits of a coefficient of the stability function R(z), estimated before it is computed
+(an upper bound: s times the bits of an entry of D·A, D the common denominator);
+above it ``info`` says R(z) was not computed, as it does when a coefficient turns out to
+have more than the 4,300 digits Python prints."""
+
+MAX_SYMBOLIC_STABILITY_STAGES = 8
+"""Stages of an implicit tableau with pi for which ``info`` computes R(z): its A-stability
+test runs Sturm sequences over QQ(pi), whose cost grows about ninefold per two stages
+(8 stages 3 s, 10 stages 28 s); above it the report says "not computed"."""
+
+MAX_SYMBOLIC_STEPS = 16
+"""Steps of a multistep scheme with pi in ρ whose root condition is decided (over QQ(pi):
+16 steps 1.6 s, 32 steps a minute); more is refused."""
+
+MAX_REGION_PARAMETERS = 2
+"""Parameters for which ``info`` solves the parameter regions (a polynomial system in all of
+them: RK4 written with 8 parameters ran for minutes); above it the report says "not
+computed"."""
+
+MAX_REGION_DEGREE = 24
+"""Largest degree in the parameters of the polynomials the regions solve (the order
+conditions up to order p + 1, the error constants up to C_{2k+1}); above it "not computed"."""
 
 ROOTED_TREES = (
     1,

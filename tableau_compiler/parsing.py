@@ -12,7 +12,7 @@ import json
 import math
 import re
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -513,14 +513,49 @@ def _tolerance(document: dict[str, Any]) -> float | None:
 
 
 def _check_radicals(scheme: Scheme) -> None:
-    """Refuse more distinct or deeper square roots than the limits allow, naming the first."""
+    """Refuse more distinct or deeper square roots than the limits allow, naming the first.
+
+    Parameter values and bounds count too: the analysis at the parameter values computes
+    in the field they and the coefficients generate together, and a square root of a
+    parameter nests as deep as the roots in its value allow (``sqrt(k)`` with
+    ``k = sqrt(2)`` nests 2 deep).
+    """
     seen: set[str] = set()
-    for key, expression in keyed_coefficients(scheme):
-        for radical, depth in expression.radicals().items():
+    _radicals_within_limits(_keyed_parameter_values(scheme.parameters), seen)
+    depths = {p.name: _deepest_radical(p.value) for p in scheme.parameters}
+    _radicals_within_limits(keyed_coefficients(scheme), seen, depths)
+
+
+def _deepest_radical(expression: Expression) -> int:
+    return max(expression.radicals().values(), default=0)
+
+
+def _keyed_parameter_values(
+    parameters: Iterable[Parameter],
+) -> Iterator[tuple[tuple[KeyPart, ...], Expression]]:
+    for parameter in parameters:
+        yield ("parameters", parameter.name, "value"), parameter.value
+        for i, bound in enumerate(parameter.bounds or ()):
+            yield ("parameters", parameter.name, "bounds", i), bound
+
+
+def _radicals_within_limits(
+    keyed: Iterable[tuple[tuple[KeyPart, ...], Expression]],
+    seen: set[str] | None = None,
+    value_depths: dict[str, int] | None = None,
+) -> None:
+    """Count distinct square roots into ``seen`` and refuse one past the limits;
+    ``value_depths`` gives the nesting depth of each parameter's value."""
+    seen = set() if seen is None else seen
+    for key, expression in keyed:
+        found = expression.radicals()
+        for radical, written in found.items():
+            depth = written + _depth_under(expression, radical, value_depths or {})
             if depth > limits.MAX_RADICAL_NESTING:
                 raise LimitError(
-                    f"square roots nest {depth} deep in {expression.text!r}; the limit is "
-                    f"{limits.MAX_RADICAL_NESTING}",
+                    f"square roots nest {depth} deep in {expression.text!r}"
+                    + (" with the parameter values" if depth > written else "")
+                    + f"; the limit is {limits.MAX_RADICAL_NESTING}",
                     key=key,
                 )
             seen.add(radical)
@@ -530,6 +565,27 @@ def _check_radicals(scheme: Scheme) -> None:
                     f"(the exact field would have degree 2^{len(seen)})",
                     key=key,
                 )
+
+
+def _depth_under(expression: Expression, radical: str, value_depths: dict[str, int]) -> int:
+    """The deepest parameter value under the square root of ``radical`` (0 when none)."""
+    if not value_depths:
+        return 0
+    from .expression import Name, Sqrt, _children
+
+    deepest = 0
+
+    def walk(node: Any, inside: bool) -> None:
+        nonlocal deepest
+        if isinstance(node, Name) and inside:
+            deepest = max(deepest, value_depths.get(node.name, 0))
+        if isinstance(node, Sqrt) and repr(node.argument) == radical:
+            inside = True
+        for child in _children(node):
+            walk(child, inside)
+
+    walk(expression.tree, False)
+    return deepest
 
 
 def keyed_coefficients(scheme: Scheme) -> Iterator[tuple[tuple[KeyPart, ...], Expression]]:
@@ -593,6 +649,8 @@ def _parameters(table: object) -> tuple[Parameter, ...]:
         if "value" not in spec:
             raise _fail("required key is missing", *key, "value")
         value = _constant(spec["value"], table, *key, "value")
+        # Before any evaluation (bounds are compared numerically below).
+        _radicals_within_limits([((*key, "value"), value)])
         learnable = spec.get("learnable", False)
         if not isinstance(learnable, bool):
             raise _fail(f"expected true or false, got {_a_type(learnable)}", *key, "learnable")
@@ -602,6 +660,9 @@ def _parameters(table: object) -> tuple[Parameter, ...]:
             if len(entries) != 2:
                 raise _fail(f"expected [low, high], got {len(entries)} entries", *key, "bounds")
             low, high = (_constant(e, table, *key, "bounds", i) for i, e in enumerate(entries))
+            _radicals_within_limits(
+                [((*key, "value"), value), ((*key, "bounds", 0), low), ((*key, "bounds", 1), high)]
+            )
             low_value, high_value, at = (_real(x, *key, "bounds") for x in (low, high, value))
             if not low_value < high_value:
                 raise _fail("low must be less than high", *key, "bounds")

@@ -118,3 +118,38 @@ def test_an_algebraic_field_is_named_by_its_generators():
 
     scheme = parse_scheme(_one_coefficient("(1+sqrt(2)+sqrt(3)+sqrt(5)+sqrt(7))^4"))
     assert len(analyse(scheme).domain) < 80
+
+
+def _with_parameter(value: str, b: str, bounds: str = "") -> str:
+    return (
+        'name = "p"\nkind = "runge-kutta"\norder = 1\n\n[parameters.k]\n'
+        f'value = "{value}"\n{bounds}\n[tableau]\na = [[]]\nb = ["{b}"]\n'
+    )
+
+
+def test_square_roots_in_a_parameter_value_count_towards_the_radical_limit():
+    # The issue's input: a value holding 9 square roots ran for more than 300 s.
+    value = " + ".join(f"sqrt({p})" for p in (2, 3, 5, 7, 11, 13, 17, 19, 23))
+    with pytest.raises(LimitError, match="more than 4 distinct") as caught:
+        parse_scheme(_with_parameter(value, "k/k"))
+    assert caught.value.key_path == "parameters.k.value"
+
+
+def test_square_roots_in_values_and_coefficients_are_counted_together():
+    value = "sqrt(2) + sqrt(3) + sqrt(5)"
+    with pytest.raises(LimitError, match="more than 4 distinct") as caught:
+        parse_scheme(_with_parameter(value, "k*(sqrt(7) + sqrt(11))"))
+    assert caught.value.key_path == "tableau.b[1]"
+
+
+def test_square_roots_in_parameter_bounds_are_refused_before_they_are_evaluated():
+    bounds = 'bounds = ["0", "' + " + ".join(f"sqrt({p})" for p in range(2, 12)) + '"]'
+    with pytest.raises(LimitError) as caught:
+        parse_scheme(_with_parameter("1", "k", bounds))
+    assert caught.value.key_path == "parameters.k.bounds[2]"
+
+
+def test_a_square_root_of_a_parameter_nests_as_deep_as_its_value():
+    with pytest.raises(LimitError, match="nest 3 deep .* with the parameter values"):
+        parse_scheme(_with_parameter("sqrt(sqrt(2))", "sqrt(k)"))
+    assert parse_scheme(_with_parameter("sqrt(2)", "sqrt(k)")).parameters

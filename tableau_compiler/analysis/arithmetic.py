@@ -9,7 +9,8 @@ cheap only in a small domain where every operation reduces at once:
   element, dense polynomials reduced by its minimal polynomial);
 * parameters or pi: sympy's polynomial rings and fraction fields (``QQ[k]``,
   ``QQ(k)``); pi is transcendental, so ``QQ[pi]`` decides zero exactly too;
-* anything else: sympy's expression domain ``EX`` (still exact, slower).
+* anything else (pi or parameters together with radicals) would need sympy's expression
+  domain ``EX``, whose cost has no bound: refused (:class:`~tableau_compiler.errors.LimitError`).
 
 Each domain is wrapped in a :class:`Field` with the few operations the analysis
 needs; the elements themselves support ``+``, ``-`` and ``*`` directly.
@@ -388,4 +389,24 @@ def _sympy_field(
     # (QQ(k), QQ(pi) rather than the rings QQ[k], QQ[pi]) allows the divisions the analysis
     # makes, such as the step factor sigma(1)/rho'(1).
     domain, elements = construct_domain([*exprs, sympy.Rational(1, 2)], extension=True, field=True)
+    if domain.is_EX:
+        # No polynomial domain holds them (pi or a parameter together with square roots):
+        # exact arithmetic on sympy expressions has no bound on its cost (a 4-step scheme
+        # mixing pi and radicals ran for minutes in one gcd).
+        from ..errors import LimitError
+
+        index = next(
+            (
+                i
+                for i, e in enumerate(exprs)
+                if e.has(sympy.pi, *symbols.values()) and e.has(sympy.Pow)
+            ),
+            0,
+        )
+        raise LimitError(
+            f"{expressions[index].text!r}: coefficients that mix pi or parameters with square "
+            "roots have no exact field the analysis can bound (sympy's expression domain); "
+            "write such values as decimals with a tolerance",
+            key=(index,),
+        )
     return SympyField(domain, symbolic), list(elements[:-1])

@@ -233,6 +233,45 @@ def _not_computed(names: Sequence[str], text: str) -> ParameterRegions:
     return ParameterRegions(tuple(names), (("note", why),))
 
 
+def _over_limit(names: Sequence[str], why: str) -> ParameterRegions:
+    return ParameterRegions(tuple(names), (("note", f"not computed: {why}"),))
+
+
+def _parameter_degree(expressions: Sequence[Expression], names: Sequence[str]) -> int:
+    """The largest total degree in the parameters of a numerator or denominator of the
+    coefficients (each a rational function of them)."""
+    import sympy
+
+    symbols = {n: sympy.Symbol(n, real=True) for n in names}
+    degree = 0
+    for expression in expressions:
+        if not expression.names:
+            continue
+        value = expression.to_sympy(symbols)
+        for part in sympy.fraction(sympy.together(value)):
+            free = sorted(part.free_symbols & set(symbols.values()), key=str)
+            if free:
+                degree = max(degree, sympy.Poly(part, *free).total_degree())
+    return degree
+
+
+def _regions_limit(names: Sequence[str], degree: int, what: str) -> str:
+    """Why the regions are beyond the limits (before any solving), or ""."""
+    from .. import limits
+
+    if len(names) > limits.MAX_REGION_PARAMETERS:
+        return (
+            f"{len(names)} parameters, above the limit of {limits.MAX_REGION_PARAMETERS} for "
+            "parameter regions (a polynomial system in every parameter)"
+        )
+    if degree > limits.MAX_REGION_DEGREE:
+        return (
+            f"{what} have degree up to {degree} in the parameters, above the limit of "
+            f"{limits.MAX_REGION_DEGREE} for parameter regions"
+        )
+    return ""
+
+
 # --------------------------------------------------------------------------- Runge–Kutta
 
 
@@ -240,17 +279,33 @@ def tableau_regions(tableau: ButcherTableau) -> ParameterRegions:
     """Where the conditions of each order up to the claimed one (and the next) hold."""
     import sympy
 
+    from ..errors import LimitError
     from .order import elementary_weights, residuals
     from .rooted_trees import TREES
-    from .runge_kutta import convert_tableau
+    from .runge_kutta import convert_tableau, decidable_order
+    from .work import number_size
 
     names = sorted({n for x in tableau.coefficients() for n in x.names})
     rooted = _parameter_under_a_root(list(tableau.coefficients()))
     if rooted is not None:
         return _not_computed(names, rooted)
-    field, a, b, _, _ = convert_tableau(tableau, None)
-    symbols = [sympy.Symbol(n, real=True) for n in names]
     top = tableau.order + 1
+    # The residuals of order q are polynomials of degree q·d in the parameters (d: the
+    # entries' degree): bound the solving before any of it is done.
+    degree = top * _parameter_degree(list(tableau.coefficients()), names)
+    over = _regions_limit(names, degree, f"the order conditions up to order {top}")
+    if over:
+        return _over_limit(names, over)
+    try:
+        field, a, b, _, _ = convert_tableau(tableau, None)
+    except LimitError as error:
+        return _over_limit(names, error.message)
+    if decidable_order(len(a), top, number_size(field, a, b)) < top:
+        return _over_limit(
+            names,
+            f"the order conditions up to order {top} in the parameters are above the work limit",
+        )
+    symbols = [sympy.Symbol(n, real=True) for n in names]
     phi = elementary_weights(field, a, top)
     tolerance = _tolerance_of(tableau)
     entries = []
@@ -300,15 +355,25 @@ def _excluded_text(excluded: Sequence[tuple[str, str]]) -> str:
 def multistep_regions(scheme: MultistepScheme) -> ParameterRegions:
     import sympy
 
+    from ..errors import LimitError
     from .multistep import error_constants
 
+    names = sorted({n for x in scheme.coefficients() for n in x.names})
     rooted = _parameter_under_a_root(list(scheme.coefficients()))
     if rooted is not None:
-        return _not_computed(sorted({n for x in scheme.coefficients() for n in x.names}), rooted)
-    field, elements = field_for([*scheme.alpha, *scheme.beta], None, quadratic=False)
+        return _not_computed(names, rooted)
     k = scheme.steps
+    # The error constants up to C_{2k+1} have degree (2k + 1)·d in the parameter, and the
+    # resultants that bound the root-condition region degree 2k·d.
+    degree = (2 * k + 1) * _parameter_degree(list(scheme.coefficients()), names)
+    over = _regions_limit(names, degree, f"the error constants of {k} steps")
+    if over:
+        return _over_limit(names, over)
+    try:
+        field, elements = field_for([*scheme.alpha, *scheme.beta], None, quadratic=False)
+    except LimitError as error:
+        return _over_limit(names, error.message)
     alpha, beta = elements[: k + 1], elements[k + 1 :]
-    names = sorted({n for x in scheme.coefficients() for n in x.names})
     symbols = [sympy.Symbol(n, real=True) for n in names]
     tolerance = _tolerance_of(scheme)
     rho_1 = field.to_sympy(sum(alpha, field.rational(0)))

@@ -12,9 +12,11 @@ always on the exact rationals its decimals denote (docs/scheme-format.md, Coeffi
   written A has, because it is the computation the generated step makes; entries on or
   above the diagonal within the tolerance of zero are reported (a warning).
 
-Work is bounded (:data:`~tableau_compiler.limits.MAX_CONDITION_WORK`): conditions are
-decided up to the highest order that fits, and a claim above it fails with the order
-verified and why the rest was not decided.
+Work and memory are bounded (:data:`~tableau_compiler.limits.MAX_CONDITION_WORK`,
+:data:`~tableau_compiler.limits.MAX_CONDITION_BITS`, counted by :mod:`.work` from the
+stages, the trees and the size of the numbers): conditions are decided up to the highest
+order that fits, and a claim above it fails with the order verified and why the rest was
+not decided.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from .order import (
 )
 from .rooted_trees import TREES
 from .values import Finding, Judgement, Value, shown, shown_size, tolerance_text
+from .work import SMALL, NumberSize, condition_memory, condition_work, number_size
 
 __all__ = [
     "RungeKuttaAnalysis",
@@ -50,25 +53,67 @@ __all__ = [
 ]
 
 
-def condition_work(stages: int, order: int) -> int:
-    """stages² × (rooted trees up to ``order`` + 1): the size of deciding the conditions up to
-    ``order`` (the measure :data:`~tableau_compiler.limits.MAX_CONDITION_WORK` bounds)."""
-    return stages**2 * sum(limits.ROOTED_TREES[: order + 1])
-
-
-def decidable_order(stages: int, wanted: int) -> int:
-    """The highest order <= ``wanted`` whose conditions fit the work limit."""
+def decidable_order(stages: int, wanted: int, size: NumberSize = SMALL) -> int:
+    """The highest order <= ``wanted`` whose conditions fit the work and memory limits, for
+    numbers of the given ``size`` (see :mod:`.work`)."""
     order = wanted
-    while order > 0 and condition_work(stages, order) > limits.MAX_CONDITION_WORK:
+    while order > 0 and _over_limit(stages, order, size):
         order -= 1
     return order
 
 
-def _undecided_reason(stages: int, order: int) -> str:
+def _over_limit(stages: int, order: int, size: NumberSize) -> bool:
     return (
-        f"{stages} stages at order {order} mean {condition_work(stages, order):.2g} units of "
-        f"order-condition work (stages² × trees), above the limit of "
-        f"{limits.MAX_CONDITION_WORK:.2g}"
+        condition_work(stages, order, size) > limits.MAX_CONDITION_WORK
+        or condition_memory(stages, order, size) > limits.MAX_CONDITION_BITS
+    )
+
+
+def _stability_over_limit(stages: int, size: NumberSize, classification: str) -> str:
+    """Why R(z) is not computed, or "" when it fits the limits.
+
+    R(z) = P(z)/Q(z) has coefficients of degree up to s in the entries of A and b: s
+    matrix-vector products for an explicit A, characteristic polynomials (about s³
+    operations) and Sturm sequences of degree 2s for the A-stability test otherwise."""
+    bits = size.bits(stages + 1)
+    if bits > limits.MAX_STABILITY_BITS:
+        return (
+            f"not computed: the coefficients of R(z) would have about {bits:.2g} bits, above "
+            f"the limit of {limits.MAX_STABILITY_BITS:.2g}"
+        )
+    if (
+        classification != "explicit"
+        and size.parts_per_order
+        and stages > limits.MAX_SYMBOLIC_STABILITY_STAGES
+    ):
+        return (
+            f"not computed: R(z) of an implicit tableau with pi takes characteristic "
+            f"polynomials and Sturm sequences over QQ(pi), computed up to "
+            f"{limits.MAX_SYMBOLIC_STABILITY_STAGES} stages (10 took half a minute)"
+        )
+    work = stages**3 * size.unit(stages + 1) * (1 if classification == "explicit" else 8)
+    if work > limits.MAX_CONDITION_WORK:
+        return (
+            f"not computed: R(z) of {stages} stages means {work:.2g} units of work, above the "
+            f"limit of {limits.MAX_CONDITION_WORK:.2g}"
+        )
+    return ""
+
+
+def _undecided_reason(stages: int, order: int, size: NumberSize = SMALL) -> str:
+    work = condition_work(stages, order, size)
+    if work > limits.MAX_CONDITION_WORK or size == SMALL:
+        small = size.unit(order + 1) <= 1  # one unit per multiply-add
+        measure = "stages² × trees" + ("" if small else " × cost of the numbers")
+        return (
+            f"{stages} stages at order {order} mean {work:.2g} units of "
+            f"order-condition work ({measure}), above the limit of "
+            f"{limits.MAX_CONDITION_WORK:.2g}"
+        )
+    return (
+        f"{stages} stages at order {order} mean {condition_memory(stages, order, size):.2g} bits "
+        f"of elementary weights (stages × trees × number size), above the limit of "
+        f"{limits.MAX_CONDITION_BITS:.2g}"
     )
 
 
@@ -362,8 +407,12 @@ def _decide_in_balls(
         _denominator(c),
         _denominator(b_hat),
     )
-    bits = max(128, int(math.log2(1 / tolerance)) + 96)
+    bits = _ball_bits(tolerance)
+    depth = max(args[0], args[1] or 0)
+    stages = len(b)
     while bits <= 4096:
+        if _over_limit(stages, depth, number_size(BallField(bits), a)):
+            break  # more precision would pass the limits: the exact rationals decide
         ball = BallField(bits)
         with ball.precision():
             try:
@@ -380,7 +429,20 @@ def _decide_in_balls(
                 )
             except Undecided:
                 bits *= 2
+    exact = number_size(RationalField(), a, [*b, *(c or ()), *(b_hat or ())])
+    if _over_limit(stages, depth, exact):
+        from ..errors import AnalysisError
+
+        raise AnalysisError(
+            "the tolerance comparisons need more than 4096 bits of precision or the exact "
+            f"rationals, and {_undecided_reason(stages, depth, exact)}"
+        )
     return _decide(RationalField(), a, b, c, b_hat, tolerance, *args)
+
+
+def _ball_bits(tolerance: float) -> int:
+    """The starting precision of the ball arithmetic for a tolerance."""
+    return max(128, int(math.log2(1 / tolerance)) + 96)
 
 
 def _negligible(field_: Field, x: Any, tolerance: float | None) -> bool:
@@ -429,7 +491,7 @@ def _embedded_hint(
         return ""
     claimed = tableau.embedded_order or 1
     sum_text = "0" if field_.is_zero(total) else shown(field_.value(total), tolerance)
-    depth = decidable_order(len(b), claimed)
+    depth = decidable_order(len(b), claimed, number_size(field_, a, [*b, *b_hat]))
     phi = elementary_weights(field_, a, depth)
     readings = []
     for sign, convention, words in ((-1, "b − b̂", "b − e"), (1, "b̂ − b", "b + e")):
@@ -496,7 +558,21 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
     claimed_hat = tableau.embedded_order if b_hat is not None else None
     extra = 1 if full else 0
     wanted = max(claimed, claimed_hat or 0) + extra
-    top = decidable_order(s, wanted)
+    others = [*b, *(c or ()), *(b_hat or ())]
+    if tolerance is not None and isinstance(field_, RationalField):
+        size = number_size(BallField(_ball_bits(tolerance)), a, others)
+    else:
+        size = number_size(field_, a, others)
+    if condition_memory(s, 0, size) > limits.MAX_CONDITION_BITS:
+        from ..errors import LimitError
+
+        raise LimitError(
+            f"A scaled to a common denominator would take {condition_memory(s, 0, size):.2g} "
+            f"bits, above the limit of {limits.MAX_CONDITION_BITS:.2g} (the denominators of "
+            "the entries have too large a common multiple)",
+            key=("tableau", "a"),
+        )
+    top = decidable_order(s, wanted, size)
     depth = min(claimed + extra, top)
     embedded_depth = None if claimed_hat is None else min(claimed_hat + extra, top)
 
@@ -519,10 +595,10 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
     levels, embedded_levels = decided.levels, decided.embedded_levels
     order = achieved_order(levels)
     embedded_order = None if embedded_levels is None else achieved_order(embedded_levels)
-    undecided = _undecided_reason(s, depth + 1) if depth < claimed else ""
+    undecided = _undecided_reason(s, depth + 1, size) if depth < claimed else ""
     embedded_undecided = ""
     if claimed_hat is not None and embedded_depth is not None and embedded_depth < claimed_hat:
-        embedded_undecided = _undecided_reason(s, embedded_depth + 1)
+        embedded_undecided = _undecided_reason(s, embedded_depth + 1, size)
     if differences:
         stages = ", ".join(map(str, differences))
         warnings.append(
@@ -578,15 +654,25 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
             error_norm, coefficients = decided.principal_error
             error_coefficients = tuple(zip(TREES.of_order(error_order), coefficients))
         stiff = _stiffly_accurate(field_, a, b, tolerance)
-        from .stability import runge_kutta_stability
+        from .stability import StabilityFunction, runge_kutta_stability
 
-        if isinstance(field_, (RationalField, SympyField)):
-            stability = runge_kutta_stability(field_, a, b, tolerance)
-        else:  # the stability function is computed with sympy's polynomials
-            sympy_field, a_s, b_s, _, _ = convert_tableau(
-                tableau, parameter_values(tableau), quadratic=False
-            )
-            stability = runge_kutta_stability(sympy_field, a_s, b_s, tolerance)
+        over = _stability_over_limit(s, number_size(field_, a, b), classification)
+        if over:
+            unknown = Judgement(None, tolerance, reason=over)
+            stability = StabilityFunction("?", "?", unknown, unknown, note=over)
+        else:
+            try:
+                if isinstance(field_, (RationalField, SympyField)):
+                    stability = runge_kutta_stability(field_, a, b, tolerance)
+                else:  # the stability function is computed with sympy's polynomials
+                    sympy_field, a_s, b_s, _, _ = convert_tableau(
+                        tableau, parameter_values(tableau), quadratic=False
+                    )
+                    stability = runge_kutta_stability(sympy_field, a_s, b_s, tolerance)
+            except ValueError:  # Python prints no integer beyond 4,300 digits
+                over = "not computed: a coefficient of R(z) has more than 4,300 digits"
+                unknown = Judgement(None, tolerance, reason=over)
+                stability = StabilityFunction("?", "?", unknown, unknown, note=over)
         if tableau.parameters and any(x.names for x in tableau.coefficients()):
             from .regions import tableau_regions
 

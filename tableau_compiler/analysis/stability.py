@@ -119,9 +119,9 @@ def _explicit_numerator(field: Field, a: list[list[Any]], b: list[Any], z: Any) 
     for _ in range(len(b)):
         coefficients.append(sum((x * y for x, y in zip(b, vector)), field.rational(0)))
         (vector,) = field.apply(matrix, [vector])
-    return Poly(
-        [domain.from_sympy(field.to_sympy(x)) for x in reversed(coefficients)], z, domain=domain
-    )
+    if getattr(field, "domain", None) is not domain:  # flint numbers: to the sympy domain
+        coefficients = [domain.from_sympy(field.to_sympy(x)) for x in coefficients]
+    return Poly(list(reversed(coefficients)), z, domain=domain)
 
 
 def runge_kutta_stability(
@@ -190,7 +190,7 @@ def _decimal_polynomial(field: Field, poly: Any, digits: int) -> str:
     (exact zeros left out, exact ±1 and integers kept)."""
     terms = []
     degree = poly.degree()
-    for k, coefficient in zip(range(degree, -1, -1), poly.all_coeffs()):
+    for k, coefficient in zip(range(degree, -1, -1), poly.rep.to_list()):  # domain elements
         value = _coefficient_value(field, coefficient)
         if value.zero:
             continue

@@ -11,6 +11,7 @@ exact text.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -37,6 +38,22 @@ SHORT_DIGITS = 7
 """Significant digits of a long exact number printed as a decimal (marked with ≈)."""
 
 
+_LOG10_2 = math.log10(2)
+
+EXACT_DIGITS_LIMIT = 4_000
+"""Exact values with more digits are kept as certified digits only (Python refuses to print
+integers beyond 4,300 digits, and no report could show them)."""
+
+
+def _exact_text(value: Fraction) -> str | None:
+    if (
+        max(abs(value.numerator).bit_length(), value.denominator.bit_length())
+        > 3.3 * EXACT_DIGITS_LIMIT
+    ):
+        return None
+    return str(value)
+
+
 def _digits_of(value: Fraction, significant: int) -> tuple[int, int]:
     """(mantissa, exponent) with value ≈ mantissa·10^exponent, |mantissa| of ``significant``
     digits, rounded half up; (0, 0) for zero.  Integer arithmetic only."""
@@ -47,9 +64,12 @@ def _digits_of(value: Fraction, significant: int) -> tuple[int, int]:
     numerator = abs(numerator)
     # n of N digits over d of M digits lies in (10^(N-M-1), 10^(N-M+1)): find e with
     # 10^(e-1) <= |value| < 10^e.
-    exponent = len(str(numerator)) - len(str(denominator))
-    if _scaled(numerator, denominator, -exponent) >= (1, 1):
+    # From bit lengths (str() of an integer beyond 4,300 digits raises): within 1 of e.
+    exponent = math.floor((numerator.bit_length() - denominator.bit_length()) * _LOG10_2)
+    while _scaled(numerator, denominator, -exponent) >= (1, 1):
         exponent += 1
+    while _scaled(numerator, denominator, -(exponent - 1)) < (1, 1):
+        exponent -= 1
     shift = exponent - significant
     top, bottom = _scaled_pair(numerator, denominator, shift)
     mantissa = (2 * top + bottom) // (2 * bottom)
@@ -143,7 +163,7 @@ class Value:
     def of_fraction(cls, value: Fraction, exact: str | None = None) -> Value:
         mantissa, exponent = _digits_of(value, SIGNIFICANT)
         complete = Fraction(mantissa) * Fraction(10) ** exponent == value
-        text = str(value) if exact is None else exact
+        text = _exact_text(value) if exact is None else exact
         return cls(mantissa, exponent, SIGNIFICANT, text, complete)
 
     @classmethod

@@ -91,6 +91,19 @@ def root_condition(
 ) -> RootCondition:
     """Decide the root condition for ρ(ζ) = Σ coefficients[j] ζ^j (real, leading non-zero),
     exactly; with a ``tolerance``, a ρ that fails exactly is judged to the tolerance."""
+    domain = getattr(field, "domain", None)
+    steps = len(coefficients) - 1
+    if domain is not None and (domain.is_PolynomialRing or domain.is_FractionField):
+        from .. import limits
+        from ..errors import LimitError
+
+        if steps > limits.MAX_SYMBOLIC_STEPS:
+            raise LimitError(
+                f"{steps} steps with pi in rho: the root condition over QQ(pi) (gcds and "
+                f"Schur–Cohn in rational functions of pi) is decided up to "
+                f"{limits.MAX_SYMBOLIC_STEPS} steps (32 took a minute)",
+                key=("coefficients", "alpha"),
+            )
     holds, why = _exact_root_condition(field, coefficients)
     if holds:
         return RootCondition(True, HOLDS, tolerance=tolerance)
@@ -257,11 +270,14 @@ def _root_text(root: _Root, factor: bool = True) -> str:
 
     coefficients = [int(c) for c in root.factor.coeffs()]  # constant first
     zeta = sympy.Symbol("ζ")
-    if len(coefficients) <= 3:
+    if len(coefficients) <= 3 and max(abs(c).bit_length() for c in coefficients) <= 4_000:
         poly = sympy.Poly(list(reversed(coefficients)), zeta)
         candidates = sympy.roots(poly, multiple=True)
-        midpoint = complex(float(root.ball.real.mid()), float(root.ball.imag.mid()))
-        best = min(candidates, key=lambda r: abs(complex(sympy.N(r, 30)) - midpoint))
+        # In sympy floats: a root beyond float range (10^40 / 1e-308) overflows complex().
+        midpoint = sympy.Float(root.ball.real.mid().str(30, radius=False), 30) + sympy.I * (
+            sympy.Float(root.ball.imag.mid().str(30, radius=False), 30)
+        )
+        best = min(candidates, key=lambda r: abs(sympy.N(r - midpoint, 30)))
         text = str(best)
         if len(text) <= 2 * EXACT_TEXT_LIMIT:
             return text
@@ -272,8 +288,14 @@ def _root_text(root: _Root, factor: bool = True) -> str:
         value += f" {sign} {abs(imaginary).mid().str(10, radius=False)}i"
     if not factor:
         return f"≈ {value}"
+    if max(abs(c).bit_length() for c in coefficients) > _PRINTABLE_BITS:
+        return f"≈ {value} (a root of a factor of rho of degree {len(coefficients) - 1})"
     polynomial = str(sympy.Poly(list(reversed(coefficients)), zeta).as_expr())
     return f"≈ {value} (the root there of {polynomial})"
+
+
+_PRINTABLE_BITS = 14_000
+"""Python prints integers of up to 4,300 digits (about 14,000 bits)."""
 
 
 def _shown_root(text: str) -> str:
@@ -343,15 +365,25 @@ def _excess_text(root: _Root, tolerance: float) -> str:
 
 
 def _schur_stable(field: Field, p: Any) -> bool:
-    """All roots strictly inside the unit circle (Schur–Cohn recursion, real coefficients)."""
+    """All roots strictly inside the unit circle (Schur–Cohn recursion, real coefficients).
+
+    Each reduced polynomial is made monic before the next step: the test
+    sign(a_n² − a_0²) and the roots of T p are unchanged by a non-zero real factor
+    (T(λp) = λ² T p), and without it the coefficients' sizes double at every step (a
+    24-step ρ with coefficients n/997 did not finish in a minute).  Monic, the
+    coefficients are ratios of the Schur–Cohn determinants, of polynomial size.
+    """
+    domain = p.domain
     coefficients = _ascending(p)  # a_0 .. a_n
     while len(coefficients) > 1:
-        a0, an = coefficients[0], coefficients[-1]
-        if field.sign(an * an - a0 * a0) <= 0:
+        an = coefficients[-1]
+        coefficients = [domain.quo(x, an) for x in coefficients]  # monic: a_n = 1
+        a0 = coefficients[0]
+        if field.sign(domain.one - a0 * a0) <= 0:
             return False
         reversed_ = coefficients[::-1]
-        # T p = (a_n p − a_0 p*) / ζ: the constant term cancels, the degree drops by one.
-        coefficients = [an * x - a0 * y for x, y in zip(coefficients, reversed_)][1:]
+        # T p = (p − a_0 p*) / ζ: the constant term cancels, the degree drops by one.
+        coefficients = [x - a0 * y for x, y in zip(coefficients, reversed_)][1:]
     return True
 
 

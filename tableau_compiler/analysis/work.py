@@ -1,0 +1,208 @@
+"""The size of an order-condition computation, counted before it is made.
+
+Deciding the conditions up to order p builds the elementary weights Φ(t) of every rooted
+tree t with at most p vertices (a vector of s numbers each, one matrix product with A per
+vertex) and one dot product with b per tree (HNW II.2).  The limits bound two things:
+
+* **work**: s² × Σ_q (trees of order q) × (cost of one multiply-add at order q), in units
+  of a multiply-add of small rationals in python-flint (about 16 ns on the reference
+  machine);
+* **memory**: s × Σ_q (trees of order q) × (bits one stored number of order q takes).
+
+The cost of a multiply-add depends on the numbers: the entries of Φ(t) for a tree of order
+q are polynomials of degree q − 1 in the entries of A, so over QQ their size grows by the
+bits of one entry of D·A (D the common denominator) and log2 s per order; balls have a
+fixed precision; an algebraic field of degree d multiplies d-vectors of rationals in
+Python; a field with pi (or a symbol) multiplies polynomials whose degree grows with q.
+The factors below were measured with ``tabc check`` on generated explicit tableaus (see
+tests/test_work_limits.py) and err on the costly side.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .. import limits
+
+__all__ = ["SMALL", "NumberSize", "condition_memory", "condition_work", "number_size"]
+
+WORD_BITS = 256
+"""Numbers up to this many bits cost one unit per multiply-add; larger ones (bits/256)^1.5."""
+
+GROWTH = 1.5
+"""Multiplying n-bit integers costs about n^1.5 (GMP's Toom–Cook range; a 64-stage matrix of
+400,000-bit entries took ten times the linear estimate)."""
+
+OBJECT_BITS = 512
+"""The Python object around each stored number (a flint integer or rational)."""
+
+BALL_FACTOR = 2
+"""A multiply-add of real balls relative to one of integers of the same size."""
+
+QUADRATIC_FACTOR = 4
+"""QQ(√d), per stored rational (two per element): rational, not scaled-integer, products."""
+
+ALGEBRAIC_FACTOR = 30
+"""sympy's algebraic field of degree d, per stored rational (d per element): 30·d units
+(measured: about 120 for d = 4, 330 for d = 16)."""
+
+SYMBOLIC_FACTOR = 60
+"""sympy's rings and fraction fields with pi, per stored coefficient (the degree in pi grows
+with the order): measured about 250 units at orders 9 to 11 for entries linear in pi."""
+
+
+@dataclass(frozen=True)
+class NumberSize:
+    """How large the numbers of the order-condition computation are."""
+
+    factor: float = 1.0
+    """Cost of one multiply-add of small numbers, relative to small flint rationals."""
+    per_order: int = 0
+    """Bits an entry of Φ(t) grows by per vertex of t (0: a fixed size)."""
+    fixed: int = 0
+    """Bits every entry has regardless of the order (ball precision, the weights b)."""
+    parts: int = 1
+    """Numbers stored per field element (the degree of an algebraic field, say)."""
+    parts_per_order: int = 0
+    """Numbers per element added per vertex (polynomials in pi grow in degree)."""
+
+    def bits(self, order: int) -> int:
+        """Bits of one number in Φ(t) for a tree with ``order`` vertices."""
+        return self.fixed + max(0, order - 1) * self.per_order
+
+    def elements(self, order: int) -> int:
+        return self.parts + max(0, order - 1) * self.parts_per_order
+
+    def unit(self, order: int) -> float:
+        """The cost of one multiply-add at this order, in units."""
+        words = max(1.0, self.bits(order) / WORD_BITS)
+        return self.factor * self.elements(order) * words**GROWTH
+
+    def stored(self, order: int) -> int:
+        """Bits one stored element of Φ(t) takes at this order."""
+        return self.elements(order) * (OBJECT_BITS + self.bits(order))
+
+
+SMALL = NumberSize()
+"""Small rationals: one unit per multiply-add (the measure stages² × trees)."""
+
+
+def condition_work(stages: int, order: int, size: NumberSize = SMALL) -> int:
+    """Units of work to decide the conditions up to ``order`` (see the module docstring):
+    stages² × Σ trees × unit, with the trees counted as in :data:`limits.ROOTED_TREES`
+    up to ``order`` + 1 vertices (the conditions of order p + 1 that ``info`` adds)."""
+    return math.ceil(
+        stages**2
+        * sum(count * size.unit(n + 1) for n, count in enumerate(limits.ROOTED_TREES[: order + 1]))
+    )
+
+
+def condition_memory(stages: int, order: int, size: NumberSize = SMALL) -> int:
+    """Bits of the stored elementary weights up to ``order`` (+ 1, as above), and of A
+    itself scaled to a common denominator (stages² entries of one order's size)."""
+    matrix = stages**2 * size.stored(2) if size.per_order else 0
+    return matrix + stages * sum(
+        count * size.stored(n + 1) for n, count in enumerate(limits.ROOTED_TREES[: order + 1])
+    )
+
+
+def number_size(field: Any, a: Sequence[Sequence[Any]], others: Sequence[Any] = ()) -> NumberSize:
+    """The :class:`NumberSize` of A's entries (and ``others``: b, c, b̂) in ``field``."""
+    from .arithmetic import BallField, RationalField, SympyField
+    from .quadratic import QuadraticField
+
+    s = len(a)
+    spread = max(1, s).bit_length()
+    entries = [x for row in a for x in row]
+    if isinstance(field, BallField):
+        return NumberSize(factor=BALL_FACTOR, fixed=field.bits)
+    if isinstance(field, RationalField):
+        level, fixed = _rational_bits(entries, others, lambda x: [x])
+        return NumberSize(per_order=level + spread, fixed=fixed)
+    if isinstance(field, QuadraticField):
+        level, fixed = _rational_bits(entries, others, lambda x: [x.a, x.b])
+        return NumberSize(
+            factor=QUADRATIC_FACTOR,
+            per_order=level + spread + field.d.bit_length(),
+            fixed=fixed,
+            parts=2,
+        )
+    if isinstance(field, SympyField):
+        return _sympy_size(field, entries, others, spread)
+    return NumberSize(factor=SYMBOLIC_FACTOR, parts=16)
+
+
+def _rational_bits(entries: Sequence[Any], others: Sequence[Any], parts: Any) -> tuple[int, int]:
+    """(bits of the largest entry of D·A with D, bits of the largest other number)."""
+    import flint
+
+    rationals = [q for x in entries for q in parts(x)]
+    # Stop once the common denominator alone passes the memory limit for A (the lcm of
+    # thousands of large denominators is itself costly to form).
+    cap = limits.MAX_CONDITION_BITS // max(1, len(rationals))
+    scale = flint.fmpz(1)
+    for q in rationals:
+        scale = scale.lcm(q.q)
+        if scale.bit_length() > cap:
+            break
+    # bits of p·(scale/q) without forming it: within one bit.
+    scale_bits = scale.bit_length()
+    level = max(
+        (q.p.bit_length() + scale_bits - q.q.bit_length() + 1 for q in rationals if q.p != 0),
+        default=0,
+    )
+    level = max(level, scale_bits)
+    fixed = max((_fraction_bits(q) for x in others for q in parts(x)), default=0)
+    return level, fixed
+
+
+def _fraction_bits(q: Any) -> int:
+    return int(q.p).bit_length() + int(q.q).bit_length()
+
+
+def _sympy_size(
+    field: Any, entries: Sequence[Any], others: Sequence[Any], spread: int
+) -> NumberSize:
+    """Algebraic fields by their degree; fields with pi or symbols by the entries' degree."""
+    import sympy
+
+    values = [field.to_sympy(x) for x in [*entries, *others] if not field.is_zero(x)]
+    bits = max(
+        (_fraction_bits_of(r) for value in values for r in value.atoms(sympy.Rational)),
+        default=1,
+    )
+    domain = field.domain
+    if getattr(domain, "is_AlgebraicField", False):
+        degree = max(1, len(domain.mod.to_list()) - 1) if hasattr(domain.mod, "to_list") else 16
+        return NumberSize(
+            factor=ALGEBRAIC_FACTOR,
+            per_order=bits + spread,
+            fixed=bits,
+            parts=degree,
+        )
+    generators = sorted(
+        set().union(*(v.free_symbols | v.atoms(sympy.NumberSymbol) for v in values)), key=str
+    )
+    degree = 1
+    for value in values:
+        numerator, denominator = sympy.fraction(sympy.together(value))
+        for part in (numerator, denominator):
+            if generators:
+                try:
+                    degree = max(degree, sympy.Poly(part, *generators).total_degree())
+                except sympy.PolynomialError:
+                    degree = max(degree, 4)
+    return NumberSize(
+        factor=SYMBOLIC_FACTOR,
+        per_order=bits + spread,
+        fixed=bits,
+        parts=degree,
+        parts_per_order=degree,
+    )
+
+
+def _fraction_bits_of(r: Any) -> int:
+    return int(r.p).bit_length() + int(r.q).bit_length()
