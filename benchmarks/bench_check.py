@@ -534,9 +534,19 @@ def main(argv=None) -> int:
             scheme = load_scheme(path)
             field, a, b, c, b_hat = convert_tableau(scheme, {})
             assert isinstance(field, RationalField)
-            levels, embedded, *_ = _decide(
-                scheme, field, a, b, c, b_hat, scheme.effective_tolerance, False
+            decided = _decide(
+                field,
+                a,
+                b,
+                c,
+                b_hat,
+                scheme.effective_tolerance,
+                scheme.order,
+                scheme.embedded_order,
+                differences=False,
+                error_order=False,
             )
+            levels, embedded = decided.levels, decided.embedded_levels or ()
             return {
                 "all_within_tolerance": all(level.holds for level in [*levels, *embedded]),
                 "largest_residual": max(level.largest_residual for level in levels),

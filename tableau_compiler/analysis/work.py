@@ -169,13 +169,20 @@ def _sympy_size(
     """Algebraic fields by their degree; fields with pi or symbols by the entries' degree."""
     import sympy
 
-    values = [field.to_sympy(x) for x in [*entries, *others] if not field.is_zero(x)]
-    bits = max(
-        (_fraction_bits_of(r) for value in values for r in value.atoms(sympy.Rational)),
-        default=1,
-    )
     domain = field.domain
+    nonzero = [x for x in [*entries, *others] if not field.is_zero(x)]
     if getattr(domain, "is_AlgebraicField", False):
+        # the rational coordinates of each element in the field's power basis: converting
+        # the elements to expressions first (to_sympy) expands powers of the primitive
+        # element, which took minutes for four square roots
+        bits = max(
+            (
+                int(c.numerator).bit_length() + int(c.denominator).bit_length()
+                for x in nonzero
+                for c in x.to_list()
+            ),
+            default=1,
+        )
         degree = max(1, len(domain.mod.to_list()) - 1) if hasattr(domain.mod, "to_list") else 16
         return NumberSize(
             factor=ALGEBRAIC_FACTOR,
@@ -183,6 +190,11 @@ def _sympy_size(
             fixed=bits,
             parts=degree,
         )
+    values = [field.to_sympy(x) for x in nonzero]
+    bits = max(
+        (_fraction_bits_of(r) for value in values for r in value.atoms(sympy.Rational)),
+        default=1,
+    )
     generators = sorted(
         set().union(*(v.free_symbols | v.atoms(sympy.NumberSymbol) for v in values)), key=str
     )
