@@ -28,7 +28,9 @@ from .arithmetic import Field, field_for
 from .values import (
     EXACT_TEXT_LIMIT,
     Finding,
+    FindingsReport,
     Value,
+    polynomial_text,
     shown,
     shown_apart,
     shown_size,
@@ -58,7 +60,7 @@ class ConstantLevel:
 
 
 @dataclass(frozen=True)
-class MultistepAnalysis:
+class MultistepAnalysis(FindingsReport):
     scheme: MultistepScheme
     domain: str
     tolerance: float | None
@@ -110,19 +112,6 @@ class MultistepAnalysis:
             )
         return reasons
 
-    @property
-    def failures(self) -> list[str]:
-        return [finding.message for finding in self.findings]
-
-    @property
-    def warning_findings(self) -> list[Finding]:
-        keys = self.warning_keys or ((),) * len(self.warnings)
-        return [Finding(message, key) for message, key in zip(self.warnings, keys)]
-
-    @property
-    def passed(self) -> bool:
-        return not self.findings
-
 
 def _polynomial_text(field_: Field, coefficients: list[Any]) -> str:
     import sympy
@@ -139,21 +128,12 @@ def _shown_polynomial(
     if all(v.exact is not None and len(v.exact) <= EXACT_TEXT_LIMIT for v in values):
         return exact
     digits = 16 if tolerance is None else min(20, max(6, _decades(tolerance) + 2))
-    terms = []
-    for j in range(len(values) - 1, -1, -1):
-        value = values[j]
-        if value.zero:
-            continue
-        number = abs(value).decimal(digits)
-        power = "" if j == 0 else ("ζ" if j == 1 else f"ζ**{j}")
-        text = power if power and number == "1" else number + (f"*{power}" if power else "")
-        terms.append((value.mantissa < 0, text))
-    if not terms:
-        return "0"
-    out = ("-" if terms[0][0] else "") + terms[0][1]
-    for negative, text in terms[1:]:
-        out += (" - " if negative else " + ") + text
-    return out
+    terms = [
+        (j, values[j].mantissa < 0, abs(values[j]).decimal(digits))
+        for j in range(len(values) - 1, -1, -1)
+        if not values[j].zero
+    ]
+    return polynomial_text(terms, "ζ")
 
 
 def _decades(tolerance: float) -> int:

@@ -41,7 +41,15 @@ from .order import (
     stage_order,
 )
 from .rooted_trees import TREES
-from .values import Finding, Judgement, Value, shown, shown_size, tolerance_text
+from .values import (
+    Finding,
+    FindingsReport,
+    Judgement,
+    Value,
+    shown,
+    shown_size,
+    tolerance_text,
+)
 from .work import SMALL, NumberSize, condition_memory, condition_work, number_size
 
 __all__ = [
@@ -118,7 +126,7 @@ def _undecided_reason(stages: int, order: int, size: NumberSize = SMALL) -> str:
 
 
 @dataclass(frozen=True)
-class RungeKuttaAnalysis:
+class RungeKuttaAnalysis(FindingsReport):
     """What ``tabc check`` and ``tabc info`` report about one tableau."""
 
     scheme: ButcherTableau
@@ -206,20 +214,6 @@ class RungeKuttaAnalysis:
                     )
                     reasons.append(Finding(message, ("tableau", "embedded_order")))
         return reasons
-
-    @property
-    def failures(self) -> list[str]:
-        """Why the scheme misses its claim, one sentence per reason (empty when it passes)."""
-        return [finding.message for finding in self.findings]
-
-    @property
-    def warning_findings(self) -> list[Finding]:
-        keys = self.warning_keys or ((),) * len(self.warnings)
-        return [Finding(message, key) for message, key in zip(self.warnings, keys)]
-
-    @property
-    def passed(self) -> bool:
-        return not self.findings
 
 
 def _level_failure(

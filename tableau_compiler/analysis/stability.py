@@ -30,7 +30,7 @@ from fractions import Fraction
 from typing import Any
 
 from .arithmetic import Field
-from .values import EXACT_TEXT_LIMIT, SIGNIFICANT, Judgement, Value
+from .values import EXACT_TEXT_LIMIT, SIGNIFICANT, Judgement, Value, polynomial_text
 
 __all__ = ["StabilityFunction", "runge_kutta_stability"]
 
@@ -195,23 +195,9 @@ def _decimal_polynomial(field: Field, poly: Any, digits: int) -> str:
         if value.zero:
             continue
         exact = field.sympy_domain.to_sympy(coefficient)
-        if exact.is_Integer:
-            number = str(abs(int(exact)))
-        else:
-            number = abs(value).decimal(digits)
-        negative = value.mantissa < 0
-        power = "" if k == 0 else ("z" if k == 1 else f"z**{k}")
-        if power and number == "1":
-            text = power
-        else:
-            text = number + (f"*{power}" if power else "")
-        terms.append((negative, text))
-    if not terms:
-        return "0"
-    out = ("-" if terms[0][0] else "") + terms[0][1]
-    for negative, text in terms[1:]:
-        out += (" - " if negative else " + ") + text
-    return out
+        number = str(abs(int(exact))) if exact.is_Integer else abs(value).decimal(digits)
+        terms.append((k, value.mantissa < 0, number))
+    return polynomial_text(terms, "z")
 
 
 # --------------------------------------------------------------------------- A-stability

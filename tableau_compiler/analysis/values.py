@@ -350,3 +350,46 @@ class Finding:
 
     message: str
     key: tuple[str | int, ...] = ()
+
+
+class FindingsReport:
+    """What a verdict reads off an analysis's :attr:`findings` and warnings (a mixin of
+    :class:`~.runge_kutta.RungeKuttaAnalysis` and :class:`~.multistep.MultistepAnalysis`).
+
+    A subclass provides ``findings`` (why the scheme misses its claim, each with its key),
+    ``warnings`` (sentences) and ``warning_keys`` (their keys, or () when none is known).
+    """
+
+    findings: list[Finding]
+    warnings: tuple[str, ...]
+    warning_keys: tuple[tuple[str | int, ...], ...]
+
+    @property
+    def failures(self) -> list[str]:
+        """Why the scheme misses its claim, one sentence per reason (empty when it passes)."""
+        return [finding.message for finding in self.findings]
+
+    @property
+    def warning_findings(self) -> list[Finding]:
+        keys = self.warning_keys or ((),) * len(self.warnings)
+        return [Finding(message, key) for message, key in zip(self.warnings, keys)]
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+
+def polynomial_text(terms: list[tuple[int, bool, str]], variable: str) -> str:
+    """``3*z**2 - 0.5*z + 1`` from (power, negative, |coefficient| as text), highest power
+    first; a coefficient "1" of a power is left out, an empty list is "0"."""
+    shown = []
+    for power, negative, number in terms:
+        name = "" if power == 0 else (variable if power == 1 else f"{variable}**{power}")
+        text = name if name and number == "1" else number + (f"*{name}" if name else "")
+        shown.append((negative, text))
+    if not shown:
+        return "0"
+    out = ("-" if shown[0][0] else "") + shown[0][1]
+    for negative, text in shown[1:]:
+        out += (" - " if negative else " + ") + text
+    return out
