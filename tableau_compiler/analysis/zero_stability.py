@@ -304,6 +304,20 @@ def _shown_root(text: str) -> str:
     return text if len(text) <= limit else text[: limit - 2] + "…)"
 
 
+def _fails_at(root: Any, why: str, tolerance: float) -> RootCondition:
+    """The root condition failing at ``root`` (judged to ``tolerance``): "the root ... of rho"
+    followed by ``why``."""
+    text = _root_text(root)
+    return RootCondition(
+        False,
+        f"the root {_shown_root(text)} of rho{'' if why.startswith(',') else ' '}{why}",
+        root=text,
+        modulus=_modulus(root),
+        tolerance=tolerance,
+        exactly=False,
+    )
+
+
 def _to_tolerance(roots: list[_Root], tolerance: float) -> RootCondition | None:
     """The root condition to the tolerance (see the module docstring), or None when the
     balls cannot decide it at this precision."""
@@ -313,15 +327,11 @@ def _to_tolerance(roots: list[_Root], tolerance: float) -> RootCondition | None:
     near: list[_Root] = []
     for root in roots:
         if root.excess > t:
-            return RootCondition(
-                False,
-                f"the root {_shown_root(_root_text(root))} of rho (|ζ| − 1 = "
-                f"{_excess_text(root, tolerance)}) lies outside the disc |ζ| <= 1 + "
+            return _fails_at(
+                root,
+                f"(|ζ| − 1 = {_excess_text(root, tolerance)}) lies outside the disc |ζ| <= 1 + "
                 f"{tolerance_text(tolerance)}",
-                root=_root_text(root),
-                modulus=_modulus(root),
-                tolerance=tolerance,
-                exactly=False,
+                tolerance,
             )
         if not root.excess <= t:
             return None  # too close to 1 + t to call
@@ -337,14 +347,11 @@ def _to_tolerance(roots: list[_Root], tolerance: float) -> RootCondition | None:
                 else "lies within 2√t of another root there, as a double root split by "
                 "rounding does"
             )
-            return RootCondition(
-                False,
-                f"the root {_shown_root(_root_text(root))} of rho, within {tolerance_text(tolerance)} of "
-                f"the unit circle (|ζ| = {_modulus_text(_modulus(root), tolerance, root)}), {what}",
-                root=_root_text(root),
-                modulus=_modulus(root),
-                tolerance=tolerance,
-                exactly=False,
+            return _fails_at(
+                root,
+                f", within {tolerance_text(tolerance)} of the unit circle "
+                f"(|ζ| = {_modulus_text(_modulus(root), tolerance, root)}), {what}",
+                tolerance,
             )
     largest = max((r.excess for r in roots), key=lambda x: x.mid(), default=None)
     excess = Value.zero_value()
