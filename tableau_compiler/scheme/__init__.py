@@ -3,5 +3,13 @@
 from .base import Parameter, Scheme
 from .butcher import ButcherTableau
 from .multistep import MultistepScheme
+from .partitioned import PartitionedTableau, TableauComponent
 
-__all__ = ["ButcherTableau", "MultistepScheme", "Parameter", "Scheme"]
+__all__ = [
+    "ButcherTableau",
+    "MultistepScheme",
+    "Parameter",
+    "PartitionedTableau",
+    "Scheme",
+    "TableauComponent",
+]
