@@ -207,7 +207,8 @@ def _to_sympy(node: Node, symbols: dict, sympy) -> sympy.Expr:
     if isinstance(node, Number):
         return sympy.Rational(node.value.numerator, node.value.denominator)
     if isinstance(node, Name):
-        return symbols.get(node.name) or sympy.Symbol(node.name, real=True)
+        # a value given for a name may be zero (falsy): look it up, don't `or` it
+        return symbols[node.name] if node.name in symbols else sympy.Symbol(node.name, real=True)
     if isinstance(node, Pi):
         return sympy.pi
     if isinstance(node, Sqrt):

@@ -392,10 +392,8 @@ def runge_kutta_context(
     s = tableau.stages
     fld, a_exact, b_exact, _, b_hat_exact = convert_tableau(tableau, parameter_values(tableau))
     learnable = _learnable_names(tableau)
-    names = {
-        p.name: f"p_{p.name}" if p.name in learnable else float_literal(_parameter_value(p))
-        for p in tableau.parameters
-    }
+    names = {p.name: f"p_{p.name}" for p in tableau.parameters if p.name in learnable}
+    fixed = {p.name: _parameter_value(p) for p in tableau.parameters if p.name not in learnable}
     coefficient_trees: list[tuple[str, list[tuple[int, Node]]]] = []
 
     def weight(element: Any, expressions: list[tuple[int, Expression]], local: str) -> Weight:
@@ -503,7 +501,7 @@ def runge_kutta_context(
     # the coefficients that depend on learnable parameters, computed at the top of each
     # method that uses them, from their expression trees
     def preamble(used: set[str]) -> dict[str, Any]:
-        writer = TreeWriter(names)
+        writer = TreeWriter(names, fixed)
         statements = []
         loaded = {n for n in learnable if f"p_{n}" in used}
         for local, trees in coefficient_trees:

@@ -10,12 +10,12 @@ Nothing here guesses a closed form: every number printed is the exact value hand
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
 from ..errors import CoefficientError
-from ..expression import Name, Node, Number, Pi, Power, Product, Sqrt, Sum
+from ..expression import Expression, Name, Node, Number, Pi, Power, Product, Sqrt, Sum
 
 __all__ = [
     "TreeWriter",
@@ -213,13 +213,20 @@ def _escaped(text: str, *, quote: str, keep_newlines: bool) -> str:
 _ADD, _MUL, _UNARY, _POWER, _ATOM = range(5)
 
 
-def _constant(node: Node) -> Any:
-    """The exact value of a subtree without parameters: a Fraction, or a sympy number."""
-    from ..expression import Expression
+def _constant(node: Node, fixed: Mapping[str, Any]) -> Any:
+    """The exact value of a subtree whose names are all fixed parameters (values ``fixed``,
+    Fractions or sympy numbers): a Fraction, or a sympy number."""
+    import sympy
 
     expression = Expression("", node)
-    value = expression.rational()
-    return value if value is not None else expression.to_sympy()
+    value = expression.rational({n: v for n, v in fixed.items() if isinstance(v, Fraction)})
+    if value is not None:
+        return value
+    values = {
+        n: sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else v
+        for n, v in fixed.items()
+    }
+    return expression.to_sympy(values)
 
 
 def _has_names(node: Node) -> bool:
@@ -248,9 +255,11 @@ class TreeWriter:
     nested sum or product in parentheses, ``x^n`` as ``x**n`` (``1.0 / x**n`` for n < 0,
     the exponent always the exact integer of the tree), ``sqrt(x)`` as ``torch.sqrt(x)``.
     A subtree without parameters is one float literal, the float64 nearest to its exact
-    value; a parameter prints as ``names[name]`` (a local tensor, or the float literal of
-    a fixed parameter's value).  Nothing is substituted into text, so no name can
-    capture another.
+    value; a parameter named in ``names`` prints as ``names[name]`` (a local tensor), and a
+    subtree whose only parameters are fixed ones (exact values ``fixed``) is one float
+    literal too, of its exact value at those values (``sqrt(j)`` of a fixed j is a
+    number, never ``torch.sqrt`` of a float).  Nothing is substituted into text, so no
+    name can capture another.
 
     Code too long for one line is split: a long operand or a long running sum or product
     becomes a temporary ``t1``, ``t2``, ... assigned in :attr:`lines` before the
@@ -262,11 +271,15 @@ class TreeWriter:
     """Longest right-hand side emitted (the templates indent by at most 16 columns and
     name targets with at most 8 characters)."""
 
-    def __init__(self, names: Mapping[str, str], constant: Callable[[Node], Any] = _constant):
+    def __init__(self, names: Mapping[str, str], fixed: Mapping[str, Any] | None = None):
         self.names = dict(names)
-        self.constant = constant
+        self.fixed = dict(fixed or {})
         self.lines: list[str] = []
         self.count = 0
+
+    def _variable(self, node: Node) -> bool:
+        """Whether ``node`` uses a parameter that is not fixed (printed from ``names``)."""
+        return _has_names(node) and not Expression("", node).names <= self.fixed.keys()
 
     def code(self, node: Node) -> str:
         """Code for ``node``; the temporaries it needs are appended to :attr:`lines`."""
@@ -291,8 +304,8 @@ class TreeWriter:
         return text, level
 
     def _node(self, node: Node) -> tuple[str, int]:
-        if not _has_names(node):
-            return _literal(self.constant(node))
+        if not self._variable(node):
+            return _literal(_constant(node, self.fixed))
         if isinstance(node, Name):
             text = self.names[node.name]
             return text, _UNARY if text.startswith("-") else _ATOM
@@ -312,11 +325,11 @@ class TreeWriter:
     def _sum(self, node: Sum) -> tuple[str, int]:
         text, level = "", _ADD
         for position, (sign, term) in enumerate(node.terms):
-            if _has_names(term):
+            if self._variable(term):
                 operand, operand_level = self._operand(term, _MUL)
                 operator = "-" if sign < 0 else "+"
             else:  # a constant term: its sign goes into the literal, exactly
-                value = self.constant(term)
+                value = _constant(term, self.fixed)
                 operand, operand_level = _literal(-value if sign < 0 else value)
                 operator = "+"
                 if position > 0 and operand.startswith("-"):
