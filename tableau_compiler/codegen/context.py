@@ -1241,7 +1241,7 @@ def partitioned_context(scheme: Any, analysis: Any) -> dict[str, Any]:
     ]
 
     def component_data(which: str) -> dict[str, Any]:
-        comp, exact_values = getattr(scheme, which), values[which]
+        comp = getattr(scheme, which)
         return {
             "a": [[x.text for x in row] for row in comp.a],
             "b": [x.text for x in comp.b],
