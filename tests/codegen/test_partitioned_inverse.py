@@ -18,8 +18,9 @@ from tableau_compiler.analysis.partitioned_inverse import inverse_plan
 
 from .partitioned_pairs import HEUN_PAIR, REVNET, RK4_PAIR, STORMER_VERLET, pair, splitting
 
-# Ruth's third-order splitting (HLW §II.5, Ruth 1983): drifts c, kicks d
-RUTH3 = splitting("ruth3", 3, ["2/3", "-2/3", "1"], ["7/24", "3/4", "-1/24"])
+# Ruth's third-order splitting (Ruth 1983), written drift first: the adjoint of Ruth's
+# kick(1) drift(-1/24) kick(-2/3) drift(3/4) kick(2/3) drift(7/24), also of order 3
+RUTH3 = splitting("ruth3", 1, ["7/24", "3/4", "-1/24"], ["2/3", "-2/3", "1"], 3)
 
 
 def plan_terms(plan):
@@ -70,7 +71,7 @@ def test_ruths_splitting_is_undone_in_reverse_order():
     assert plan_terms(plan)[-3] == (
         "P",
         0,
-        {0: Fraction(-7, 24), 1: Fraction(-3, 4), 2: Fraction(1, 24)},
+        {0: Fraction(-2, 3), 1: Fraction(2, 3), 2: Fraction(-1)},
     )
 
 
