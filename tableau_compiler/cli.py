@@ -184,20 +184,6 @@ def command_compile(args: argparse.Namespace) -> int:
             if path in clashes:
                 line = _line_for(path, ("name",))
                 raise SchemeError(clashes[path], path=path, key=("name",), line=line)
-            if _not_compiled_yet(path):
-                # Until the partitioned code generator lands (issue 13), a partitioned pair in a
-                # library is skipped with a note, and one named on the command line refused.
-                if path in named:
-                    raise SchemeError(
-                        f"compiling {PARTITIONED} schemes is not yet available (tabc check and "
-                        "tabc info analyse them)",
-                        path=path,
-                        key=("kind",),
-                        line=_line_for(path, ("kind",)),
-                    )
-                if not args.check:  # --check judges the modules there are: none is due
-                    print(f"skip  {path}: compiling {PARTITIONED} schemes is not yet available")
-                continue
             result = compile_file(path, output, force=args.force, write=not args.check)
         except SchemeError as error:
             if error.path is None:
@@ -232,21 +218,6 @@ def command_compile(args: argparse.Namespace) -> int:
         count = len(expected)
         print(f"{output}: up to date ({count} module{'' if count == 1 else 's'})")
     return status
-
-
-PARTITIONED = "partitioned-runge-kutta"
-
-
-def _not_compiled_yet(path: str) -> bool:
-    """Whether ``path`` is a partitioned pair, which this version does not compile yet
-    (a file that does not read is left to compile_file, which reports it)."""
-    from .parsing import load_scheme
-    from .scheme import PartitionedTableau
-
-    try:
-        return isinstance(load_scheme(path), PartitionedTableau)
-    except SchemeError:
-        return False
 
 
 def _name_clashes(paths: Sequence[str]) -> dict[str, str]:
