@@ -12,12 +12,11 @@ With (A, b) the q-tableau (advancing q from f) and (Â, b̂) the p-tableau (adva
   **symplectic** (for general partitioned Hamiltonian systems): that and b_i = b̂_i for all i
   (HLW Theorem VI.4.6: the two conditions imply symplecticity, and for a separable
   Hamiltonian H = T(p) + U(q) the first alone does; Abia & Sanz-Serna 1993, Sun Geng 1993);
-* **symmetric**: both tableaus equal their adjoints under the one stage reversal
-  i → s+1−i, a_ij + a_{s+1−i,s+1−j} = b_j and b_i = b_{s+1−i}, and the same for Â, b̂
-  (HLW Theorem V.2.3, applied to both tableaus: the adjoint of a partitioned pair is the pair
-  of the adjoint tableaus).  This criterion is *sufficient*; a pair written with stages
-  that do not matter (the zero-weight padding of a splitting method) can be symmetric as a
-  map without it, and the report says which criterion it used;
+* **symmetric** (for general and, separately, for separable systems): the pair equals its
+  adjoint, the pair of the adjoint tableaus a*_ij = b_{s+1−j} − a_{s+1−i,s+1−j},
+  b*_i = b_{s+1−i} (HLW Theorem V.2.3, §V.2.2): by the stage-reversal criterion, else up to
+  equivalent stages (:mod:`.partitioned_symmetry`), which also sees the symmetry of a splitting
+  method padded with a zero-weight stage; the report says which;
 * **explicit** for separable and for general systems: :mod:`.partitioned_structure`.
 
 An exact pair has every property decided exactly; an approximate one (a decimal anywhere,
@@ -119,7 +118,9 @@ class PartitionedAnalysis(FindingsReport):
     equal_weights: Judgement
     """b_i = b̂_i for all i (with the above: symplectic for general systems)."""
     symmetric_judgement: Judgement
-    """The stage-reversal criterion of the module docstring."""
+    """Equal to its adjoint for general partitioned systems (see :mod:`.partitioned_symmetry`)."""
+    symmetric_separable: Judgement
+    """Equal to its adjoint for separable systems."""
     structure: PartitionedStructure
     at_parameter_values: bool = False
     """The scheme has parameters: everything above is judged at their values."""
@@ -139,7 +140,12 @@ class PartitionedAnalysis(FindingsReport):
 
     @property
     def symmetric(self) -> bool:
+        """Symmetric (time-reversible) for general partitioned systems."""
         return bool(self.symmetric_judgement.holds)
+
+    @property
+    def symmetric_for_separable(self) -> bool:
+        return bool(self.symmetric_separable.holds)
 
     @property
     def explicit_for_separable(self) -> bool:
@@ -474,11 +480,35 @@ def symplectic_residuals(
     ]
 
 
-def symmetry_residuals(a: list[list[Any]], b: Vector) -> list[Any]:
-    """a_ij + a_{s+1−i,s+1−j} − b_j and b_i − b_{s+1−i} (HLW Theorem V.2.3)."""
-    s = len(b)
-    out = [a[i][j] + a[s - 1 - i][s - 1 - j] - b[j] for i in range(s) for j in range(s)]
-    return out + [b[i] - b[s - 1 - i] for i in range(s)]
+def _symmetry(field_: Field, pair: tuple, tolerance: float | None) -> tuple[Judgement, Judgement]:
+    """(symmetric for general systems, for separable systems): the stage-reversal criterion
+    (HLW Theorem V.2.3), else equality with the adjoint up to equivalent stages."""
+    from .partitioned_symmetry import symmetric_by_reversal, symmetric_for
+
+    def same(x: Any, y: Any) -> bool:
+        d = x - y
+        return field_.is_zero(d) if tolerance is None else not field_.exceeds(d, tolerance)
+
+    def exactly(x: Any, y: Any) -> bool:
+        return field_.is_zero(x - y)
+
+    if symmetric_by_reversal(field_, pair, same):
+        exact = symmetric_by_reversal(field_, pair, exactly)
+        reason = "each tableau equals its adjoint under the stage reversal i → s+1−i"
+        holds = Judgement(True, tolerance, exactly=exact, reason=reason)
+        return holds, holds
+    judgements = []
+    for separable in (False, True):
+        if symmetric_for(field_, pair, separable=separable, same=same):
+            exact = symmetric_for(field_, pair, separable=separable, same=exactly)
+            reason = "the pair and its adjoint agree after equal stages are merged"
+            if separable:
+                reason += " (stage values only a zero weight reads dropping out)"
+            judgements.append(Judgement(True, tolerance, exactly=exact, reason=reason))
+        else:
+            reason = "the pair differs from its adjoint, even with equal stages merged"
+            judgements.append(Judgement(False, tolerance, reason=reason))
+    return judgements[0], judgements[1]
 
 
 # --------------------------------------------------------------------------- the analysis
@@ -573,12 +603,7 @@ def analyse_partitioned(scheme: PartitionedTableau, *, full: bool = False) -> Pa
         "max |b_i â_ij + b̂_j a_ji − b_i b̂_j|",
     )
     equal = _judged(field_, [x - y for x, y in zip(b, b_hat)], tolerance, "max |b_i − b̂_i|")
-    symmetric = _judged(
-        field_,
-        symmetry_residuals(a, b) + symmetry_residuals(a_hat, b_hat),
-        tolerance,
-        "max |a_ij + a_{s+1−i,s+1−j} − b_j|, |b_i − b_{s+1−i}| over both tableaus",
-    )
+    symmetric, symmetric_separable = _symmetry(field_, (a, b, a_hat, b_hat), tolerance)
     return PartitionedAnalysis(
         scheme=scheme,
         domain=field_.name,
@@ -590,6 +615,7 @@ def analyse_partitioned(scheme: PartitionedTableau, *, full: bool = False) -> Pa
         symplectic_separable=symplectic,
         equal_weights=equal,
         symmetric_judgement=symmetric,
+        symmetric_separable=symmetric_separable,
         structure=partitioned_structure(scheme),
         at_parameter_values=bool(scheme.parameters),
         warnings=tuple(w.message for w in warnings),

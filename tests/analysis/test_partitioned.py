@@ -23,7 +23,7 @@ LIBRARY = ROOT / "tableaus"
 
 # From the literature, independently of the files' claims: (order for general partitioned
 # systems, order for separable systems, symplectic for separable systems, symplectic,
-# symmetric by the stage-reversal criterion, explicit for separable systems).
+# symmetric, explicit for separable systems). Symmetric for separable systems: below.
 KNOWN = {
     # HLW GNI Theorem VI.3.3: order 1, symplectic, explicit for separable systems
     "symplectic_euler": (1, 1, True, True, False, True),
@@ -36,8 +36,8 @@ KNOWN = {
     # Lobatto IIIA–IIIB, s = 3: order 2s − 2 = 4 (Jay 1996), implicit
     "lobatto_iiia_iiib3": (4, 4, True, True, True, False),
     # splitting methods: separable order 3 (Ruth 1983) and 4 (Forest & Ruth 1990; Yoshida
-    # 1990); b ≠ b̂, so order 1 for general systems and not symplectic there. Their padded
-    # (or unpadded, for Ruth) tableaus do not meet the stage-reversal criterion.
+    # 1990); b ≠ b̂, so order 1 for general systems and neither symplectic nor symmetric
+    # there. Forest–Ruth is a symmetric composition (symmetric for separable systems).
     "ruth3": (1, 3, True, False, False, True),
     "forest_ruth4": (1, 4, True, False, False, True),
 }
@@ -64,6 +64,9 @@ def test_library_pair_has_its_known_orders_and_properties(path):
     assert analysis.symplectic_for_separable is sympl_sep
     assert analysis.symplectic is sympl
     assert analysis.symmetric is symmetric
+    # symmetric methods have even order (HLW Theorem II.3.2); Forest–Ruth is a symmetric
+    # composition, so symmetric for separable systems though not for general ones
+    assert analysis.symmetric_for_separable is (symmetric or scheme.name == "forest_ruth4")
     assert analysis.explicit_for_separable is explicit_sep
     assert not analysis.explicit  # every library pair has an implicit stage for general systems
 
@@ -298,3 +301,63 @@ def test_check_and_info_of_pairs_never_import_torch():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+def _matrices(scheme) -> tuple:
+    from tableau_compiler.analysis.partitioned import convert_pair
+
+    field, a, b, a_hat, b_hat, _ = convert_pair(scheme)
+    return field, (a, b, a_hat, b_hat)
+
+
+def test_the_adjoint_of_symplectic_euler_is_the_other_variant():
+    from tableau_compiler.analysis.partitioned_symmetry import adjoint, equivalent
+
+    field, (a, b, a_hat, b_hat) = _matrices(load_scheme(LIBRARY / "symplectic_euler.toml"))
+    _, other = _matrices(load_scheme(LIBRARY / "symplectic_euler_adjoint.toml"))
+    star = (*adjoint(field, a, b), *adjoint(field, a_hat, b_hat))
+
+    def same(x, y):
+        return field.is_zero(x - y)
+
+    for separable in (False, True):
+        assert equivalent(field, star, other, separable=separable, same=same)
+        assert not equivalent(field, (a, b, a_hat, b_hat), other, separable=separable, same=same)
+
+
+@settings(max_examples=30, deadline=None)
+@given(path=st.sampled_from(PAIRS), data=st.data())
+def test_renumbering_the_stages_keeps_the_map_and_its_symmetry(path, data):
+    """A permutation of the stages (rows, columns and weights together) is the same method:
+    equivalent to the original, and symmetric exactly when it was, although the stage-reversal
+    criterion no longer holds for it in general."""
+    from tableau_compiler.analysis.partitioned_symmetry import equivalent
+
+    scheme = load_scheme(path)
+    s = scheme.stages
+    permutation = data.draw(st.permutations(range(s)))
+
+    def renumbered(component) -> tuple[list, list]:
+        a = [[component.a[permutation[i]][permutation[j]].text for j in range(s)] for i in range(s)]
+        return a, [component.b[permutation[i]].text for i in range(s)]
+
+    extra = "tolerance = 1e-40" if scheme.is_approximate else ""
+    text = _pair(renumbered(scheme.q), renumbered(scheme.p), order=scheme.order, extra=extra)
+    shuffled = parse_scheme(text)
+    original, moved = analyse(scheme), analyse(shuffled)
+    assert (moved.symmetric, moved.symmetric_for_separable) == (
+        original.symmetric,
+        original.symmetric_for_separable,
+    )
+    field, first = _matrices(scheme)
+    _, second = _matrices(shuffled)
+    assert equivalent(field, first, second, separable=False, same=lambda x, y: field.is_zero(x - y))
+
+
+def test_breaking_the_symmetric_composition_breaks_its_symmetry():
+    text = (LIBRARY / "forest_ruth4.toml").read_text("utf-8")
+    # the last drift differs from the first: no longer a symmetric composition
+    last = "0.67560359597982881702384390448573041346099968810857"
+    broken = text.rsplit(last, 1)[0] + "0.6756" + text.rsplit(last, 1)[1]
+    analysis = analyse(parse_scheme(broken))
+    assert not analysis.symmetric_for_separable and not analysis.symmetric
