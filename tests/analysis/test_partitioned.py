@@ -235,20 +235,25 @@ def test_parameters_are_judged_at_their_values():
 
 def test_the_work_is_bounded_before_it_starts(monkeypatch):
     """Conditions are decided up to the highest order within the limit; the rest of the claim
-    fails as undecided, saying why (s² × trees: 9 × (2 + 4) = 54 units for order 2)."""
+    fails as undecided, saying why: trees × (s² + the Python work per tree), so for three
+    stages 2 × 2009 units at order 1 and (2 + 4) × 2009 = 12,054 up to order 2."""
     from tableau_compiler import limits
+    from tableau_compiler.analysis.partitioned import TREE_UNITS
 
-    monkeypatch.setattr(limits, "MAX_CONDITION_WORK", 30)
+    assert TREE_UNITS == 2000
+    monkeypatch.setattr(limits, "MAX_CONDITION_WORK", 12_000)
     analysis = analyse(load_scheme(LIBRARY / "lobatto_iiia_iiib3.toml"))
     assert analysis.order == 1 and len(analysis.levels) == 1
     assert analysis.failures[0] == (
-        "order >= 1 verified; order 2 not decided: 3 stages at order 2 mean 54 units of "
-        "order-condition work (stages² × bicoloured trees × cost of the numbers), above the "
-        "limit of 30"
+        "order >= 1 verified; order 2 not decided: 3 stages at order 2 mean 1.2e+04 units of "
+        "order-condition work (bicoloured trees × (stages² × cost of the numbers + 2000 per "
+        "tree)), above the limit of 1.2e+04"
     )
-    # the separable conditions cost s² per alternating tree: 9 × (2 + 2) = 36 at order 2
-    separable = [f for f in analysis.failures if f.startswith("separable")]
-    assert separable and "alternating trees" in separable[0]
+    # the separable conditions count alternating trees, 2, 2, 4, …: (2 + 2) × 2009 = 8,036
+    # units fit up to order 2, order 3 (16,072) does not
+    assert analysis.separable_order == 2 and len(analysis.separable_levels) == 2
+    assert analysis.failures[1].startswith("separable order >= 2 verified; separable order 3 not")
+    assert "alternating trees" in analysis.failures[1]
 
 
 # --------------------------------------------------------------------------- command line
