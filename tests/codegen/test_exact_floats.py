@@ -31,7 +31,12 @@ from .probe import (
     runge_kutta_coefficients,
 )
 
-SCHEMES = sorted((ROOT / "tableaus").glob("*.toml"))
+# Partitioned pairs (issue 13) compile once their code generator lands.
+SCHEMES = [
+    p
+    for p in sorted((ROOT / "tableaus").glob("*.toml"))
+    if 'kind = "partitioned-runge-kutta"' not in p.read_text("utf-8")
+]
 
 
 def assert_runge_kutta_floats(path: Path, module) -> None:

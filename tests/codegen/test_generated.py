@@ -21,7 +21,13 @@ from tableau_compiler.parsing import load_scheme
 from .conftest import GENERATED, ROOT, load_module, torch
 from .rhs import DampedRotation, Logistic, Rotation, damped_rotation_solution
 
-SCHEMES = sorted((ROOT / "tableaus").glob("*.toml"))
+# Partitioned pairs (issue 13) compile once their code generator lands; until then tabc
+# compile skips them in the library.
+SCHEMES = [
+    p
+    for p in sorted((ROOT / "tableaus").glob("*.toml"))
+    if 'kind = "partitioned-runge-kutta"' not in p.read_text("utf-8")
+]
 Y0 = torch.tensor([0.2, 0.5, 0.7], dtype=torch.float64)
 T = 2.0  # the end of the integration interval
 
