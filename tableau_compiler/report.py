@@ -69,6 +69,8 @@ def verdict_line(analysis: Analysis) -> str:
         text += ", " + _symplectic_words(analysis)
         if analysis.symmetric:
             text += ", symmetric"
+        elif analysis.symmetric_for_separable:
+            text += ", symmetric for separable systems"
     else:
         text = f"order {scheme.order} ({_decided(analysis)}), zero-stable"
     return f"ok    {head}: {text}"
@@ -220,7 +222,9 @@ def _partitioned_dict(analysis: PartitionedAnalysis) -> dict[str, Any]:
         "symplectic_condition": _judgement(analysis.symplectic_separable),
         "equal_weights": _judgement(analysis.equal_weights),
         "symmetric": analysis.symmetric,
-        "symmetric_criterion": _judgement(analysis.symmetric_judgement),
+        "symmetric_for_separable_systems": analysis.symmetric_for_separable,
+        "symmetry": _judgement(analysis.symmetric_judgement),
+        "symmetry_for_separable_systems": _judgement(analysis.symmetric_separable),
         "explicit": analysis.explicit,
         "explicit_for_separable_systems": analysis.explicit_for_separable,
         "separable_evaluation": None
@@ -384,10 +388,14 @@ def _partitioned_lines(analysis: PartitionedAnalysis) -> list[str]:
         "  symplectic (general partitioned systems; that and b_i = b̂_i, HLW Theorem VI.4.6): "
         + general
     )
-    lines.append(
-        "  symmetric (both tableaus equal their adjoints under the stage reversal, HLW "
-        f"Theorem V.2.3): {analysis.symmetric_judgement.words()}"
-    )
+    for label, judgement in (
+        ("symmetric (equal to its adjoint, HLW §V.2)", analysis.symmetric_judgement),
+        ("symmetric for separable systems", analysis.symmetric_separable),
+    ):
+        words = judgement.words()
+        if judgement.holds and judgement.reason:
+            words += f": {judgement.reason}"
+        lines.append(f"  {label}: {words}")
     structure = analysis.structure
     if structure.separable_evaluation is not None:
         order = ", ".join(f"{kind}{i + 1}" for kind, i in structure.separable_evaluation)

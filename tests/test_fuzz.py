@@ -1,6 +1,7 @@
 """Fuzz: ``tabc check`` answers every scheme file with exit status 0, 1 or 2, never a traceback.
 
-Random TOML scheme files (random kinds, orders, shapes, keys, parameters and tolerances)
+Random TOML scheme files (random kinds, partitioned pairs included, orders, shapes, keys,
+parameters and tolerances)
 with random coefficient expressions from the grammar's tokens.  Bounded examples so that
 it runs in CI; the work limits (README, Limits) keep each example short.
 """
@@ -55,8 +56,8 @@ coefficients = st.one_of(simple, simple, simple, expressions)
 def scheme_files(draw) -> str:
     """Mostly well-shaped files (random coefficients), sometimes anything."""
     wild = draw(st.integers(0, 3)) == 0
-    kind = draw(st.sampled_from(["runge-kutta", "linear-multistep", "other"] if wild else
-                                ["runge-kutta", "linear-multistep"]))  # fmt: skip
+    kinds = ["runge-kutta", "linear-multistep", "partitioned-runge-kutta"]
+    kind = draw(st.sampled_from([*kinds, "other"] if wild else kinds))
     size = draw(st.integers(1, 5))
     order = draw(st.one_of(st.integers(-1, 20), values)) if wild else draw(st.integers(1, 8))
     lines = [
@@ -64,6 +65,11 @@ def scheme_files(draw) -> str:
         f'kind = "{kind}"',
         f"order = {toml_value(order)}",
     ]
+    if kind == "partitioned-runge-kutta" and draw(st.booleans()):
+        separable = (
+            draw(st.one_of(st.integers(-1, 20), values)) if wild else draw(st.integers(1, 8))
+        )
+        lines.append(f"separable_order = {toml_value(separable)}")
     if draw(st.integers(0, 3)) == 0:
         tolerance = draw(st.one_of(st.floats(), values) if wild else st.floats(1e-300, 1e-3))
         lines.append(f"tolerance = {toml_value(tolerance)}")
@@ -84,22 +90,34 @@ def scheme_files(draw) -> str:
         steps = st.lists(coefficients_, min_size=size + 1, max_size=size + 1 + (1 if wild else 0))
         body.append(f"alpha = {toml_value(draw(steps))}")
         body.append(f"beta = {toml_value(draw(steps))}")
+    elif kind == "partitioned-runge-kutta":
+        for part in ("q", "p"):
+            # a wild pair may have tableaus of different sizes, or an embedded pair
+            stages = draw(st.integers(1, 5)) if wild else size
+            vector = st.lists(coefficients_, min_size=stages, max_size=stages + wild)
+            body += tableau_lines(draw, f"[tableau.{part}]", stages, vector, coefficients_, wild)
     else:
-        body.append("[tableau]")
-        rows = [
-            draw(st.lists(coefficients_, min_size=0, max_size=size))
-            if wild
-            else draw(st.lists(coefficients_, min_size=i, max_size=i) | vector)
-            for i in range(size)
-        ]
-        body.append(f"a = {toml_value(rows)}")
-        body.append(f"b = {toml_value(draw(vector))}")
-        if draw(st.booleans()):
-            body.append(f"c = {toml_value(draw(vector))}")
-        if draw(st.integers(0, 3)) == 0:
-            body.append(f"b_hat = {toml_value(draw(vector))}")
-            body.append(f"embedded_order = {draw(st.integers(0, 8))}")
+        body += tableau_lines(draw, "[tableau]", size, vector, coefficients_, wild)
     return "\n".join(lines + body) + "\n"
+
+
+def tableau_lines(draw, header: str, size: int, vector, coefficients_, wild: bool) -> list[str]:
+    """A [tableau] (or [tableau.q], [tableau.p]) table of ``size`` stages, mostly well shaped."""
+    lines = [header]
+    rows = [
+        draw(st.lists(coefficients_, min_size=0, max_size=size))
+        if wild
+        else draw(st.lists(coefficients_, min_size=i, max_size=i) | vector)
+        for i in range(size)
+    ]
+    lines.append(f"a = {toml_value(rows)}")
+    lines.append(f"b = {toml_value(draw(vector))}")
+    if draw(st.booleans()):
+        lines.append(f"c = {toml_value(draw(vector))}")
+    if draw(st.integers(0, 3 if header == "[tableau]" else 12)) == 0:
+        lines.append(f"b_hat = {toml_value(draw(vector))}")
+        lines.append(f"embedded_order = {draw(st.integers(0, 8))}")
+    return lines
 
 
 @settings(

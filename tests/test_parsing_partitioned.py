@@ -137,3 +137,24 @@ def test_reserved_names_and_radicals_are_checked_in_the_components():
         CoefficientError,
     )
     assert error.key_path == "tableau.q.b[1]"
+
+
+def test_the_format_page_example_is_the_library_file_and_passes():
+    from pathlib import Path
+
+    from tableau_compiler.analysis import analyse
+    from tableau_compiler.parsing import load_scheme
+
+    root = Path(__file__).resolve().parents[1]
+    page = (root / "docs" / "scheme-format.md").read_text("utf-8")
+    section = page[page.index("## Partitioned Runge–Kutta") :]
+    example = section[section.index("```toml\n") + 8 : section.index("```\n", 10)]
+    scheme = parse_scheme(example, source="stormer_verlet.toml")
+    library = load_scheme(root / "tableaus" / "stormer_verlet.toml")
+    assert (scheme.q, scheme.p, scheme.order, scheme.separable_order) == (
+        library.q,
+        library.p,
+        library.order,
+        library.separable_order,
+    )
+    assert analyse(scheme).passed
