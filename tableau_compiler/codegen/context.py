@@ -982,10 +982,8 @@ def partitioned_context(scheme: Any, analysis: Any) -> dict[str, Any]:
 
     s = scheme.stages
     learnable = set(learnable_names(scheme))
-    names = {
-        p.name: f"p_{p.name}" if p.name in learnable else float_literal(_parameter_value(p))
-        for p in scheme.parameters
-    }
+    names = {p.name: f"p_{p.name}" for p in scheme.parameters if p.name in learnable}
+    fixed = {p.name: _parameter_value(p) for p in scheme.parameters if p.name not in learnable}
     coefficient_trees: list[tuple[str, list[tuple[int, Node]]]] = []
     values = {"q": component_values(scheme, "q"), "p": component_values(scheme, "p")}
 
@@ -1193,7 +1191,7 @@ def partitioned_context(scheme: Any, analysis: Any) -> dict[str, Any]:
     # method from their expression trees
     def preamble(item_lists: list[list[Item]]) -> dict[str, Any]:
         text = "\n".join(line for items in item_lists for item in items for line in item.lines)
-        writer = TreeWriter(names)
+        writer = TreeWriter(names, fixed)
         statements = []
         loaded = {n for n in learnable if re.search(rf"\bp_{n}\b", text)}
         for local, trees in dict(coefficient_trees).items():

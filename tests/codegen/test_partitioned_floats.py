@@ -67,3 +67,43 @@ def test_every_coefficient_is_the_float64_of_its_exact_value(scheme, tmp_path):
             values = plan.q_values if value.name in "Qq" else plan.p_values
             for _, x in value.terms:
                 assert rounded(values.to_sympy(x)) in used
+
+
+def test_a_fixed_parameter_under_a_root_beside_a_learnable_one_is_one_exact_literal(tmp_path):
+    """q' = f(p), p' = g(q) with a11 = sqrt(j)·k − k + 1 (order 1 for any a11: Σb = Σb̂ = 1):
+    the separable step's p_next = p + h g(q + h a11 f(p)) uses a11 at k's value exactly, and
+    sqrt(j) of the fixed j is a number in the code, never torch.sqrt of a float."""
+    import torch
+
+    from tableau_compiler.parsing import parse_scheme
+
+    scheme = parse_scheme(
+        """
+name = "rooted_pair"
+kind = "partitioned-runge-kutta"
+order = 1
+[tableau.q]
+a = [["sqrt(j)*k - k + 1"]]
+b = ["1"]
+[tableau.p]
+a = [["0"]]
+b = ["1"]
+[parameters.k]
+value = "3/4"
+learnable = true
+bounds = ["1/2", "1"]
+[parameters.j]
+value = "2"
+"""
+    )
+    module = generated_module(scheme, tmp_path)
+    source = Path(module.__file__).read_text(encoding="utf-8")
+    assert "torch.sqrt(" not in source
+    step = module.RootedPairStep(lambda p: p, lambda q: q, h=0.5, separable=True)
+    step = step.double()
+    k = float(step.k_value().detach())
+    a11 = 2**0.5 * k - k + 1
+    q, p = torch.tensor([0.3], dtype=torch.float64), torch.tensor([-0.7], dtype=torch.float64)
+    q_next, p_next = step(q, p)
+    assert q_next.item() == pytest.approx(0.3 + 0.5 * -0.7, rel=1e-15)
+    assert p_next.item() == pytest.approx(-0.7 + 0.5 * (0.3 + 0.5 * a11 * -0.7), rel=1e-14)
