@@ -34,8 +34,8 @@ import math
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as functional
 from torch import Tensor, nn
+from torch.nn import functional
 
 from .registry import register_model
 from .revnet import PoolAndPad, norm
@@ -78,11 +78,15 @@ class AntisymmetricLayer(nn.Module):
         self.weight = _kernel(self.half, self.half)
         self.norm = norm(channels)
 
-    def forward(self, y: Tensor) -> Tensor:
+    def kernel(self, y: Tensor) -> Tensor:
+        """K y = (K1 y2, -K1^T y1): a linear map with K^T = -K."""
         y1, y2 = y[:, : self.half], y[:, self.half :]
         top = functional.conv2d(y2, self.weight, padding=1)
         bottom = functional.conv_transpose2d(y1, self.weight, padding=1)
-        return functional.relu(self.norm(torch.cat([top, -bottom], 1)))
+        return torch.cat([top, -bottom], 1)
+
+    def forward(self, y: Tensor) -> Tensor:
+        return functional.relu(self.norm(self.kernel(y)))
 
 
 class _Transition(nn.Module):

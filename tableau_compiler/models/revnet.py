@@ -33,8 +33,8 @@ import math
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as functional
 from torch import Tensor, nn
+from torch.nn import functional
 
 from .registry import register_model
 from .schemes import generated_module, step_class
@@ -67,7 +67,11 @@ class RevnetResidual(nn.Module):
         super().__init__()
         if bottleneck:
             inner = out_channels // 4
-            convs = [(1, in_channels, inner, stride), (3, inner, inner, 1), (1, inner, out_channels, 1)]
+            convs = [
+                (1, in_channels, inner, stride),
+                (3, inner, inner, 1),
+                (1, inner, out_channels, 1),
+            ]
         else:
             convs = [(3, in_channels, out_channels, stride), (3, out_channels, out_channels, 1)]
         layers: list[nn.Module] = []
@@ -160,7 +164,9 @@ class RevNet(nn.Module):
                 if cin == cout and stride == 1:
                     blocks.append(step(f, g, h, separable=True))
                 else:
-                    blocks.append(DownsamplingUnit(f, g, *self._shortcuts(cin, cout, stride, bottleneck)))
+                    blocks.append(
+                        DownsamplingUnit(f, g, *self._shortcuts(cin, cout, stride, bottleneck))
+                    )
         self.units = nn.ModuleList(blocks)
         self.head = nn.Sequential(
             norm(widths[-1]),
