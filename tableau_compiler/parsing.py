@@ -28,7 +28,14 @@ from .errors import (
 )
 from .expression import Expression, expression_from_toml
 from .regular_file import read_regular_file, regular_file_size
-from .scheme import ButcherTableau, MultistepScheme, Parameter, Scheme
+from .scheme import (
+    ButcherTableau,
+    MultistepScheme,
+    Parameter,
+    PartitionedTableau,
+    Scheme,
+    TableauComponent,
+)
 
 __all__ = ["NAME_PATTERN", "load_scheme", "parse_scheme", "read_scheme_file"]
 
@@ -37,12 +44,17 @@ PARAMETER_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 RESERVED_PARAMETER_NAMES = frozenset({"sqrt", "pi", "h", "f", "y", "self", "torch"})
 RESERVED_PARAMETER_PREFIX = "raw_"
 
-KINDS = ("runge-kutta", "linear-multistep")
+KINDS = ("runge-kutta", "linear-multistep", "partitioned-runge-kutta")
+PARTITIONED = "partitioned-runge-kutta"
 TOP_LEVEL_KEYS = {
     "name", "kind", "order", "title", "description", "references", "tolerance",
-    "tableau", "coefficients", "parameters",
+    "tableau", "coefficients", "parameters", "separable_order",
 }  # fmt: skip
 TABLEAU_KEYS = {"a", "b", "c", "b_hat", "embedded_order"}
+COMPONENT_KEYS = {"a", "b", "c"}
+COMPONENTS = ("q", "p")
+"""The two tableaus of a partitioned pair, in file order: [tableau.q] advances q from f,
+[tableau.p] advances p from g (HLW GNI §II.2)."""
 COEFFICIENT_KEYS = {"alpha", "beta"}
 PARAMETER_KEYS = {"value", "learnable", "bounds"}
 
@@ -453,8 +465,15 @@ def _scheme_from_document(document: dict[str, Any], source: str) -> Scheme:
     kind = _string(document, "kind", required=True)
     if kind not in KINDS:
         raise _fail(f"must be one of {', '.join(map(repr, KINDS))}, got {kind!r}", "kind")
-    highest = limits.MAX_RUNGE_KUTTA_ORDER if kind == "runge-kutta" else limits.MAX_MULTISTEP_ORDER
+    highest = (
+        limits.MAX_MULTISTEP_ORDER if kind == "linear-multistep" else limits.MAX_RUNGE_KUTTA_ORDER
+    )
     order = _integer(document, "order", low=1, high=highest)
+    if "separable_order" in document and kind != PARTITIONED:
+        raise _fail(
+            f"belongs to {PARTITIONED} schemes (the order claimed for separable systems)",
+            "separable_order",
+        )
     title = _string(document, "title")
     if "\n" in title or "\r" in title:
         raise _fail("must be one line", "title")
@@ -597,6 +616,15 @@ def keyed_coefficients(scheme: Scheme) -> Iterator[tuple[tuple[KeyPart, ...], Ex
         for name in ("b", "c", "b_hat"):
             for i, x in enumerate(getattr(scheme, name) or ()):
                 yield ("tableau", name, i), x
+    elif isinstance(scheme, PartitionedTableau):
+        for part in COMPONENTS:
+            component = getattr(scheme, part)
+            for i, row in enumerate(component.a):
+                for j, x in enumerate(row):
+                    yield ("tableau", part, "a", i, j), x
+            for name in ("b", "c"):
+                for i, x in enumerate(getattr(component, name) or ()):
+                    yield ("tableau", part, name, i), x
     elif isinstance(scheme, MultistepScheme):
         for name in ("alpha", "beta"):
             for i, x in enumerate(getattr(scheme, name)):
@@ -606,6 +634,19 @@ def keyed_coefficients(scheme: Scheme) -> Iterator[tuple[tuple[KeyPart, ...], Ex
 def _scheme_of_kind(
     kind: str, document: dict[str, Any], names: frozenset[str], common: dict[str, Any]
 ) -> Scheme:
+    if kind == PARTITIONED:
+        if "coefficients" in document:
+            raise _fail(
+                "belongs to linear-multistep schemes; use [tableau.q] and [tableau.p]",
+                "coefficients",
+            )
+        if "tableau" not in document:
+            raise _fail(
+                f"required table is missing for a {PARTITIONED} scheme (write [tableau.q] and "
+                "[tableau.p])",
+                "tableau",
+            )
+        return _partitioned(document, names, common)
     if kind == "runge-kutta":
         if "coefficients" in document:
             raise _fail("belongs to linear-multistep schemes; use [tableau]", "coefficients")
@@ -722,30 +763,8 @@ def _sized_table(table: object, name: str, allowed: set[str], sizing: str) -> tu
 
 def _tableau(table: object, names: frozenset[str], common: dict[str, Any]) -> ButcherTableau:
     table, stages = _sized_table(table, "tableau", TABLEAU_KEYS, "b")
-    if stages == 0:
-        raise _fail("a tableau needs at least one stage", "tableau", "b")
-    if stages > limits.MAX_STAGES:
-        raise LimitError(
-            f"{stages} stages exceed the limit of {limits.MAX_STAGES}", key=("tableau", "b")
-        )
+    a, b, c = _tableau_arrays(table, stages, names, ("tableau",))
     per_stage = f"one per stage, as b lists {stages} weights"
-    b = _vector(table, "b", stages, names, "tableau")
-    if "a" not in table:
-        raise _fail("required key is missing", "tableau", "a")
-    rows = _array(table["a"], "tableau", "a")
-    if len(rows) != stages:
-        raise _fail(_row_count_message(len(rows), stages), "tableau", "a")
-    written = [_row_entries(row, i, stages) for i, row in enumerate(rows)]
-    a = [
-        [_coefficient(e, names, "tableau", "a", i, j) for j, e in enumerate(entries)]
-        for i, entries in enumerate(written)
-    ]
-    _check_short_rows_of_an_implicit_tableau(a, written)
-    zero = expression_from_toml(0)
-    a = [row + [zero] * (stages - len(row)) for row in a]
-    c = None
-    if "c" in table:
-        c = _vector(table, "c", stages, names, "tableau", per=per_stage, first="c_1 = 0")
     b_hat = None
     embedded_order = None
     if "b_hat" in table:
@@ -757,8 +776,108 @@ def _tableau(table: object, names: frozenset[str], common: dict[str, Any]) -> Bu
         )
     elif "embedded_order" in table:
         raise _fail("given without b_hat", "tableau", "embedded_order")
-    return ButcherTableau(
-        a=tuple(map(tuple, a)), b=b, c=c, b_hat=b_hat, embedded_order=embedded_order, **common
+    return ButcherTableau(a=a, b=b, c=c, b_hat=b_hat, embedded_order=embedded_order, **common)
+
+
+def _tableau_arrays(
+    table: dict[str, Any], stages: int, names: frozenset[str], prefix: tuple[KeyPart, ...]
+) -> tuple[
+    tuple[tuple[Expression, ...], ...], tuple[Expression, ...], tuple[Expression, ...] | None
+]:
+    """A (complete, zeros included), b and the written c (or None) of the table at ``prefix``
+    (``tableau``, or ``tableau.q``/``tableau.p`` of a partitioned pair), whose b lists
+    ``stages`` weights: the explicit-row shorthand and every check of the format page."""
+    if stages == 0:
+        raise _fail("a tableau needs at least one stage", *prefix, "b")
+    if stages > limits.MAX_STAGES:
+        raise LimitError(
+            f"{stages} stages exceed the limit of {limits.MAX_STAGES}", key=(*prefix, "b")
+        )
+    per_stage = f"one per stage, as b lists {stages} weights"
+    b = _vector(table, "b", stages, names, *prefix)
+    if "a" not in table:
+        raise _fail("required key is missing", *prefix, "a")
+    rows = _array(table["a"], *prefix, "a")
+    if len(rows) != stages:
+        raise _fail(_row_count_message(len(rows), stages), *prefix, "a")
+    written = [_row_entries(row, i, stages, prefix) for i, row in enumerate(rows)]
+    a = [
+        [_coefficient(e, names, *prefix, "a", i, j) for j, e in enumerate(entries)]
+        for i, entries in enumerate(written)
+    ]
+    _check_short_rows_of_an_implicit_tableau(a, written, prefix)
+    zero = expression_from_toml(0)
+    a = [row + [zero] * (stages - len(row)) for row in a]
+    c = None
+    if "c" in table:
+        c = _vector(table, "c", stages, names, *prefix, per=per_stage, first="c_1 = 0")
+    return tuple(map(tuple, a)), b, c
+
+
+def _partitioned(
+    document: dict[str, Any], names: frozenset[str], common: dict[str, Any]
+) -> PartitionedTableau:
+    """The pair [tableau.q], [tableau.p] and the optional ``separable_order`` claim."""
+    table = document["tableau"]
+    if not isinstance(table, dict):
+        raise _fail(f"expected a table, got {_a_type(table)}", "tableau")
+    for name in table:
+        if name in COMPONENTS:
+            continue
+        if name in TABLEAU_KEYS:
+            raise _fail(
+                f"a {PARTITIONED} scheme writes its two tableaus as [tableau.q] (advancing q "
+                "from f) and [tableau.p] (advancing p from g), each with a, b and optional c: "
+                f"write {name} in both",
+                "tableau",
+                name,
+            )
+        raise _fail("unknown key (known keys here: p, q)", "tableau", name)
+    components = {}
+    for name in COMPONENTS:
+        if name not in table:
+            raise _fail(
+                f"required table is missing: a {PARTITIONED} scheme has both [tableau.q] and "
+                "[tableau.p]",
+                "tableau",
+                name,
+            )
+        component = table[name]
+        if not isinstance(component, dict):
+            raise _fail(f"expected a table, got {_a_type(component)}", "tableau", name)
+        for key in component:
+            if key in ("b_hat", "embedded_order"):
+                raise _fail(
+                    f"embedded pairs (b_hat, embedded_order) are not part of the {PARTITIONED} "
+                    "format: the pair has one order claim (order, and separable_order for "
+                    "separable systems)",
+                    "tableau",
+                    name,
+                    key,
+                )
+        _check_keys(component, COMPONENT_KEYS, "tableau", name)
+        if "b" not in component:
+            raise _fail("required key is missing", "tableau", name, "b")
+        stages = len(_array(component["b"], "tableau", name, "b"))
+        if name == "p" and stages != components["q"].stages:
+            q_stages = components["q"].stages
+            raise _fail(
+                f"the p-tableau has {stages} stage{'s' * (stages != 1)} but the q-tableau has "
+                f"{q_stages}: both tableaus have the same number of stages (pad the shorter "
+                "with stages of zero weight, as the literature writes splitting methods)",
+                "tableau",
+                name,
+                "b",
+            )
+        a, b, c = _tableau_arrays(component, stages, names, ("tableau", name))
+        components[name] = TableauComponent(a=a, b=b, c=c)
+    separable_order = None
+    if "separable_order" in document:
+        separable_order = _integer(
+            document, "separable_order", low=1, high=limits.MAX_RUNGE_KUTTA_ORDER
+        )
+    return PartitionedTableau(
+        q=components["q"], p=components["p"], separable_order=separable_order, **common
     )
 
 
@@ -776,7 +895,9 @@ def _entry(i: int, j: int) -> str:
     return f"a_{i}{j}" if i < 10 and j < 10 else f"a_{i},{j}"
 
 
-def _row_entries(row: object, i: int, stages: int) -> list[Any]:
+def _row_entries(
+    row: object, i: int, stages: int, prefix: tuple[KeyPart, ...] = ("tableau",)
+) -> list[Any]:
     """The entries of row i+1 of A as written, checked against the row rule.
 
     Row r = i+1 lists a_r1, a_r2, … in order and may stop early, the entries it leaves out
@@ -784,13 +905,13 @@ def _row_entries(row: object, i: int, stages: int) -> list[Any]:
     at or right of the diagonal, never before it, where a forgotten entry and an omitted zero
     would read alike.
     """
-    entries = _array(row, "tableau", "a", i)
+    entries = _array(row, *prefix, "a", i)
     r = i + 1
     if len(entries) > stages:
         raise _fail(
             f"row {r} lists {_entries(len(entries))}, but a row of this {stages}-stage tableau "
             f"lists at most {stages} (one per stage, as b lists {stages} weights)",
-            "tableau", "a", i,
+            *prefix, "a", i,
         )  # fmt: skip
     if len(entries) < i:
         left_of_diagonal = (
@@ -803,7 +924,7 @@ def _row_entries(row: object, i: int, stages: int) -> list[Any]:
             f"may leave out entries only from the diagonal {_entry(r, r)} on, so it lists at "
             f"least {left_of_diagonal} left of the diagonal, zeros included: write "
             f"{_row_with_zeros(entries, i - len(entries))}",
-            "tableau", "a", i,
+            *prefix, "a", i,
         )  # fmt: skip
     return entries
 
@@ -828,7 +949,7 @@ def _toml_text(value: object) -> str:
 
 
 def _check_short_rows_of_an_implicit_tableau(
-    a: list[list[Expression]], written: list[list[Any]]
+    a: list[list[Expression]], written: list[list[Any]], prefix: tuple[KeyPart, ...] = ("tableau",)
 ) -> None:
     """In a fully implicit tableau, refuse a row that stops right of its diagonal.
 
@@ -853,7 +974,7 @@ def _check_short_rows_of_an_implicit_tableau(
                 f"fully implicit ({_entry(q + 1, j + 1)}, right of the diagonal, is not zero), "
                 f"so each row lists all {stages} entries, zeros included: write "
                 f"{_row_with_zeros(entries, stages - len(entries))}",
-                "tableau", "a", i,
+                *prefix, "a", i,
             )  # fmt: skip
 
 

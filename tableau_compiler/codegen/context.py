@@ -18,6 +18,7 @@ written (decimals as decimals).  The exact values come from the analysis's own f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import pairwise
@@ -790,3 +791,528 @@ def _symbolic_combination(
             return lines, [c_a] + [d for _, d in f_terms]
     used = [c for _, c in state_terms] + [d for _, d in f_terms]
     return _state_combination(state_terms, f_terms), used
+
+
+# --------------------------------------------------------------------------- partitioned
+
+
+@dataclass
+class Item:
+    """One piece of straight-line code: its comment, its lines, the names it reads and
+    writes, and (filled in by :func:`release_dead`) the names deleted just before it."""
+
+    comment: str | None
+    lines: list[str] = field(default_factory=list)
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    evaluation: bool = False
+    """Whether the lines call f or g (names are released only before evaluations)."""
+    release: list[str] = field(default_factory=list)
+
+
+def release_dead(items: list[Item], keep: set[str]) -> list[Item]:
+    """Mark, before each evaluation of f or g, the names no later item reads.
+
+    A stage value or an evaluation whose last reader came before an evaluation is deleted
+    just before it, so that eager PyTorch frees it (unless autograd saved it) before f
+    or g allocates again -- the rule of the explicit Runge–Kutta steps
+    (:func:`releases`).  ``keep``: the inputs and outputs, never deleted.
+    """
+    last_read: dict[str, int] = {}
+    for position, item in enumerate(items):
+        for name in item.reads:
+            last_read[name] = position
+    defined: list[str] = []
+    released: set[str] = set()
+    for position, item in enumerate(items):
+        if item.evaluation:
+            item.release = [
+                name
+                for name in defined
+                if name not in released and name not in keep and last_read.get(name, -1) < position
+            ]
+            released |= set(item.release)
+        defined += [name for name in item.writes if name not in defined]
+    return items
+
+
+def _closure(seeds: set[tuple[str, int]], reads: dict[tuple[str, int], set]) -> set:
+    """Every value ``seeds`` need, through ``reads`` (a value's direct needs)."""
+    needed: set = set()
+    pending = list(seeds)
+    while pending:
+        key = pending.pop()
+        if key not in needed:
+            needed.add(key)
+            pending.extend(reads.get(key, ()))
+    return needed
+
+
+def _lines(items: list[Item]) -> list[str]:
+    """The items as source lines: comment, deletions, code."""
+    lines = []
+    for item in items:
+        if item.comment:
+            lines.append(f"# {item.comment}")
+        if item.release:
+            lines.append(f"del {', '.join(item.release)}")
+        lines += item.lines
+    return lines
+
+
+def _output_items(outputs: dict[str, tuple[str, list[tuple[str, Weight]]]]) -> list[Item]:
+    """Each output ``target = base + h Σ w x`` as one combination (after sweeps)."""
+    return [
+        Item(_describe(target, base, terms, "h"), combination(target, base, terms, "h"))
+        for target, (base, terms) in outputs.items()
+    ]
+
+
+class _Emitter:
+    """Straight-line code of an explicit path, value by value, with nothing computed twice.
+
+    ``value`` lays out a stage value ``base + h Σ w x``, ``evaluate`` a call of f or g;
+    each output ``base + h Σ w x`` (``outputs``) is accumulated term by term as soon as
+    its evaluation exists (one fresh tensor, then in place: :func:`streamed`).  A stage
+    value with the same base and the same constant weights on the same evaluations as one
+    already computed (an input, a finished output, an earlier stage value) is not computed
+    again -- the code uses that name (Störmer–Verlet's P_1 = P_2, RevNet's Q_1 = q_next) --
+    and an evaluation of f or g at arguments already evaluated is not made again.  The
+    weights are compared as the exact values the analysis gave (equal exact numbers), and
+    a weight that depends on a learnable parameter is never taken as equal to another.
+    """
+
+    def __init__(self, outputs: dict[str, tuple[str, list[tuple[str, Weight]]]]) -> None:
+        self.outputs = outputs
+        self.items: list[Item] = []
+        self.alias: dict[str, str] = {}
+        self.known: dict[tuple, str] = {(base, ()): base for base, _ in outputs.values()}
+        self.added = {target: 0 for target in outputs}
+        self.started: set[str] = set()
+
+    def _mapped(self, terms: list[tuple[str, Weight]]) -> list[tuple[str, Weight]]:
+        return [(self.alias.get(name, name), w) for name, w in terms if not w.zero]
+
+    def _signature(self, base: str, terms: list[tuple[str, Weight]]) -> tuple | None:
+        mapped = self._mapped(terms)
+        if any(w.code is not None for _, w in mapped):
+            return None
+        return (
+            base,
+            tuple(sorted(((n, w.value) for n, w in mapped), key=lambda t: (t[0], str(t[1])))),
+        )
+
+    def value(self, target: str, base: str, terms: list[tuple[str, Weight]]) -> str:
+        mapped = self._mapped(terms)
+        signature = self._signature(base, terms)
+        described = _describe(target, base, mapped, "h")
+        if signature is not None and signature in self.known:
+            same = self.known[signature]
+            self.alias[target] = same
+            self.items.append(Item(comment(f"{described}: that is {same}")))
+            return same
+        self.items.append(
+            Item(
+                described,
+                combination(target, base, mapped, "h"),
+                reads=(base, *(name for name, _ in mapped)),
+                writes=(target,),
+            )
+        )
+        if signature is not None:
+            self.known[signature] = target
+        return target
+
+    def evaluate(self, target: str, module: str, arguments: tuple[str, ...]) -> str:
+        signature = ("call", module, arguments)
+        if signature in self.known:
+            same = self.known[signature]
+            self.alias[target] = same
+            call = f"{target} = {module}({', '.join(arguments)})"
+            self.items.append(Item(comment(f"{call}: that is {same}, not evaluated again")))
+        else:
+            same = target
+            self.known[signature] = target
+            call = f"{target} = self.{module}({', '.join(arguments)})"
+            self.items.append(Item(None, [call], arguments, (target,), evaluation=True))
+        for output, (base, terms) in self.outputs.items():
+            for name, w in terms:
+                if name != target or w.zero:
+                    continue
+                if output in self.started:
+                    line = _next_term(output, same, w, "h")
+                else:
+                    line = _first_term(output, base, same, w, "h")
+                    self.started.add(output)
+                self.items.append(Item(None, [line], (same,), (output,)))
+                self.added[output] += 1
+            if self.added[output] == len([w for _, w in terms if not w.zero]) and terms:
+                signature_out = self._signature(base, terms)
+                if signature_out is not None:
+                    self.known.setdefault(signature_out, output)
+        return same
+
+    def finish(self) -> dict[str, Any]:
+        """The items (names released before each evaluation) and the outputs' comments."""
+        for output, (base, _) in self.outputs.items():
+            if output not in self.started:
+                self.items.append(Item(None, [f"{output} = {base}"], (base,), (output,)))
+        keep = set(self.outputs) | {base for base, _ in self.outputs.values()}
+        return {
+            "items": release_dead(self.items, keep),
+            "accumulated": [
+                comment("accumulated above: " + _describe(output, base, terms, "h"))
+                for output, (base, terms) in self.outputs.items()
+            ],
+        }
+
+
+def partitioned_context(scheme: Any, analysis: Any) -> dict[str, Any]:
+    """Everything the partitioned Runge–Kutta template needs, as plain data.
+
+    The step (HLW GNI §II.2) is k_i = f(Q_i, P_i), l_i = g(Q_i, P_i),
+    Q_i = q + h Σ a_ij k_j, P_i = p + h Σ â_ij l_j, q_next = q + h Σ b_i k_i,
+    p_next = p + h Σ b̂_i l_i; for separable systems k_i = f(P_i), l_i = g(Q_i).  The
+    separable path follows ``analysis.structure.separable_evaluation`` and the general
+    path ``analysis.structure.general_evaluation``; a path with no such order solves its
+    stages by fixed-point sweeps.  ``inverse`` follows
+    :func:`~tableau_compiler.analysis.partitioned_inverse.inverse_plan` and is emitted for
+    pairs explicit and symplectic for separable systems whose reverse plan exists.
+    Only the values an output needs are computed.
+    """
+    from ..analysis.partitioned_inverse import component_values, inverse_plan, learnable_names
+
+    s = scheme.stages
+    learnable = set(learnable_names(scheme))
+    names = {
+        p.name: f"p_{p.name}" if p.name in learnable else float_literal(_parameter_value(p))
+        for p in scheme.parameters
+    }
+    coefficient_trees: list[tuple[str, list[tuple[int, Node]]]] = []
+    values = {"q": component_values(scheme, "q"), "p": component_values(scheme, "p")}
+
+    def weight(which: str, element: Any, expressions: list[tuple[int, Expression]], local: str):
+        value = values[which].to_sympy(element)
+        decimal = any(x.is_approximate for _, x in expressions)
+        trees = [(sign, x.tree) for sign, x in expressions]
+        if any(_depends(x, learnable) for _, x in expressions):
+            if _identically_zero(trees, scheme, learnable):
+                return Weight(value, "0")
+            shown = _symbolic_text(trees)
+            if len(trees) == 1 and trees[0][0] > 0 and isinstance(trees[0][1], Name):
+                return Weight(value, shown, names[trees[0][1].name])
+            coefficient_trees.append((local, trees))
+            return Weight(value, shown, local)
+        if len(expressions) == 1 and not expressions[0][1].names and expressions[0][0] > 0:
+            shown = expressions[0][1].text  # as written
+        else:
+            shown = exact(value, decimal=decimal)
+        return Weight(value, shown)
+
+    def component_weights(which: str) -> tuple[list[list[Weight]], list[Weight]]:
+        comp, exact_values = getattr(scheme, which), values[which]
+        a = [
+            [
+                weight(which, exact_values.a[i][j], [(1, comp.a[i][j])], f"{which}a{i + 1}_{j + 1}")
+                for j in range(s)
+            ]
+            for i in range(s)
+        ]
+        b = [
+            weight(which, exact_values.b[i], [(1, comp.b[i])], f"{which}b{i + 1}") for i in range(s)
+        ]
+        return a, b
+
+    a, b = component_weights("q")
+    a_hat, b_hat = component_weights("p")
+    structure = analysis.structure
+    separable_order = getattr(analysis, "separable_order", None)
+    symplectic = bool(_symplectic_for_separable(analysis))
+
+    # ---- separable path: k_j = f(P_j), l_j = g(Q_j)
+    sep_reads: dict[tuple[str, int], set] = {}
+    for i in range(s):
+        sep_reads[("Q", i)] = {("P", j) for j in range(s) if not a[i][j].zero}
+        sep_reads[("P", i)] = {("Q", j) for j in range(s) if not a_hat[i][j].zero}
+    sep_needed = _closure(
+        {("P", j) for j in range(s) if not b[j].zero}
+        | {("Q", j) for j in range(s) if not b_hat[j].zero},
+        sep_reads,
+    )
+
+    def row_terms(kind: str, i: int) -> list[tuple[str, Weight]]:
+        row, letter = (a[i], "k") if kind == "Q" else (a_hat[i], "l")
+        return [(f"{letter}{j + 1}", row[j]) for j in range(s)]
+
+    output_terms = [(f"k{i + 1}", b[i]) for i in range(s)]
+    output_hat_terms = [(f"l{i + 1}", b_hat[i]) for i in range(s)]
+    outputs = {"q_next": ("q", output_terms), "p_next": ("p", output_hat_terms)}
+
+    separable_explicit = structure.separable_evaluation is not None
+    if separable_explicit:
+        emit = _Emitter(outputs)
+        for kind, i in structure.separable_evaluation:
+            if (kind, i) not in sep_needed:
+                continue
+            base, module, letter = ("q", "g", "l") if kind == "Q" else ("p", "f", "k")
+            value = emit.value(f"{kind}{i + 1}", base, row_terms(kind, i))
+            emit.evaluate(f"{letter}{i + 1}", module, (value,))
+        separable_path = {"explicit": True, **emit.finish()}
+    else:
+        keys = [(kind, i) for i in range(s) for kind in ("P", "Q") if (kind, i) in sep_needed]
+        starts, sweep = [], []
+        first: dict[str, str] = {}
+        for kind, i in keys:
+            module, letter, start = ("g", "l", "q") if kind == "Q" else ("f", "k", "p")
+            name = f"{letter}{i + 1}"
+            line = (
+                f"{name} = {first[letter]}"
+                if letter in first
+                else f"{name} = self.{module}({start})"
+            )
+            first.setdefault(letter, name)
+            starts.append(Item(None, [line]))
+            base = "q" if kind == "Q" else "p"
+            terms = row_terms(kind, i)
+            target = f"{kind}{i + 1}"
+            sweep.append(
+                Item(_describe(target, base, terms, "h"), combination(target, base, terms, "h"))
+            )
+            sweep.append(Item(None, [f"{name} = self.{module}({target})"]))
+        separable_path = {
+            "explicit": False,
+            "start": starts,
+            "sweep": sweep,
+            "outputs": _output_items(outputs),
+        }
+
+    # ---- general path: stage i evaluates k_i = f(Q_i, P_i) and/or l_i = g(Q_i, P_i)
+    gen_reads: dict[tuple[str, int], set] = {}
+    for i in range(s):
+        stage_reads = {("k", j) for j in range(s) if not a[i][j].zero}
+        stage_reads |= {("l", j) for j in range(s) if not a_hat[i][j].zero}
+        gen_reads[("k", i)] = stage_reads
+        gen_reads[("l", i)] = stage_reads
+    gen_needed = _closure(
+        {("k", j) for j in range(s) if not b[j].zero}
+        | {("l", j) for j in range(s) if not b_hat[j].zero},
+        gen_reads,
+    )
+    gen_stages = [i for i in range(s) if ("k", i) in gen_needed or ("l", i) in gen_needed]
+    general_explicit = structure.general_evaluation is not None
+    if general_explicit:
+        emit = _Emitter(outputs)
+        for i in structure.general_evaluation:
+            if i not in gen_stages:
+                continue
+            arguments = (
+                emit.value(f"Q{i + 1}", "q", row_terms("Q", i)),
+                emit.value(f"P{i + 1}", "p", row_terms("P", i)),
+            )
+            for letter, module in (("k", "f"), ("l", "g")):
+                if (letter, i) in gen_needed:
+                    emit.evaluate(f"{letter}{i + 1}", module, arguments)
+        general_path = {"explicit": True, **emit.finish()}
+    else:
+        starts, sweep = [], []
+        first = {}
+        for i in gen_stages:
+            for letter, module in (("k", "f"), ("l", "g")):
+                if (letter, i) in gen_needed:
+                    name = f"{letter}{i + 1}"
+                    line = (
+                        f"{name} = {first[letter]}"
+                        if letter in first
+                        else f"{name} = self.{module}(q, p)"
+                    )
+                    first.setdefault(letter, name)
+                    starts.append(Item(None, [line]))
+        for i in gen_stages:
+            for kind, base in (("Q", "q"), ("P", "p")):
+                terms, target = row_terms(kind, i), f"{kind}{i + 1}"
+                sweep.append(
+                    Item(_describe(target, base, terms, "h"), combination(target, base, terms, "h"))
+                )
+            for letter, module in (("k", "f"), ("l", "g")):
+                if (letter, i) in gen_needed:
+                    sweep.append(
+                        Item(None, [f"{letter}{i + 1} = self.{module}(Q{i + 1}, P{i + 1})"])
+                    )
+        general_path = {
+            "explicit": False,
+            "start": starts,
+            "sweep": sweep,
+            "outputs": _output_items(outputs),
+        }
+
+    # ---- inverse for separable systems (HLW §VI.3-4; analysis.partitioned_inverse)
+    plan = inverse_plan(scheme) if separable_explicit and symplectic else None
+    inverse = None
+    if plan is not None:
+        start_terms: dict[str, list[tuple[str, Weight]]] = {}
+        for value in plan.values[-2:]:  # q = q_next - h Σ b_j k_j, p = p_next - h Σ b̂_j l_j
+            which, letter = ("q", "k") if value.name == "q" else ("p", "l")
+            comp = getattr(scheme, which)
+            start_terms[f"{which}"] = [
+                (f"{letter}{j + 1}", weight(which, x, [(-1, comp.b[j])], f"{which}n{j + 1}"))
+                for j, x in value.terms
+            ]
+        emit = _Emitter({"q": ("q_next", start_terms["q"]), "p": ("p_next", start_terms["p"])})
+        for value in plan.values[:-2]:
+            assert value.index is not None
+            i = value.index
+            which, letter, base, module, evaluation = (
+                ("q", "k", "q_next", "g", "l")
+                if value.name == "Q"
+                else ("p", "l", "p_next", "f", "k")
+            )
+            comp = getattr(scheme, which)
+            terms = [
+                (
+                    f"{letter}{j + 1}",
+                    weight(
+                        which, x, [(1, comp.a[i][j]), (-1, comp.b[j])], f"{which}d{i + 1}_{j + 1}"
+                    ),
+                )
+                for j, x in value.terms
+            ]
+            name = emit.value(f"{value.name}{i + 1}", base, terms)
+            emit.evaluate(f"{evaluation}{i + 1}", module, (name,))
+        inverse = {
+            **emit.finish(),
+            "order": [f"{v.name}{v.index + 1}" for v in plan.values if v.index is not None],
+        }
+    if not separable_explicit:
+        no_inverse = "the pair is implicit for separable systems"
+    elif not symplectic:
+        no_inverse = "the pair is not symplectic"
+    elif plan is None:
+        no_inverse = "its reverse plan reads its stage values in a cycle (it would be implicit)"
+    else:
+        no_inverse = None
+
+    # the coefficients that depend on learnable parameters, computed at the top of each
+    # method from their expression trees
+    def preamble(item_lists: list[list[Item]]) -> dict[str, Any]:
+        text = "\n".join(line for items in item_lists for item in items for line in item.lines)
+        writer = TreeWriter(names)
+        statements = []
+        loaded = {n for n in learnable if re.search(rf"\bp_{n}\b", text)}
+        for local, trees in dict(coefficient_trees).items():
+            if not re.search(rf"\b{local}\b", text):
+                continue
+            loaded |= {n for _, tree in trees for n in Expression("", tree).names} & learnable
+            start = len(writer.lines)
+            tree = trees[0][1] if len(trees) == 1 and trees[0][0] > 0 else Sum(tuple(trees))
+            writer.assign(local, tree)
+            statements.append(Statement(comment(f"{local} = {_symbolic_text(trees)}"),
+                                        writer.lines[start:]))  # fmt: skip
+        return {
+            "parameters": [p.name for p in scheme.parameters if p.name in loaded],
+            "statements": statements,
+        }
+
+    for path in (separable_path, general_path, inverse):
+        if path is None:
+            continue
+        if "items" in path:
+            path["lines"] = _lines(path["items"]) + [f"# {x}" for x in path["accumulated"]]
+        else:
+            path["start_lines"] = _lines(path["start"])
+            path["sweep_lines"] = _lines(path["sweep"])
+            path["output_lines"] = _lines(path["outputs"])
+
+    def path_items(path: dict[str, Any]) -> list[list[Item]]:
+        if path["explicit"]:
+            return [path["items"]]
+        return [path["start"], path["sweep"], path["outputs"]]
+
+    separable_path["preamble"] = preamble(path_items(separable_path))
+    general_path["preamble"] = preamble(path_items(general_path))
+    if inverse is not None:
+        inverse["preamble"] = preamble([inverse["items"]])
+
+    order = analysis.order
+    sweep_order = max(order, separable_order or 0, 1)
+    parameters = [
+        _parameter_map(p, None, f"order {scheme.order}", "not computed for partitioned pairs")
+        for p in scheme.parameters
+        if p.name in learnable
+    ]
+
+    def component_data(which: str) -> dict[str, Any]:
+        comp = getattr(scheme, which)
+        return {
+            "a": [[x.text for x in row] for row in comp.a],
+            "b": [x.text for x in comp.b],
+            "c": None if comp.c is None else [x.text for x in comp.c],
+        }
+
+    def component_floats(which: str) -> dict[str, Any]:
+        exact_values = values[which]
+        return {
+            "a": [
+                [float(float_literal(exact_values.to_sympy(x))) for x in row]
+                for row in exact_values.a
+            ],
+            "b": [float(float_literal(exact_values.to_sympy(x))) for x in exact_values.b],
+        }
+
+    scheme_data = {
+        "name": scheme.name,
+        "kind": scheme.kind,
+        "title": scheme.title,
+        "order": order,
+        "separable_order": separable_order,
+        "stages": s,
+        "explicit_for_separable": separable_explicit,
+        "explicit": general_explicit,
+        "symplectic": symplectic,
+        "symmetric": bool(getattr(analysis, "symmetric", False)),
+        "separable_evaluation": None
+        if not separable_explicit
+        else [
+            f"{kind}{i + 1}"
+            for kind, i in structure.separable_evaluation
+            if (kind, i) in sep_needed
+        ],
+        "general_evaluation": None
+        if not general_explicit
+        else [i + 1 for i in structure.general_evaluation if i in gen_stages],
+        "inverse": None if inverse is None else inverse["order"],
+        "no_inverse": no_inverse,
+        "tableau": {"q": component_data("q"), "p": component_data("p")},
+        "parameters": _parameters_data(scheme),
+        # the float64 values the step computes with, at the parameters' (initial) values
+        "floats": {"q": component_floats("q"), "p": component_floats("p")},
+    }
+    return {
+        **_header(scheme),
+        "kind": "partitioned-runge-kutta",
+        "stage_count": s,
+        "order": order,
+        "separable_order": separable_order,
+        "symplectic": symplectic,
+        "symmetric": bool(getattr(analysis, "symmetric", False)),
+        "separable": separable_path,
+        "general": general_path,
+        "inverse": inverse,
+        "no_inverse": no_inverse,
+        "separable_order_text": ", ".join(scheme_data["separable_evaluation"] or ()),
+        "general_order_text": ", ".join(str(i) for i in scheme_data["general_evaluation"] or ()),
+        "inverse_order_text": ", ".join(inverse["order"]) if inverse else "",
+        "iterative": not (separable_explicit and general_explicit),
+        "default_iterations": sweep_order + 1,
+        "parameters": parameters,
+        "constrain": any(p["mapped"] for p in parameters),
+        "scheme_literal": python_value(scheme_data, 0, 100 - len("SCHEME = ")),
+    }
+
+
+def _symplectic_for_separable(analysis: Any) -> bool:
+    """The analysis's verdict that the pair is symplectic for separable systems."""
+    for name in ("symplectic_separable", "separable_symplectic", "symplectic"):
+        value = getattr(analysis, name, None)
+        if value is not None:
+            return bool(value)
+    return False

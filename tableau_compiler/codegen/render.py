@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from .. import __version__
-from ..scheme import ButcherTableau, Scheme
+from ..scheme import ButcherTableau, PartitionedTableau, Scheme
 
 __all__ = ["HEADER_LINES", "body_hash", "render"]
 
@@ -33,11 +33,14 @@ def body_hash(body: str) -> str:
 
 def render(scheme: Scheme, analysis: Any, source: str, source_bytes: bytes) -> str:
     """The generated module for ``scheme`` (which must have passed the check)."""
-    from .context import multistep_context, runge_kutta_context
+    from .context import multistep_context, partitioned_context, runge_kutta_context
     from .printer import comment
 
     _check_float_range(scheme)
-    if isinstance(scheme, ButcherTableau):
+    if isinstance(scheme, PartitionedTableau):
+        context = partitioned_context(scheme, analysis)
+        template = "partitioned.py.j2"
+    elif isinstance(scheme, ButcherTableau):
         regions = None
         if any(p.learnable and p.bounds is None for p in scheme.parameters):
             from ..analysis.regions import tableau_regions
