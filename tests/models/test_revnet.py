@@ -149,3 +149,21 @@ def test_a_strided_residual_function_halves_the_grid_and_an_odd_padding_is_refus
 def test_odd_widths_are_refused():
     with pytest.raises(ValueError, match="even"):
         create_model("revnet38", filters=(32, 32, 64, 113))
+
+
+def test_the_compiled_steps_inverse_undoes_every_reversible_unit():
+    """``RevnetStep.inverse``, emitted because the revnet pair is explicit for separable
+    systems and symplectic, gives back a unit's input to rounding in the network itself."""
+    torch.manual_seed(0)
+    model = create_model("revnet110").double().eval()
+    reversible = [u for u in units(model) if not isinstance(u, DownsamplingUnit)]
+    assert len(reversible) == 25
+    shapes = {16: 8, 32: 4, 64: 2}  # half width -> grid side in its stage
+    with torch.no_grad():
+        for unit in reversible:
+            half = unit.f.layers[-1].out_channels
+            side = shapes[half]
+            x1 = torch.randn(2, half, side, side, dtype=torch.float64)
+            x2 = torch.randn(2, half, side, side, dtype=torch.float64)
+            back1, back2 = unit.inverse(*unit(x1, x2))
+            assert torch.allclose(back1, x1, atol=1e-10) and torch.allclose(back2, x2, atol=1e-10)
