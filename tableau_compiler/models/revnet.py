@@ -24,7 +24,7 @@ for bottleneck units); BN, ReLU, global average pooling and a linear layer.  F a
 pre-activation residual functions of the official code: BN-ReLU-conv3x3 (stride)-BN-ReLU-conv3x3
 (basic) or BN-ReLU-conv1x1 (stride)-BN-ReLU-conv3x3-BN-ReLU-conv1x1 (bottleneck, a quarter of
 the output width inside); the very first F of the network has no leading BN-ReLU (the stem
-just applied them).  BN has epsilon 1e-3 as there.
+just applied them).  BN has epsilon 1e-3 as there (see :func:`norm` for its moving averages).
 """
 
 from __future__ import annotations
@@ -43,7 +43,13 @@ __all__ = ["DownsamplingUnit", "PoolAndPad", "RevNet", "RevnetResidual", "norm"]
 
 
 def norm(channels: int) -> nn.BatchNorm2d:
-    """The official code's batch normalisation: epsilon 1e-3."""
+    """Batch normalisation with the official code's epsilon 1e-3 (``resnet_model.py``).
+
+    Its moving averages decay by 0.99 per step there (``nnlib.py``); we keep torch's 0.9
+    (momentum 0.1): at 0.99 the evaluation statistics of a short run are still mostly their
+    initial values (revnet38, 4 epochs of digits, seeds 0-2: 10-19 % test accuracy, against
+    96-97 % at 0.9).
+    """
     return nn.BatchNorm2d(channels, eps=1e-3)
 
 
