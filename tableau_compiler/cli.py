@@ -175,6 +175,7 @@ def command_compile(args: argparse.Namespace) -> int:
     # Named files are judged alone; a directory is a library, whose leftover modules are stale.
     judges_library = any(Path(given).is_dir() for given in paths)
     files = list(_scheme_files(paths))
+    named = {str(Path(_scheme_path(given))) for given in paths if not Path(given).is_dir()}
     clashes = _name_clashes([path for path, missing in files if missing is None])
     for path, missing in files:
         try:

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from .analysis.multistep import MultistepAnalysis
+from .analysis.partitioned import PartitionedAnalysis
 from .analysis.rooted_trees import TREES
 from .analysis.runge_kutta import RungeKuttaAnalysis
 from .analysis.values import Judgement, bounded, shown, shown_size, tolerance_text
@@ -14,7 +15,7 @@ from .errors import SchemeError, format_key_path
 CELL_LIMIT = 24
 """Widest coefficient shown in the tableau and coefficient tables (cut with …)."""
 
-Analysis = RungeKuttaAnalysis | MultistepAnalysis
+Analysis = RungeKuttaAnalysis | MultistepAnalysis | PartitionedAnalysis
 
 
 def _float(x: float | None) -> float | None:
@@ -27,6 +28,15 @@ def describe(analysis: Analysis) -> str:
     if isinstance(analysis, RungeKuttaAnalysis):
         stages = analysis.scheme.stages
         return f"{analysis.classification} Runge–Kutta, {stages} stage{'s' * (stages != 1)}"
+    if isinstance(analysis, PartitionedAnalysis):
+        stages = analysis.scheme.stages
+        if analysis.explicit:
+            nature = "explicit"
+        elif analysis.explicit_for_separable:
+            nature = "explicit for separable systems"
+        else:
+            nature = "implicit"
+        return f"partitioned Runge–Kutta, {stages} stage{'s' * (stages != 1)}, {nature}"
     nature = "explicit" if analysis.explicit else "implicit"
     return f"{nature} {analysis.scheme.steps}-step linear multistep"
 
@@ -48,9 +58,28 @@ def verdict_line(analysis: Analysis) -> str:
         text = f"order {scheme.order} ({count} condition{'s' * (count != 1)}, {_decided(analysis)})"
         if analysis.embedded_order is not None:
             text += f", embedded order {scheme.embedded_order}"
+    elif isinstance(analysis, PartitionedAnalysis):
+        count = sum(level.count for level in analysis.levels)
+        text = f"order {scheme.order} ({count} condition{'s' * (count != 1)}, {_decided(analysis)})"
+        if scheme.separable_order is not None:
+            separable = sum(
+                level.count for level in analysis.separable_levels[: scheme.separable_order]
+            )
+            text += f", separable order {scheme.separable_order} ({separable} conditions)"
+        text += ", " + _symplectic_words(analysis)
+        if analysis.symmetric:
+            text += ", symmetric"
     else:
         text = f"order {scheme.order} ({_decided(analysis)}), zero-stable"
     return f"ok    {head}: {text}"
+
+
+def _symplectic_words(analysis: PartitionedAnalysis) -> str:
+    if analysis.symplectic:
+        return "symplectic"
+    if analysis.symplectic_for_separable:
+        return "symplectic for separable systems"
+    return "not symplectic"
 
 
 def error_line(path: str, error: SchemeError) -> str:
@@ -150,6 +179,8 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             }
         if analysis.stability is not None:
             data["stability"] = analysis.stability.to_dict()
+    elif isinstance(analysis, PartitionedAnalysis):
+        data.update(_partitioned_dict(analysis))
     else:
         data.update(
             steps=scheme.steps,
@@ -170,8 +201,40 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         )
         if analysis.roots:
             data["roots_of_rho"] = list(analysis.roots)
-    if analysis.parameter_regions is not None:
+    if getattr(analysis, "parameter_regions", None) is not None:
         data["parameter_regions"] = analysis.parameter_regions.to_dict()
+    return data
+
+
+def _partitioned_dict(analysis: PartitionedAnalysis) -> dict[str, Any]:
+    scheme = analysis.scheme
+    structure = analysis.structure
+    data: dict[str, Any] = {
+        "stages": scheme.stages,
+        "claimed_separable_order": scheme.separable_order,
+        "separable_order": analysis.separable_order,
+        "conditions": _levels(analysis.levels),
+        "separable_conditions": _levels(analysis.separable_levels),
+        "symplectic": analysis.symplectic,
+        "symplectic_for_separable_systems": analysis.symplectic_for_separable,
+        "symplectic_condition": _judgement(analysis.symplectic_separable),
+        "equal_weights": _judgement(analysis.equal_weights),
+        "symmetric": analysis.symmetric,
+        "symmetric_criterion": _judgement(analysis.symmetric_judgement),
+        "explicit": analysis.explicit,
+        "explicit_for_separable_systems": analysis.explicit_for_separable,
+        "separable_evaluation": None
+        if structure.separable_evaluation is None
+        else [f"{kind}{i + 1}" for kind, i in structure.separable_evaluation],
+        "general_evaluation": None
+        if structure.general_evaluation is None
+        else [i + 1 for i in structure.general_evaluation],
+        "at_parameter_values": analysis.at_parameter_values,
+    }
+    if analysis.undecided:
+        data["undecided"] = analysis.undecided
+    if analysis.separable_undecided:
+        data["separable_undecided"] = analysis.separable_undecided
     return data
 
 
@@ -259,9 +322,11 @@ def info_text(analysis: Analysis) -> str:
         if analysis.stability is not None:
             lines.append("")
             lines += analysis.stability.lines()
+    elif isinstance(analysis, PartitionedAnalysis):
+        lines += _partitioned_lines(analysis)
     else:
         lines += _multistep_table(analysis)
-    if analysis.parameter_regions is not None:
+    if getattr(analysis, "parameter_regions", None) is not None:
         lines.append("")
         lines += analysis.parameter_regions.lines()
     lines.append("")
@@ -271,6 +336,72 @@ def info_text(analysis: Analysis) -> str:
     lines.append(f"  verdict: {verdict} tabc check" + (
         "" if analysis.passed else ": " + "; ".join(analysis.failures)))  # fmt: skip
     return "\n".join(lines)
+
+
+def _partitioned_lines(analysis: PartitionedAnalysis) -> list[str]:
+    """The two tableaus, both condition tables, the orders and the properties."""
+    scheme = analysis.scheme
+    tolerance = analysis.tolerance
+    lines: list[str] = []
+    for part, name in (("q", "q-tableau [tableau.q], q from f"),
+                       ("p", "p-tableau [tableau.p], p from g")):  # fmt: skip
+        lines += _tableau_table(getattr(scheme, part), name, hat=part == "p")
+        lines.append("")
+    lines += _condition_table(
+        "order conditions, general systems (bicoloured trees; ● f and b, ○ g and b̂)",
+        analysis.levels,
+        "b",
+        tolerance,
+    )
+    lines.append(
+        "  order: "
+        + _order_words(analysis.order, len(analysis.levels), scheme.order, analysis.undecided)
+    )
+    lines.append("")
+    lines += _condition_table(
+        "order conditions, separable systems f(p), g(q) (alternating trees)",
+        analysis.separable_levels,
+        "b",
+        tolerance,
+    )
+    claimed = scheme.separable_order
+    words = _order_words(
+        analysis.separable_order,
+        len(analysis.separable_levels),
+        claimed if claimed is not None else 0,
+        analysis.separable_undecided,
+    )
+    if claimed is None:
+        words = words.replace(" (claimed 0)", " (not claimed)")
+    lines.append(f"  separable order: {words}")
+    lines.append("")
+    separable = analysis.symplectic_separable.words()
+    lines.append(f"  symplectic for separable systems (b_i â_ij + b̂_j a_ji = b_i b̂_j): {separable}")
+    general = "yes" if analysis.symplectic else "no"
+    if not analysis.symplectic and analysis.symplectic_for_separable:
+        general += f" (b = b̂ fails: {analysis.equal_weights.words()})"
+    lines.append(
+        "  symplectic (general partitioned systems; that and b_i = b̂_i, HLW Theorem VI.4.6): "
+        + general
+    )
+    lines.append(
+        "  symmetric (both tableaus equal their adjoints under the stage reversal, HLW "
+        f"Theorem V.2.3): {analysis.symmetric_judgement.words()}"
+    )
+    structure = analysis.structure
+    if structure.separable_evaluation is not None:
+        order = ", ".join(f"{kind}{i + 1}" for kind, i in structure.separable_evaluation)
+        lines.append(f"  explicit for separable systems: yes, in the order {order}")
+    else:
+        lines.append("  explicit for separable systems: no (the stage values depend on each other)")
+    if structure.general_evaluation is not None:
+        order = ", ".join(str(i + 1) for i in structure.general_evaluation)
+        lines.append(f"  explicit for general systems: yes, stages in the order {order}")
+    else:
+        lines.append("  explicit for general systems: no (solved by fixed-point sweeps)")
+    if analysis.at_parameter_values:
+        lines.append("  parameters: every property above is judged at the parameter values")
+    return lines
 
 
 def _order_words(order: int, checked: int, claimed: int, undecided: str = "") -> str:
@@ -312,9 +443,11 @@ def _nodes_words(analysis: RungeKuttaAnalysis) -> str:
     )
 
 
-def _tableau_table(scheme: Any) -> list[str]:
+def _tableau_table(scheme: Any, title: str = "tableau", hat: bool = False) -> list[str]:
+    """c | A over b (and b̂); ``hat`` labels a p-tableau's ĉ | Â over b̂."""
     s = scheme.stages
     c = scheme.c
+    b_hat = getattr(scheme, "b_hat", None)  # a partitioned pair's tableaus have none
 
     def cell(x: Any) -> str:
         return bounded(x.text, CELL_LIMIT)
@@ -322,11 +455,12 @@ def _tableau_table(scheme: Any) -> list[str]:
     rows = [
         [(cell(c[i]) if c is not None else "·")] + [cell(x) for x in scheme.a[i]] for i in range(s)
     ]
-    rows.append(["b"] + [cell(x) for x in scheme.b])
-    if scheme.b_hat is not None:
-        rows.append(["b̂"] + [cell(x) for x in scheme.b_hat])
+    rows.append(["b̂" if hat else "b"] + [cell(x) for x in scheme.b])
+    if b_hat is not None:
+        rows.append(["b̂"] + [cell(x) for x in b_hat])
     widths = [max(len(row[j]) for row in rows) for j in range(s + 1)]
-    out = ["  tableau (c | A, then b" + (", b̂" if scheme.b_hat else "") + "):"]
+    labels = "ĉ | Â, then b̂" if hat else "c | A, then b" + (", b̂" if b_hat else "")
+    out = [f"  {title} ({labels}):"]
     if any(len(x.text) > CELL_LIMIT for x in scheme.coefficients()):
         out[0] += f" (entries longer than {CELL_LIMIT} characters cut with …)"
     for i, row in enumerate(rows):

@@ -7,14 +7,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..scheme import Scheme
     from .multistep import MultistepAnalysis
+    from .partitioned import PartitionedAnalysis
     from .runge_kutta import RungeKuttaAnalysis
 
 __all__ = ["analyse"]
 
 
-def analyse(scheme: Scheme, *, full: bool = False) -> RungeKuttaAnalysis | MultistepAnalysis:
+def analyse(
+    scheme: Scheme, *, full: bool = False
+) -> RungeKuttaAnalysis | MultistepAnalysis | PartitionedAnalysis:
     """The analysis ``tabc check`` (``full=False``) or ``tabc info`` (``full=True``) reports."""
-    from ..scheme import ButcherTableau
+    from ..scheme import ButcherTableau, PartitionedTableau
 
     if any(p.learnable and p.bounds is not None for p in scheme.parameters):
         from .regions import check_learnable_bounds
@@ -24,6 +27,10 @@ def analyse(scheme: Scheme, *, full: bool = False) -> RungeKuttaAnalysis | Multi
         from .runge_kutta import analyse_tableau
 
         return analyse_tableau(scheme, full=full)
+    if isinstance(scheme, PartitionedTableau):
+        from .partitioned import analyse_partitioned
+
+        return analyse_partitioned(scheme, full=full)
     from .multistep import analyse_multistep
 
     return analyse_multistep(scheme, full=full)  # type: ignore[arg-type]

@@ -1310,9 +1310,6 @@ def partitioned_context(scheme: Any, analysis: Any) -> dict[str, Any]:
 
 
 def _symplectic_for_separable(analysis: Any) -> bool:
-    """The analysis's verdict that the pair is symplectic for separable systems."""
-    for name in ("symplectic_separable", "separable_symplectic", "symplectic"):
-        value = getattr(analysis, name, None)
-        if value is not None:
-            return bool(value)
-    return False
+    """The analysis's verdict: b_i â_ij + b̂_j a_ji = b_i b̂_j for all i, j (HLW Theorem
+    VI.4.6), which makes the pair symplectic for separable systems."""
+    return bool(analysis.symplectic_for_separable)

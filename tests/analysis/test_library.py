@@ -29,6 +29,12 @@ KNOWN_ORDERS = {
     # architectures read as schemes (Lu et al., 2018): PolyNet is backward Euler,
     # FractalNet the two-stage, second-order SSP/Heun tableau
     "polynet": (1, None), "fractalnet": (2, None),
+    # partitioned pairs: the order for general partitioned systems (HLW GNI §II.2, §III.2);
+    # their separable orders and properties: tests/analysis/test_partitioned_library.py
+    "symplectic_euler": (1, None), "symplectic_euler_adjoint": (1, None), "revnet": (1, None),
+    "stormer_verlet": (2, None), "stormer_verlet_position": (2, None),
+    "lobatto_iiia_iiib2": (2, None), "lobatto_iiia_iiib3": (4, None),
+    "ruth3": (1, None), "forest_ruth4": (1, None),
 }  # fmt: skip
 
 FILES = sorted(LIBRARY.glob("*.toml"))

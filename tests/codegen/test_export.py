@@ -18,7 +18,12 @@ from .conftest import ROOT, torch
 
 @pytest.mark.parametrize(
     "name, archive_format, depth",
-    [("rk4", "torchscript", 1), ("lm_resnet", "pt2", 2), ("gl2", "torchscript", 1)],
+    [
+        ("rk4", "torchscript", 1),
+        ("lm_resnet", "pt2", 2),
+        ("gl2", "torchscript", 1),
+        ("revnet", "pt2", 1),
+    ],
 )
 def test_export_round_trips_with_identical_outputs(name, archive_format, depth, tmp_path, capsys):
     archive = tmp_path / f"{name}.{'pt2' if archive_format == 'pt2' else 'pt'}"

@@ -32,6 +32,8 @@ def test_there_are_golden_fixtures():
         "gauss1",
         "scaled_two_step",
         "learnable_alpha",
+        "verlet_pair",
+        "heun_pair",
     }
 
 

@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from .conftest import torch
+from .conftest import ROOT, load_module, torch
 from .hamiltonian import (
     START,
     CoupledForce,
@@ -205,3 +205,55 @@ def test_the_resnet_splits_its_state_along_channels(modules):
     assert torch.allclose(compiled(x), model(x))
     with pytest.raises(ValueError, match="even"):
         modules["revnet"].RevnetResNet(depth=1, widths=(4, 7))
+
+
+# ---------------------------------------------------------------- the library's pairs
+
+LIBRARY = sorted(
+    path
+    for path in (ROOT / "tableaus").glob("*.toml")
+    if 'kind = "partitioned-runge-kutta"' in path.read_text(encoding="utf-8")
+)
+INVERTIBLE = {
+    "forest_ruth4",
+    "lobatto_iiia_iiib2",
+    "revnet",
+    "ruth3",
+    "stormer_verlet",
+    "stormer_verlet_position",
+    "symplectic_euler",
+    "symplectic_euler_adjoint",
+}
+
+
+def library_step(path):
+    module = load_module(ROOT / "generated" / f"{path.stem}.py")
+    return step_class(module)
+
+
+def test_the_library_pairs_that_get_an_inverse():
+    """Explicit and symplectic for separable systems, with a reverse plan: every library pair
+    but Lobatto IIIA–IIIB with 3 stages (implicit even for separable systems)."""
+    got = {path.stem for path in LIBRARY if hasattr(library_step(path), "inverse")}
+    assert got == INVERTIBLE
+    assert {path.stem for path in LIBRARY} - got == {"lobatto_iiia_iiib3"}
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
+def test_library_pairs_converge_and_invert(path):
+    from tableau_compiler.analysis import analyse
+    from tableau_compiler.parsing import load_scheme
+
+    analysis = analyse(load_scheme(path))
+    cls = library_step(path)
+    separable = observed_order(cls(Velocity(), Force(), separable=True), coupled=False)
+    assert analysis.separable_order - 0.15 < separable < analysis.separable_order + 0.6
+    general = observed_order(cls(CoupledVelocity(), CoupledForce()), coupled=True)
+    assert analysis.order - 0.15 < general < analysis.order + 0.6
+    if path.stem in INVERTIBLE:
+        f, g = separable_net(1)
+        step = cls(f, g, h=0.9, separable=True)
+        q, p = torch.randn(3, 6, dtype=torch.float64), torch.randn(3, 6, dtype=torch.float64)
+        with torch.no_grad():
+            back = step.inverse(*step(q, p))
+        assert max(float((back[0] - q).abs().max()), float((back[1] - p).abs().max())) < 1e-13
