@@ -12,7 +12,8 @@ unit is one step of the compiled Störmer–Verlet scheme (``generated/stormer_v
 ``StormerVerletStep(f, g, h, separable=True)`` with q = Y, p = Z, f = the Y-update and g =
 the Z-update): a symplectic, time-reversible, second-order step.  Chang et al. write the
 staggered form Y_{j+1} = Y_j + h f(Z_j), Z_{j+1} = Z_j + h g(Y_{j+1}) (symplectic Euler, the
-``revnet`` scheme); Störmer–Verlet is its symmetric composition, kick-drift-kick.
+``revnet`` scheme); Störmer–Verlet, kick-drift-kick, is the symmetric composition of
+symplectic Euler and its adjoint, half a step each.
 
 **Midpoint network.**  Y_{j+1} = Y_{j-1} + 2h sigma(K_j Y_j + b_j) is the two-step explicit
 midpoint rule, ``tableaus/leapfrog.toml`` (tabc's name; Chang et al. call *this* network
@@ -216,8 +217,8 @@ class MidpointNetwork(_Network):
         return self.head(self.stages(self.stem(x)))
 
 
-# Network depth counts convolution layers (K and K^T each) plus the stem and the head, as the
-# paper's names do: a Hamiltonian unit holds 4 (K1, K1^T, K2, K2^T), a midpoint unit 2.
+# Network depth counts convolution layers (K and K^T each) plus the stem and the head, our
+# reading of the paper's names: a Hamiltonian unit holds 4 (K1, K1^T, K2, K2^T), a midpoint unit 2.
 HAMILTONIAN = {74: ((6, 6, 6), (32, 32, 64, 112)), 218: ((18, 18, 18), (32, 32, 64, 128))}
 MIDPOINT = {62: ((10, 10, 10), (32, 32, 64, 112)), 200: ((33, 33, 33), (32, 32, 64, 128))}
 
