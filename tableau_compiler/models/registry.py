@@ -47,7 +47,7 @@ def register_model(name: str, summary: str) -> Callable[[Callable[..., nn.Module
 
 def _entries() -> dict[str, ModelEntry]:
     global _SCHEMES_REGISTERED
-    from . import lm_resnet, rkcnn  # noqa: F401 -- importing registers their models
+    from . import hamiltonian, lm_resnet, revnet, rkcnn  # noqa: F401 -- importing registers their models
 
     if not _SCHEMES_REGISTERED:
         _SCHEMES_REGISTERED = True

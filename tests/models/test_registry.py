@@ -82,6 +82,8 @@ def _small(name: str) -> dict:
         return {"widths": (8, 8, 8)}
     if name == "lm_resnext29":
         return {"widths": (8, 16, 32), "stem_width": 8, "base_width": 8}
+    if name in ("revnet110", "revnet164", "hamiltonian218", "midpoint200"):
+        return {"units": (2, 2, 2)}  # the code paths of their shallower siblings, deep
     return {}
 
 

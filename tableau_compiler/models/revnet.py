@@ -1,0 +1,238 @@
+"""RevNet (Gomez, Ren, Urtasun & Grosse, NeurIPS 2017) as its official code builds it for CIFAR.
+
+A RevNet unit splits the state in two along the channels and computes
+
+    y1 = x1 + F(x2),    y2 = x2 + G(y1),
+
+which is one step (h = 1) of the partitioned Runge–Kutta scheme ``tableaus/revnet.toml``
+(symplectic Euler on the separable system q' = f(p), p' = g(q), with q = x1, p = x2, f = F,
+g = G).  Every unit that keeps the shape is the compiled step ``RevnetStep(F, G,
+separable=True)`` from ``generated/revnet.py``.
+
+Where a stage changes shape the official code (``renmengye/revnet-public``,
+``resnet/models/revnet_model.py``) uses a unit that is not reversible:
+
+    y1 = S(x1) + F(x2),    y2 = S(x2) + G(y1),
+
+with F carrying the stride and the channel change and S the shortcut: 2x2 average pooling and
+zero channel padding (basic units) or a strided 1x1 projection (bottleneck units).  That is
+:class:`DownsamplingUnit`; it is not a step of the scheme (its shortcut is not the identity).
+
+The network (``resnet_model.py``, ``cifar_configs.py``): conv3x3 to ``filters[0]`` channels,
+BN, ReLU; three stages of units with strides 1, 2, 2 and ``filters[1:]`` channels (times 4
+for bottleneck units); BN, ReLU, global average pooling and a linear layer.  F and G are the
+pre-activation residual functions of the official code: BN-ReLU-conv3x3 (stride)-BN-ReLU-conv3x3
+(basic) or BN-ReLU-conv1x1 (stride)-BN-ReLU-conv3x3-BN-ReLU-conv1x1 (bottleneck, a quarter of
+the output width inside); the very first F of the network has no leading BN-ReLU (the stem
+just applied them).  BN has epsilon 1e-3 as there (see :func:`norm` for its moving averages).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional
+
+from .registry import register_model
+from .schemes import generated_module, step_class
+
+__all__ = ["DownsamplingUnit", "PoolAndPad", "RevNet", "RevnetResidual", "norm"]
+
+
+def norm(channels: int) -> nn.BatchNorm2d:
+    """Batch normalisation with the official code's epsilon 1e-3 (``resnet_model.py``).
+
+    Its moving averages decay by 0.99 per step there (``nnlib.py``); we keep torch's 0.9
+    (momentum 0.1): at 0.99 the evaluation statistics of a short run are still mostly their
+    initial values (revnet38, 4 epochs of digits, seeds 0-2: 10-19 % test accuracy, against
+    95.8-96.9 % at 0.9).
+    """
+    return nn.BatchNorm2d(channels, eps=1e-3)
+
+
+class RevnetResidual(nn.Module):
+    """F or G: pre-activation convolutions from ``in_channels`` to ``out_channels``.
+
+    Basic: [BN-ReLU]-conv3x3 (stride)-BN-ReLU-conv3x3.  Bottleneck: [BN-ReLU]-conv1x1
+    (stride, to out/4)-BN-ReLU-conv3x3-BN-ReLU-conv1x1 (to out); the official code strides
+    the first 1x1 convolution.  ``preactivate=False`` drops the leading BN-ReLU.
+    Input (N, in_channels, H, W); output (N, out_channels, H / stride, W / stride).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        stride: int = 1,
+        bottleneck: bool = False,
+        preactivate: bool = True,
+    ) -> None:
+        super().__init__()
+        if bottleneck:
+            inner = out_channels // 4
+            convs = [
+                (1, in_channels, inner, stride),
+                (3, inner, inner, 1),
+                (1, inner, out_channels, 1),
+            ]
+        else:
+            convs = [(3, in_channels, out_channels, stride), (3, out_channels, out_channels, 1)]
+        layers: list[nn.Module] = []
+        for index, (size, cin, cout, step) in enumerate(convs):
+            if index > 0 or preactivate:
+                layers += [norm(cin), nn.ReLU(inplace=True)]
+            layers.append(nn.Conv2d(cin, cout, size, stride=step, padding=size // 2, bias=False))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.layers(x)
+
+
+class PoolAndPad(nn.Module):
+    """The official basic shortcut: average pooling by ``stride``, then zero channels padded
+    equally on both sides from ``in_channels`` to ``out_channels`` (no parameters)."""
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int) -> None:
+        super().__init__()
+        if out_channels < in_channels or (out_channels - in_channels) % 2:
+            raise ValueError("the padded shortcut needs an even channel increase")
+        self.stride = int(stride)
+        self.pad = (out_channels - in_channels) // 2
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.stride > 1:
+            x = functional.avg_pool2d(x, self.stride, self.stride)
+        if self.pad > 0:
+            x = functional.pad(x, [0, 0, 0, 0, self.pad, self.pad])
+        return x
+
+
+class DownsamplingUnit(nn.Module):
+    """The non-reversible unit where a stage changes shape: y1 = S1(x1) + F(x2),
+    y2 = S2(x2) + G(y1) (``S1``, ``S2`` the shortcuts of the two halves)."""
+
+    def __init__(self, f: nn.Module, g: nn.Module, shortcut1: nn.Module, shortcut2: nn.Module):
+        super().__init__()
+        self.f = f
+        self.g = g
+        self.shortcut1 = shortcut1
+        self.shortcut2 = shortcut2
+
+    def forward(self, x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:
+        y1 = self.f(x2).add_(self.shortcut1(x1))  # F ends in a convolution: a fresh tensor
+        y2 = self.g(y1).add_(self.shortcut2(x2))
+        return y1, y2
+
+
+class RevNet(nn.Module):
+    """RevNet for 32x32 images (see the module docstring).
+
+    ``filters`` = (stem, stage 1, stage 2, stage 3) widths of the whole state (each half has
+    half of it); bottleneck units multiply the stage widths by 4.  ``units`` per stage.
+    ``h`` is the step of every reversible unit (1 in RevNet).  Input (N, in_channels, H, W),
+    output (N, num_classes) logits.
+    """
+
+    def __init__(
+        self,
+        units: Sequence[int] = (3, 3, 3),
+        filters: Sequence[int] = (32, 32, 64, 112),
+        bottleneck: bool = False,
+        num_classes: int = 10,
+        in_channels: int = 3,
+        h: float = 1.0,
+    ) -> None:
+        super().__init__()
+        if len(filters) != len(units) + 1 or min(units) < 1:
+            raise ValueError("filters needs the stem width and one width per stage of units")
+        widths = [filters[0]] + [w * (4 if bottleneck else 1) for w in filters[1:]]
+        if any(w % 2 for w in widths):
+            raise ValueError("every width must be even: the state is split in two halves")
+        step = step_class(generated_module("revnet"))
+        self.stem = nn.Sequential(
+            nn.Conv2d(in_channels, widths[0], 3, padding=1, bias=False),
+            norm(widths[0]),
+            nn.ReLU(inplace=True),
+        )
+        self.half = widths[0] // 2
+        blocks: list[nn.Module] = []
+        for stage, count in enumerate(units):
+            for index in range(count):
+                first = index == 0
+                cin = (widths[stage] if first else widths[stage + 1]) // 2
+                cout = widths[stage + 1] // 2
+                stride = 2 if first and stage > 0 else 1
+                f = RevnetResidual(cin, cout, stride, bottleneck, preactivate=stage + index > 0)
+                g = RevnetResidual(cout, cout, 1, bottleneck)
+                if cin == cout and stride == 1:
+                    blocks.append(step(f, g, h, separable=True))
+                else:
+                    blocks.append(
+                        DownsamplingUnit(f, g, *self._shortcuts(cin, cout, stride, bottleneck))
+                    )
+        self.units = nn.ModuleList(blocks)
+        self.head = nn.Sequential(
+            norm(widths[-1]),
+            nn.ReLU(inplace=True),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(widths[-1], num_classes),
+        )
+        self._initialise()
+
+    @staticmethod
+    def _shortcuts(cin: int, cout: int, stride: int, bottleneck: bool) -> list[nn.Module]:
+        if bottleneck:  # the official bottleneck projects each half with its own 1x1
+            return [nn.Conv2d(cin, cout, 1, stride=stride, bias=False) for _ in range(2)]
+        return [PoolAndPad(cin, cout, stride) for _ in range(2)]
+
+    def _initialise(self) -> None:
+        # as the official code: truncated normal (2 standard deviations) with std
+        # sqrt(2 / (k * k * out)) for convolutions, BN (1, 0), a uniform unit-scaling
+        # linear layer U(-sqrt(3 / in), sqrt(3 / in)) with a zero bias
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                std = math.sqrt(2.0 / (m.kernel_size[0] * m.kernel_size[1] * m.out_channels))
+                nn.init.trunc_normal_(m.weight, 0.0, std, -2.0 * std, 2.0 * std)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.Linear):
+                bound = math.sqrt(3.0 / m.in_features)
+                nn.init.uniform_(m.weight, -bound, bound)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.stem(x)
+        x1, x2 = x[:, : self.half], x[:, self.half :]
+        for unit in self.units:
+            x1, x2 = unit(x1, x2)
+        return self.head(torch.cat([x1, x2], 1))
+
+
+# Table 2 of Gomez et al. (2017) and cifar_configs.py: (units per stage, filters, bottleneck)
+CONFIGS = {
+    38: ((3, 3, 3), (32, 32, 64, 112), False),
+    110: ((9, 9, 9), (32, 32, 64, 128), False),
+    164: ((9, 9, 9), (32, 32, 64, 128), True),
+}
+
+
+def _register() -> None:
+    for depth, (units, filters, bottleneck) in CONFIGS.items():
+
+        def build(units=units, filters=filters, bottleneck=bottleneck, **kwargs) -> RevNet:
+            return RevNet(units, filters, bottleneck, **kwargs)
+
+        kind = "bottleneck" if bottleneck else "basic"
+        register_model(
+            f"revnet{depth}",
+            f"RevNet-{depth} (Gomez et al. 2017): {'-'.join(map(str, units))} {kind} units, "
+            f"each reversible one the compiled revnet step",
+        )(build)
+
+
+_register()
