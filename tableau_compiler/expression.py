@@ -48,7 +48,7 @@ from .errors import CoefficientError, LimitError
 if TYPE_CHECKING:
     import sympy
 
-__all__ = ["Expression", "expression_from_toml", "parse_expression"]
+__all__ = ["Expression", "WrittenFloat", "expression_from_toml", "parse_expression", "written_float"]
 
 
 # --------------------------------------------------------------------------- nodes
@@ -306,6 +306,28 @@ def parse_expression(text: str, parameters: frozenset[str] | set[str] = frozense
     return Expression(text, tree)
 
 
+class WrittenFloat(float):
+    """A TOML float that keeps the text it was written as (read with ``tomllib``'s
+    ``parse_float`` hook, :func:`written_float`).
+
+    A coefficient written ``0.5153528374311229364`` is the decimal 5153528374311229364/10^19,
+    not the float64 nearest to it: TOML's float type holds 17 significant digits, and a
+    table pasted from a paper or a solver's source holds more.  The float value serves where
+    a number is wanted (``tolerance``); a coefficient is read from :attr:`text`.
+    """
+
+    text: str
+
+
+def written_float(text: str) -> WrittenFloat:
+    """``parse_float`` for :func:`tomllib.loads`: the float, with its text (TOML's digit
+    grouping underscores removed, as TOML reads them)."""
+    plain = text.replace("_", "")
+    value = WrittenFloat(plain)
+    value.text = plain
+    return value
+
+
 def expression_from_toml(
     value: object, parameters: frozenset[str] | set[str] = frozenset()
 ) -> Expression:
@@ -316,10 +338,14 @@ def expression_from_toml(
         if value.bit_length() > limits.MAX_RATIONAL_BITS:
             raise LimitError("integer coefficient is too large")
         return Expression(str(value), Number(Fraction(value), decimal=False))
+    if isinstance(value, WrittenFloat) and value.text.lstrip("+-") not in ("inf", "nan"):
+        # the decimal as written, all its digits, under the limits of any decimal (1e999 is
+        # a decimal exponent past the limit, not float infinity)
+        return parse_expression(value.text)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise CoefficientError(f"{value!r} is not a finite number")
-        # The shortest text that reads back as this float is what the author wrote.
+        # A float without its text: the shortest text that reads back as it.
         text = repr(value)
         return Expression(text, Number(Fraction(text), decimal=True))
     if isinstance(value, str):

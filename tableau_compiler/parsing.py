@@ -26,7 +26,7 @@ from .errors import (
     SchemeError,
     TomlSyntaxError,
 )
-from .expression import Expression, expression_from_toml
+from .expression import Expression, expression_from_toml, written_float
 from .regular_file import read_regular_file, regular_file_size
 from .scheme import (
     ButcherTableau,
@@ -99,7 +99,7 @@ def parse_scheme(raw: bytes | str, *, source: str = "<scheme>") -> Scheme:
     else:
         text = raw
     try:
-        document = tomllib.loads(text)
+        document = tomllib.loads(text, parse_float=written_float)
     except tomllib.TOMLDecodeError as error:
         raise _toml_syntax_error(text, error, source) from None
     except RecursionError:

@@ -838,3 +838,43 @@ def test_a_fortran_tolerance_is_refused_with_the_toml_float_to_write(written, to
     error = refused(text, TomlSyntaxError, "tolerance", line=4)
     assert error.message.endswith(f"write it as a TOML float, {toml_float}")
     assert parse_scheme(text.replace(written, toml_float)).tolerance == 1e-12
+
+
+def test_a_toml_float_is_the_decimal_it_writes_with_every_digit():
+    """TOML's float holds 17 significant digits; a pasted table holds more.  A bare
+    1.00000000000000000001 is that decimal (its residual 1e-20 fails a tolerance of 1e-21),
+    not the float 1.0 (which would pass)."""
+    from fractions import Fraction
+
+    from tableau_compiler.analysis import analyse
+    from tableau_compiler.parsing import parse_scheme
+
+    text = """
+name = "euler_digits"
+kind = "runge-kutta"
+order = 1
+tolerance = 1e-21
+[tableau]
+a = [[0.0]]
+b = [1.000_000_000_000_000_000_01]
+"""
+    scheme = parse_scheme(text)
+    assert scheme.b[0].rational() == 1 + Fraction(1, 10**20)
+    assert scheme.b[0].text == "1.00000000000000000001"
+    assert scheme.b[0].is_approximate
+    assert scheme.tolerance == 1e-21
+    assert not analyse(scheme).passed
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [("inf", "not a finite number"), ("nan", "not a finite number"), ("1e999", "exponent")],
+)
+def test_a_toml_float_out_of_range_is_refused_naming_the_key(written, message):
+    from tableau_compiler.errors import SchemeError
+    from tableau_compiler.parsing import parse_scheme
+
+    text = f'name = "x"\nkind = "runge-kutta"\norder = 1\n[tableau]\na = [[0]]\nb = [{written}]\n'
+    with pytest.raises(SchemeError, match=message) as caught:
+        parse_scheme(text, source="x.toml")
+    assert caught.value.key == ("tableau", "b", 0)
