@@ -383,7 +383,8 @@ def _partitioned_lines(analysis: PartitionedAnalysis) -> list[str]:
     lines.append(f"  symplectic for separable systems (b_i â_ij + b̂_j a_ji = b_i b̂_j): {separable}")
     general = "yes" if analysis.symplectic else "no"
     if not analysis.symplectic and analysis.symplectic_for_separable:
-        general += f" (b = b̂ fails: {analysis.equal_weights.words()})"
+        fails = analysis.equal_weights.words().removeprefix("no").strip(" ()")
+        general += f" (b = b̂ fails{': ' + fails if fails else ''})"
     lines.append(
         "  symplectic (general partitioned systems; that and b_i = b̂_i, HLW Theorem VI.4.6): "
         + general
