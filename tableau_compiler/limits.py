@@ -77,6 +77,12 @@ MAX_SYMBOLIC_STEPS = 16
 """Steps of a multistep scheme with pi in ρ whose root condition is decided (over QQ(pi):
 16 steps 1.6 s, 32 steps a minute); more is refused."""
 
+MAX_SYMBOLIC_STEP_DEGREE = 32
+"""Steps × the highest degree in pi of ρ's coefficients, for a multistep scheme with pi in ρ
+(the root condition over QQ(pi): 16 steps of degree 2 take about 15 s on the reference
+machine under load, of degree 4 a minute, of degree 64 it ran past two minutes); more is
+refused."""
+
 MAX_REGION_PARAMETERS = 2
 """Parameters for which ``info`` solves the parameter regions (a polynomial system in all of
 them: RK4 written with 8 parameters ran for minutes); above it the report says "not
