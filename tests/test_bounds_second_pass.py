@@ -82,7 +82,27 @@ def test_pi_of_high_degree_in_a_multistep_rho_is_refused_naming_the_limit():
     with pytest.raises(CoefficientError, match="steps × degree is at most 32") as caught:
         analyse(parse_scheme(text))
     assert caught.value.key_path == "coefficients.alpha"
-    # within the limit (16 steps of degree 2) it is decided
-    alpha = [f"pi^2/{n + 2} + pi/{n + 3} - {n}/997" for n in range(16)] + ["1"]
-    assert 16 * 2 <= limits.MAX_SYMBOLIC_STEP_DEGREE
-    assert analyse(parse_scheme(multistep(alpha, ["pi/3"] * 17))).zero_stability is not None
+    # at the limit (8 steps of degree 4) it is decided
+    alpha = [f"pi^4/{n + 2} + pi/{n + 3} - {n}/997" for n in range(8)] + ["1"]
+    assert 8 * 4 == limits.MAX_SYMBOLIC_STEP_DEGREE
+    assert not analyse(parse_scheme(multistep(alpha, ["pi/3"] * 9))).zero_stability.holds
+
+
+def test_square_roots_in_a_multistep_rho_are_bounded_by_steps_degree_and_size():
+    # 8 steps of four square roots times 20-digit rationals: the gcds of ρ and its mirror
+    # over QQ(√2, √3, √5, √7) ran past a minute (32 steps of small ones: over a minute).
+    rng = random.Random(2)
+    roots = ["sqrt(2)", "sqrt(3)", "sqrt(5)", "sqrt(7)"]
+
+    def big() -> str:
+        return f"{rng.randrange(10**20)}/{rng.randrange(1, 10**20)}"
+
+    alpha = ["+".join(f"{r}*{big()}" for r in roots) for _ in range(8)] + ["1"]
+    with pytest.raises(
+        CoefficientError, match="steps³ × degree × bits is at most 2,000,000"
+    ) as caught:
+        analyse(parse_scheme(multistep(alpha, [f"{n}/7" for n in range(9)])))
+    assert caught.value.key_path == "coefficients.alpha"
+    alpha = ["+".join(f"{r}/{n + i + 1}" for i, r in enumerate(roots)) for n in range(32)] + ["1"]
+    with pytest.raises(CoefficientError, match="steps³ × degree × bits"):
+        analyse(parse_scheme(multistep(alpha, [f"{n}/7" for n in range(33)])))

@@ -113,6 +113,31 @@ def root_condition(
                 "degree 64 it did not finish)",
                 key=("coefficients", "alpha"),
             )
+    if domain is not None and getattr(domain, "is_AlgebraicField", False):
+        from .. import limits
+        from ..errors import LimitError
+
+        degree = len(domain.mod.to_list()) - 1
+        # the rational coordinates of the coefficients in the field's power basis
+        bits = max(
+            (
+                int(c.numerator).bit_length() + int(c.denominator).bit_length()
+                for x in coefficients
+                for c in x.to_list()
+            ),
+            default=1,
+        )
+        work = steps**3 * degree * bits
+        if work > limits.MAX_ALGEBRAIC_ROOT_WORK:
+            raise LimitError(
+                f"{steps} steps with square roots in rho (field degree {degree}, coordinates "
+                f"of {bits} bits): the root condition over that field (gcds of polynomials "
+                "with algebraic coefficients) is decided while steps³ × degree × bits is at "
+                f"most {limits.MAX_ALGEBRAIC_ROOT_WORK:,} (here {work:,}; 8 steps of four "
+                "square roots times 20-digit rationals ran past a minute); write the "
+                "coefficients as decimals with a tolerance",
+                key=("coefficients", "alpha"),
+            )
     holds, why = _exact_root_condition(field, coefficients)
     if holds:
         return RootCondition(True, HOLDS, tolerance=tolerance)
