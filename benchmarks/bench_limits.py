@@ -62,6 +62,15 @@ def second_pass_cases() -> dict[str, str]:
         "64_stages_rationals_to_the_64th": explicit(
             64, 13, lambda i, j: f"({2**120 + i * 64 + j}/{3**70 + j})^64"
         ),
+        # 64 fully implicit stages of 60-digit rationals (the memory worst case of the first pass)
+        "64_implicit_stages_large_rationals": tableau(
+            [
+                [f"{rng.randrange(10**60)}/{rng.randrange(1, 10**60)}" for _ in range(64)]
+                for _ in range(64)
+            ],
+            [f"{rng.randrange(10**60)}/{rng.randrange(1, 10**60)}" for _ in range(64)],
+            13,
+        ),
         # a 64-stage fully implicit tableau with pi claiming order 13
         "64_implicit_stages_pi": tableau(
             [[f"pi/{i + j + 2}" for j in range(64)] for i in range(64)], ["1/64"] * 64, 13
