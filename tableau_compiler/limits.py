@@ -77,6 +77,20 @@ MAX_SYMBOLIC_STEPS = 16
 """Steps of a multistep scheme with pi in ρ whose root condition is decided (over QQ(pi):
 16 steps 1.6 s, 32 steps a minute); more is refused."""
 
+MAX_SYMBOLIC_STEP_DEGREE = 32
+"""Steps × the highest degree in pi of ρ's coefficients, for a multistep scheme with pi in ρ
+(the root condition over QQ(pi): 16 steps of degree 2 take about 15 s on the reference
+machine under load, of degree 4 a minute, of degree 64 it ran past two minutes); more is
+refused."""
+
+MAX_ALGEBRAIC_ROOT_WORK = 2_000_000
+"""Steps³ × field degree × bits of the largest rational coordinate of ρ's coefficients in the
+field's power basis, for a multistep scheme whose ρ holds square roots (the root condition's
+gcds of ρ and its mirror over that field, in sympy).  Measured on the reference machine under
+load with random rational multiples of the roots: 1.2e6 took 2 s, 1.6e6 9 s, 1.8e6 18 s, 4.4e6
+(20 steps, degree 8) 45 s, 5.5e6 53 s; 32 steps of four square roots (1.7e7) over a minute, 8
+steps times 20-digit rationals (4.8e6) past a minute.  More is refused."""
+
 MAX_REGION_PARAMETERS = 2
 """Parameters for which ``info`` solves the parameter regions (a polynomial system in all of
 them: RK4 written with 8 parameters ran for minutes); above it the report says "not

@@ -23,7 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..expression import Expression
-from .values import Value
+from .values import Value, fits_exact_text, lowest_terms, sympy_text
 
 __all__ = ["Field", "RationalField", "SympyField", "field_for"]
 
@@ -83,7 +83,9 @@ class Field:
         """x for the reports: exact zero test, certified digits, exact text."""
         if self.is_zero(x):
             return Value.zero_value()
-        return Value.of_real(self.to_sympy(x), self.text(x), zero=False)
+        value = self.to_sympy(x)
+        # the exact text only where Python can print it (numbers of up to 4,000 digits)
+        return Value.of_real(value, str(value) if fits_exact_text(value) else None, zero=False)
 
     def size(self, x: Any, zero_bound: int | None = None) -> float:
         """|x| as a float whose zero is exact (``zero_bound``: see :meth:`BallField.value`)."""
@@ -101,8 +103,8 @@ class Field:
         raise NotImplementedError
 
     def text(self, x: Any) -> str:
-        """The exact value, printed."""
-        return str(self.to_sympy(x))
+        """The exact value, printed (numbers beyond 4,000 digits as marked ≈ digits)."""
+        return sympy_text(self.to_sympy(x))
 
 
 class RationalField(Field):
@@ -151,7 +153,7 @@ class RationalField(Field):
         return _fraction_magnitude(int(x.p), int(x.q))
 
     def value(self, x: Any) -> Value:
-        return Value.of_fraction(Fraction(int(x.p), int(x.q)))
+        return Value.of_fraction(lowest_terms(int(x.p), int(x.q)))
 
     def exceeds(self, x: Any, tolerance: float) -> bool:
         bound = Fraction(repr(tolerance))  # the tolerance as written, exactly

@@ -34,6 +34,7 @@ from .values import (
     shown,
     shown_apart,
     shown_size,
+    sympy_text,
     tolerance_text,
 )
 from .zero_stability import RootCondition, root_condition
@@ -117,7 +118,9 @@ def _polynomial_text(field_: Field, coefficients: list[Any]) -> str:
     import sympy
 
     zeta = sympy.Symbol("ζ")
-    return str(sympy.expand(sum(field_.to_sympy(c) * zeta**j for j, c in enumerate(coefficients))))
+    return sympy_text(
+        sympy.expand(sum(field_.to_sympy(c) * zeta**j for j, c in enumerate(coefficients)))
+    )
 
 
 def _shown_polynomial(
@@ -144,6 +147,10 @@ def _decades(tolerance: float) -> int:
 
 def error_constants(field_: Field, alpha: list[Any], beta: list[Any], highest: int) -> list[Any]:
     """C_0 .. C_highest of the method (α, β), exactly."""
+    from .arithmetic import RationalField
+
+    if isinstance(field_, RationalField):
+        return _rational_error_constants(field_, alpha, beta, highest)
     constants = []
     for q in range(highest + 1):
         total = sum((field_.rational(j**q, factorial(q)) * a for j, a in enumerate(alpha)),
@@ -152,6 +159,37 @@ def error_constants(field_: Field, alpha: list[Any], beta: list[Any], highest: i
             total -= sum(
                 (field_.rational(j ** (q - 1), factorial(q - 1)) * b for j, b in enumerate(beta)),
                 field_.rational(0),
+            )
+        constants.append(total)
+    return constants
+
+
+def _rational_error_constants(
+    field_: Field, alpha: list[Any], beta: list[Any], highest: int
+) -> list[Any]:
+    """The same over QQ, with α and β scaled to integers by their common denominators: sums
+    of integers and one division per constant (adding rationals one by one reduced a
+    270,000-bit fraction at every term: 17 s for 32 steps of 8,192-bit rationals)."""
+    import flint
+
+    def scaled(values: list[Any]) -> tuple[list[Any], Any]:
+        scale = flint.fmpz(1)
+        for v in values:
+            scale = scale.lcm(v.q)
+        return [v.p * (scale // v.q) for v in values], scale
+
+    a, a_scale = scaled(alpha)
+    b, b_scale = scaled(beta)
+    constants = []
+    for q in range(highest + 1):
+        total = field_.rational(
+            sum((flint.fmpz(j) ** q * x for j, x in enumerate(a)), flint.fmpz(0)),
+            a_scale * factorial(q),
+        )
+        if q >= 1:
+            total -= field_.rational(
+                sum((flint.fmpz(j) ** (q - 1) * x for j, x in enumerate(b)), flint.fmpz(0)),
+                b_scale * factorial(q - 1),
             )
         constants.append(total)
     return constants
@@ -331,7 +369,7 @@ def _sympy_roots(field_: Field, alpha: list[Any]) -> tuple[str, ...]:
             roots = factor.nroots(n=15)
         for root in roots:
             modulus = float(abs(sympy.N(root, 30)))
-            text = str(root)
+            text = sympy_text(root)
             if len(text) > EXACT_TEXT_LIMIT:
                 text = "≈ " + str(sympy.N(root, 15))
             text = f"{text} (|ζ| = {modulus:.6g})"

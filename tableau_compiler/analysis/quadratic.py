@@ -16,7 +16,7 @@ from typing import Any
 
 from ..expression import Expression, Name, Number, Pi, Power, Product, Sqrt, Sum
 from .arithmetic import Field, _columns
-from .values import Value
+from .values import Value, lowest_terms
 
 __all__ = ["Quadratic", "QuadraticField", "quadratic_values"]
 
@@ -165,7 +165,7 @@ class QuadraticField(Field):
         if self.is_zero(x):
             return Value.zero_value()
         if x.b == 0:
-            return Value.of_fraction(Fraction(int(x.a.p), int(x.a.q)), str(x))
+            return Value.of_fraction(lowest_terms(int(x.a.p), int(x.a.q)), str(x))
         flint = self._flint
         saved = flint.ctx.prec
         try:

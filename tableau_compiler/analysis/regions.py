@@ -26,7 +26,7 @@ from typing import Any
 from ..expression import Expression
 from ..scheme import ButcherTableau, MultistepScheme, Scheme
 from .arithmetic import RationalField, field_for
-from .values import EXACT_TEXT_LIMIT, tolerance_text
+from .values import EXACT_TEXT_LIMIT, lowest_terms, sympy_text, tolerance_text
 
 __all__ = ["ParameterRegions", "multistep_regions", "root_condition_region", "tableau_regions"]
 
@@ -69,7 +69,7 @@ def _value_text(value: Any, digits: int | None = None) -> str:
     short rational), else ≈ decimals."""
     import sympy
 
-    text = str(value)
+    text = sympy_text(value)
     if len(text) <= EXACT_TEXT_LIMIT and (digits is None or value.is_Rational):
         return text
     return "≈ " + str(sympy.N(value, digits or 16))
@@ -116,7 +116,7 @@ def describe_set(region: Any, name: str, digits: int | None = None) -> str:
                 + ", ".join(text(v) for v in part.args[1])
             )
         else:
-            texts.append(str(part))
+            texts.append(sympy_text(part))
     return " or ".join(texts)
 
 
@@ -201,7 +201,7 @@ def _solutions(expressions: Sequence[Any], symbols: Sequence[Any]) -> str:
     if not solutions:
         return "no real values"
     return " or ".join(
-        ", ".join(f"{k} = {v}" for k, v in solution.items()) or "every value"
+        ", ".join(f"{k} = {sympy_text(v)}" for k, v in solution.items()) or "every value"
         for solution in solutions
     )
 
@@ -486,10 +486,9 @@ def root_condition_region(coefficients: Sequence[Any], symbol: Any) -> Any:
             return False
         if all(v.is_Rational for v in values):
             field = RationalField()
-            from fractions import Fraction
 
             return root_condition(
-                field, field.convert([Fraction(int(v.p), int(v.q)) for v in values])
+                field, field.convert([lowest_terms(int(v.p), int(v.q)) for v in values])
             ).holds
         return None  # an irrational critical value: left undecided
 

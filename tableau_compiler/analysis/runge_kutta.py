@@ -46,6 +46,7 @@ from .values import (
     FindingsReport,
     Judgement,
     Value,
+    lowest_terms,
     shown,
     shown_size,
     tolerance_text,
@@ -512,7 +513,7 @@ def _row_text(field_: Field, values: list[Any], *, decimal: bool) -> str:
     for x in values:
         text = field_.value(x).exact or ""
         if decimal and isinstance(field_, RationalField):
-            text = _decimal_text(Fraction(int(x.p), int(x.q))) or text
+            text = _decimal_text(lowest_terms(int(x.p), int(x.q))) or text
         if not text or len(text) > 40:
             return ""
         texts.append(f'"{text}"')

@@ -30,7 +30,16 @@ from fractions import Fraction
 from typing import Any
 
 from .arithmetic import Field
-from .values import EXACT_TEXT_LIMIT, SIGNIFICANT, Judgement, Value, polynomial_text
+from .values import (
+    EXACT_TEXT_LIMIT,
+    SIGNIFICANT,
+    Judgement,
+    Value,
+    fits_exact_text,
+    lowest_terms,
+    polynomial_text,
+    sympy_text,
+)
 
 __all__ = ["StabilityFunction", "runge_kutta_stability"]
 
@@ -149,13 +158,13 @@ def runge_kutta_stability(
     scale = denominator.eval(0)
     numerator = numerator.quo_ground(scale) if scale != 1 else numerator
     denominator = denominator.quo_ground(scale) if scale != 1 else denominator
-    numerator_text = str(expand(numerator.as_expr()))
-    denominator_text = str(expand(denominator.as_expr()))
+    numerator_text = sympy_text(expand(numerator.as_expr()))
+    denominator_text = sympy_text(expand(denominator.as_expr()))
     a_stability = _a_stability(field, numerator, denominator, z, tolerance)
     l_stability = _l_stability(field, numerator, denominator, a_stability, tolerance)
     shown_numerator, shown_denominator = numerator_text, denominator_text
     long = max(len(numerator_text), len(denominator_text)) > POLYNOMIAL_TEXT_LIMIT or any(
-        len(str(c)) > EXACT_TEXT_LIMIT for p in (numerator, denominator) for c in p.coeffs()
+        len(sympy_text(c)) > EXACT_TEXT_LIMIT for p in (numerator, denominator) for c in p.coeffs()
     )
     note = ""
     if long:  # decimals, with enough digits to show a tiny coefficient beside the tolerance
@@ -181,8 +190,8 @@ def _decades(tolerance: float) -> int:
 def _coefficient_value(field: Field, coefficient: Any) -> Value:
     value = field.sympy_domain.to_sympy(coefficient)
     if value.is_Rational:
-        return Value.of_fraction(Fraction(int(value.p), int(value.q)))
-    return Value.of_real(value, str(value), zero=value == 0)
+        return Value.of_fraction(lowest_terms(int(value.p), int(value.q)))
+    return Value.of_real(value, str(value) if fits_exact_text(value) else None, zero=value == 0)
 
 
 def _decimal_polynomial(field: Field, poly: Any, digits: int) -> str:
@@ -195,7 +204,11 @@ def _decimal_polynomial(field: Field, poly: Any, digits: int) -> str:
         if value.zero:
             continue
         exact = field.sympy_domain.to_sympy(coefficient)
-        number = str(abs(int(exact))) if exact.is_Integer else abs(value).decimal(digits)
+        number = (
+            str(abs(int(exact)))
+            if exact.is_Integer and fits_exact_text(exact)
+            else abs(value).decimal(digits)
+        )
         terms.append((k, value.mantissa < 0, number))
     return polynomial_text(terms, "z")
 
@@ -288,7 +301,7 @@ def _imaginary_axis_excess(numerator: Any, denominator: Any, tolerance: float) -
     if excess <= 0:
         return Value.zero_value()
     rational = sympy.Rational(excess)
-    found = Value.of_fraction(Fraction(int(rational.p), int(rational.q)))
+    found = Value.of_fraction(lowest_terms(int(rational.p), int(rational.q)))
     return Value(found.mantissa, found.exponent, 6, None)
 
 

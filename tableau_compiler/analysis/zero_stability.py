@@ -38,7 +38,7 @@ from fractions import Fraction
 from typing import Any
 
 from .arithmetic import Field
-from .values import EXACT_TEXT_LIMIT, Value, shown_size, tolerance_text
+from .values import EXACT_TEXT_LIMIT, Value, lowest_terms, shown_size, tolerance_text
 
 __all__ = ["RootCondition", "root_condition"]
 
@@ -104,6 +104,40 @@ def root_condition(
                 f"{limits.MAX_SYMBOLIC_STEPS} steps (32 took a minute)",
                 key=("coefficients", "alpha"),
             )
+        degree = max((_symbolic_degree(c) for c in coefficients), default=0)
+        if steps * degree > limits.MAX_SYMBOLIC_STEP_DEGREE:
+            raise LimitError(
+                f"{steps} steps with coefficients of degree {degree} in pi in rho: the root "
+                "condition over QQ(pi) is decided while steps × degree is at most "
+                f"{limits.MAX_SYMBOLIC_STEP_DEGREE} (16 steps of degree 4 took a minute, of "
+                "degree 64 it did not finish)",
+                key=("coefficients", "alpha"),
+            )
+    if domain is not None and getattr(domain, "is_AlgebraicField", False):
+        from .. import limits
+        from ..errors import LimitError
+
+        degree = len(domain.mod.to_list()) - 1
+        # the rational coordinates of the coefficients in the field's power basis
+        bits = max(
+            (
+                int(c.numerator).bit_length() + int(c.denominator).bit_length()
+                for x in coefficients
+                for c in x.to_list()
+            ),
+            default=1,
+        )
+        work = steps**3 * degree * bits
+        if work > limits.MAX_ALGEBRAIC_ROOT_WORK:
+            raise LimitError(
+                f"{steps} steps with square roots in rho (field degree {degree}, coordinates "
+                f"of {bits} bits): the root condition over that field (gcds of polynomials "
+                "with algebraic coefficients) is decided while steps³ × degree × bits is at "
+                f"most {limits.MAX_ALGEBRAIC_ROOT_WORK:,} (here {work:,}; 8 steps of four "
+                "square roots times 20-digit rationals ran past a minute); write the "
+                "coefficients as decimals with a tolerance",
+                key=("coefficients", "alpha"),
+            )
     holds, why = _exact_root_condition(field, coefficients)
     if holds:
         return RootCondition(True, HOLDS, tolerance=tolerance)
@@ -125,6 +159,13 @@ def root_condition(
         modulus=modulus,
         tolerance=tolerance,
     )
+
+
+def _symbolic_degree(element: Any) -> int:
+    """The total degree in pi (or a symbol) of an element of sympy's ring or fraction
+    field: of its numerator and denominator, the larger."""
+    parts = (element.numer, element.denom) if hasattr(element, "numer") else (element,)
+    return max((sum(m) for part in parts for m in part.monoms()), default=0)
 
 
 def _exact_root_condition(field: Field, coefficients: Sequence[Any]) -> tuple[bool, str]:
@@ -220,7 +261,7 @@ def _modulus(root: _Root) -> Value:
         c, _, a = coefficients
         exact = sympy.sqrt(sympy.Rational(c, a))
         if exact.is_Rational:
-            return Value.of_fraction(Fraction(int(exact.p), int(exact.q)))
+            return Value.of_fraction(lowest_terms(int(exact.p), int(exact.q)))
         found = Value.of_ball(root.modulus, minimum_digits=3)
         if found is not None and len(str(exact)) <= EXACT_TEXT_LIMIT:
             return Value(found.mantissa, found.exponent, found.certain, str(exact))

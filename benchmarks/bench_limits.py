@@ -1,0 +1,236 @@
+"""Measured worst case per command: the generated inputs of the work guarantee (README, Limits).
+
+Runs ``tabc check``, ``tabc info``, ``tabc info --format json`` and ``tabc compile`` on each
+generated worst case, every run in a fresh process, and records its wall time, peak resident
+memory (the child's own ``ru_maxrss`` from ``os.wait4``) and exit status. The cases are the ones
+``tests/test_work_limits.py`` builds for the guarantee, plus the costliest inputs a second
+adversary pass found inside the limits (issue 12). Writes ``benchmarks/RESULTS_limits.md``:
+commit, CPU, load, the table command × case, and the worst per command (the README quotes
+that last table; ``tests/test_limits_quoted.py`` holds the two together).
+
+    python benchmarks/bench_limits.py            # about 10 minutes on a 2-core machine
+    python benchmarks/bench_limits.py --only check --out /tmp/limits.md
+
+Times are upper bounds when other jobs share the machine: the file records the load average
+before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.test_work_limits import _worst_cases, explicit, multistep, tableau
+
+COMMANDS = {
+    "check": ["check"],
+    "info": ["info"],
+    "info --format json": ["info", "--format", "json"],
+    "compile": ["compile"],
+}
+"""The commands measured, as typed after ``tabc``."""
+
+TIMEOUT_S = 300
+"""A run still going after this is stopped and recorded as over the guarantee."""
+
+
+def second_pass_cases() -> dict[str, str]:
+    """The costliest inputs of the second adversary pass that the limits still accept."""
+    rng = random.Random(5)
+    return {
+        # 8,192-bit rationals in every coefficient of a 32-step scheme (check was 40 s, info 70 s)
+        "32_steps_8192_bit_rationals": multistep(
+            [f"({rng.randrange(2**127)}/{rng.randrange(1, 2**127)})^64" for _ in range(32)] + ["1"],
+            [f"({rng.randrange(2**127)})^64/{rng.randrange(1, 2**127)}^64" for _ in range(33)],
+            64,
+        ),
+        # pi times 60-digit rationals at 64 stages (a residual past 4,300 digits: a traceback)
+        "64_stages_pi_60_digit_rationals": explicit(
+            64, 13, lambda i, j: f"pi*{rng.randrange(10**60)}/{rng.randrange(1, 10**60)}"
+        ),
+        # 121-bit rationals to the 64th power: 7,700-bit entries, 64 stages, order 13 claimed
+        "64_stages_rationals_to_the_64th": explicit(
+            64, 13, lambda i, j: f"({2**120 + i * 64 + j}/{3**70 + j})^64"
+        ),
+        # 64 fully implicit stages of 60-digit rationals (the memory worst case of the first pass)
+        "64_implicit_stages_large_rationals": tableau(
+            [
+                [f"{rng.randrange(10**60)}/{rng.randrange(1, 10**60)}" for _ in range(64)]
+                for _ in range(64)
+            ],
+            [f"{rng.randrange(10**60)}/{rng.randrange(1, 10**60)}" for _ in range(64)],
+            13,
+        ),
+        # a 64-stage fully implicit tableau with pi claiming order 13
+        "64_implicit_stages_pi": tableau(
+            [[f"pi/{i + j + 2}" for j in range(64)] for i in range(64)], ["1/64"] * 64, 13
+        ),
+        # two square roots times 8-digit rationals in a 16-step rho, near the limit on
+        # steps³ × field degree × bits (16³ × 4 × 108 = 1.77e6)
+        "16_steps_two_radicals_8_digit_rationals": _radical_steps(16, 2, 8),
+        # pi of degree 2 in rho at 16 steps (the steps × degree limit for pi)
+        "16_steps_pi_squared": multistep(
+            [f"pi^2/{n + 2} + pi/{n + 3} - {n}/997" for n in range(16)] + ["1"],
+            [f"pi/{n + 1}" for n in range(17)],
+            1,
+        ),
+        # RK4 written with 7 parameters, one of them learnable
+        "rk4_seven_parameters": tableau(
+            [[], ["p1"], ["0", "p2"], ["0", "0", "p4"]],
+            ["q1", "q2", "q3", "q4"],
+            4,
+            "".join(
+                f'[parameters.{n}]\nvalue = "{v}"\n' + ("learnable = true\n" if n == "p1" else "")
+                for n, v in zip(
+                    ["p1", "p2", "p4", "q1", "q2", "q3", "q4"],
+                    ["1/2", "1/2", "1", "1/6", "1/3", "1/3", "1/6"],
+                )
+            ),
+        ),
+    }
+
+
+def _radical_steps(steps: int, roots: int, digits: int) -> str:
+    rng = random.Random(2)
+    radicals = ["sqrt(2)", "sqrt(3)", "sqrt(5)", "sqrt(7)"][:roots]
+
+    def big() -> str:
+        return f"{rng.randrange(10**digits)}/{rng.randrange(1, 10**digits)}"
+
+    return multistep(
+        ["+".join(f"{r}*{big()}" for r in radicals) for _ in range(steps)] + ["1"],
+        [f"{n}/7" for n in range(steps + 1)],
+        1,
+    )
+
+
+def cases() -> dict[str, str]:
+    return {**_worst_cases(), **second_pass_cases()}
+
+
+def measure(argv: list[str], cwd: Path) -> tuple[float, float, int]:
+    """(wall seconds, peak resident MB of that process, exit status; 124 past the timeout)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = start + TIMEOUT_S
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            process.kill()
+            pid, status, usage = os.wait4(process.pid, 0)
+            process.returncode = 124
+            return time.perf_counter() - start, usage.ru_maxrss / 1024, 124
+        time.sleep(0.02)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss / 1024, process.returncode  # ru_maxrss: KiB on Linux
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return done.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/RESULTS_limits.md")
+    parser.add_argument("--only", choices=sorted(COMMANDS), action="append")
+    args = parser.parse_args()
+    commands = {name: COMMANDS[name] for name in (args.only or COMMANDS)}
+    load_before = os.getloadavg()
+    rows: dict[tuple[str, str], tuple[float, float, int]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        for name, text in cases().items():
+            path = folder / f"{name}.toml"
+            path.write_text(text, encoding="utf-8")
+            for command, words in commands.items():
+                argv = [sys.executable, "-m", "tableau_compiler", *words, str(path)]
+                if words[0] == "compile":
+                    argv += ["-o", str(folder / f"out_{name}")]
+                rows[command, name] = measure(argv, folder)
+                wall, mb, status = rows[command, name]
+                print(f"{command:20s} {name:36s} {wall:7.1f} s {mb:7.0f} MB  exit {status}",
+                      file=sys.stderr, flush=True)  # fmt: skip
+    load_after = os.getloadavg()
+    names = list(cases())
+    lines = [
+        "# Measured worst cases per command (the work guarantee)",
+        "",
+        "Written by `python benchmarks/bench_limits.py`: every generated worst case of",
+        "`tests/test_work_limits.py` and of the second adversary pass (`second_pass_cases`), run",
+        "by each command in a fresh process; wall time, the process's own peak resident memory",
+        f"(`ru_maxrss` from `os.wait4`) and exit status (124: stopped after {TIMEOUT_S} s).",
+        "",
+        f"- commit: {commit()}",
+        f"- CPU: {cpu_name()}, {os.cpu_count()} cores; Python {platform.python_version()}",
+        "- load average (1, 5, 15 min): before "
+        + ", ".join(f"{x:.2f}" for x in load_before)
+        + "; after "
+        + ", ".join(f"{x:.2f}" for x in load_after),
+        "- the machine was shared with other jobs (three other sessions building and testing on",
+        "  the same 2 cores): the times are upper bounds for an idle machine",
+        "",
+        "## Worst per command",
+        "",
+        "| command | worst time | its case | worst memory | its case |",
+        "|---|---|---|---|---|",
+    ]
+    for command in commands:
+        slow = max(names, key=lambda n: rows[command, n][0])
+        big = max(names, key=lambda n: rows[command, n][1])
+        lines.append(
+            f"| `tabc {command}` | {rows[command, slow][0]:.1f} s | {slow} | "
+            f"{rows[command, big][1]:.0f} MB | {big} |"
+        )
+    lines += ["", "## Every run (seconds / MB / exit status)", ""]
+    lines.append("| case | " + " | ".join(f"`{c}`" for c in commands) + " |")
+    lines.append("|---|" + "---|" * len(commands))
+    for name in names:
+        cells = []
+        for command in commands:
+            wall, mb, status = rows[command, name]
+            cells.append(f"{wall:.1f} s / {mb:.0f} MB / {status}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
