@@ -48,7 +48,13 @@ from .errors import CoefficientError, LimitError
 if TYPE_CHECKING:
     import sympy
 
-__all__ = ["Expression", "WrittenFloat", "expression_from_toml", "parse_expression", "written_float"]
+__all__ = [
+    "Expression",
+    "WrittenFloat",
+    "expression_from_toml",
+    "parse_expression",
+    "written_float",
+]
 
 
 # --------------------------------------------------------------------------- nodes
