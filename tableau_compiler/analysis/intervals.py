@@ -303,7 +303,13 @@ def _locus_real_points(alpha: list[Fraction], beta: list[Fraction]) -> list[Frac
     vanishes are skipped); None when h ≡ 0."""
     import flint
 
+    while len(alpha) > 1 and alpha[0] == 0 and beta[0] == 0:  # a common root 0: inside
+        alpha, beta = alpha[1:], beta[1:]
+    while len(alpha) > 1 and alpha[-1] == 0 and beta[-1] == 0:
+        alpha, beta = alpha[:-1], beta[:-1]
     k = len(alpha) - 1
+    if k == 0:
+        return None
     points: list[int] = []
     values: list[Fraction] = []
     x = 0
