@@ -259,8 +259,10 @@ def boundary_locus(
 ) -> list[complex]:
     """z(θ) = ρ(e^{iθ})/σ(e^{iθ}) at ``points`` equally spaced θ in [0, 2π], as floats for
     plotting (nan + nan·i where σ(e^{iθ}) = 0: a pole, the curve leaves to infinity)."""
-    a = [float(_plain(x)) for x in alpha]
-    b = [float(_plain(x)) for x in beta]
+    import sympy
+
+    a = [float(sympy.sympify(_plain(x))) for x in alpha]
+    b = [float(sympy.sympify(_plain(x))) for x in beta]
     out = []
     for m in range(points):
         zeta = cmath.exp(2j * math.pi * m / (points - 1))
