@@ -153,7 +153,7 @@ def _domain(values: Sequence[Any]) -> tuple[Any, list[Any]] | None:
     import sympy
     from sympy.polys.constructor import construct_domain
 
-    exprs = [sympy.nsimplify(v) if isinstance(v, float) else sympy.sympify(_plain(v)) for v in values]
+    exprs = [sympy.sympify(_plain(Fraction(v) if isinstance(v, float) else v)) for v in values]
     if any(e.free_symbols or e.has(sympy.pi) for e in exprs):
         return None
     domain, elements = construct_domain([*exprs, sympy.Rational(1, 2)], extension=True, field=True)
@@ -163,6 +163,9 @@ def _domain(values: Sequence[Any]) -> tuple[Any, list[Any]] | None:
 
 
 def _plain(v: Any) -> Any:
+    """A Fraction (or float, its exact binary value) as a sympy Rational; others unchanged."""
+    if isinstance(v, float):
+        v = Fraction(v)
     if isinstance(v, Fraction):
         import sympy
 
