@@ -181,8 +181,8 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             }
         if analysis.stability is not None:
             data["stability"] = analysis.stability.to_dict()
-        if analysis.structure is not None:
-            data.update(analysis.structure.to_dict())
+        if analysis.properties is not None:
+            data.update(analysis.properties.to_dict())
     elif isinstance(analysis, PartitionedAnalysis):
         data.update(_partitioned_dict(analysis))
     else:
@@ -330,9 +330,9 @@ def info_text(analysis: Analysis) -> str:
         if analysis.stability is not None:
             lines.append("")
             lines += analysis.stability.lines()
-        if analysis.structure is not None:
+        if analysis.properties is not None:
             lines.append("")
-            lines += analysis.structure.lines()
+            lines += analysis.properties.lines()
     elif isinstance(analysis, PartitionedAnalysis):
         lines += _partitioned_lines(analysis)
     else:

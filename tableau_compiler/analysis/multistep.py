@@ -133,11 +133,15 @@ class MultistepStability:
             f"  real stability interval: {self.real_interval.words()}",
         ]
         if self.angle.tangent:
-            out.append(f"  (the boundary locus touches the ray at angle α at z ≈ {self.angle.tangent})")
+            out.append(
+                f"  (the boundary locus touches the ray at angle α at z ≈ {self.angle.tangent})"
+            )
         if self.rescaled:
             out.append("  (for the rescaled step)")
         if self.at_parameter_values:
-            out.append("  parameters: the stability properties are computed at the parameter values")
+            out.append(
+                "  parameters: the stability properties are computed at the parameter values"
+            )
         return out
 
     def to_dict(self) -> dict[str, Any]:

@@ -95,7 +95,6 @@ class SSPCoefficient:
             elif at.degree == 2 and len(exact) <= 40:
                 text = f"{exact} ≈ {digits}"
             else:
-                lo, hi = at.isolating_interval()
                 text = f"{digits} (a root of a polynomial of degree {at.degree})"
             effective = at.value(exact=False)
             eff = Value.of_fraction(
@@ -149,7 +148,7 @@ def ssp_coefficient(
     ones = flint.fmpq_mat(n, 1, [flint.fmpq(1)] * n)
     from sympy import QQ
 
-    as_poly = lambda cs: Polynomial([QQ(int(c.p), int(c.q)) for c in cs], QQ)  # noqa: E731
+    as_poly = lambda cs: Polynomial([QQ(int(c.p), int(c.q)) for c in cs], QQ)
     t = None if tolerance is None else Fraction(repr(tolerance))
     if all(a[i][j] == 0 for i in range(s) for j in range(i, s)):
         # explicit: K is nilpotent, (I + rK)⁻¹ = Σ_k (−r)^k K^k and d = 1
@@ -184,7 +183,9 @@ def ssp_coefficient(
     for index in range(n * n + n):
         values = [p[index] for p in products] if index < n * n else [q[index - n * n] for q in sums]
         if t is not None:
-            values = [v + flint.fmpq(t.numerator, t.denominator) * dd for v, dd in zip(values, dets)]
+            values = [
+                v + flint.fmpq(t.numerator, t.denominator) * dd for v, dd in zip(values, dets)
+            ]
         key = tuple(values)
         if key in seen or all(v == 0 for v in values):
             continue
@@ -228,7 +229,9 @@ def _negligible(field: Field, x: Any, tolerance: float | None) -> bool:
     return field.is_zero(x) if tolerance is None else not field.exceeds(x, tolerance)
 
 
-def symplectic(field: Field, a: list[list[Any]], b: list[Any], tolerance: float | None) -> Judgement:
+def symplectic(
+    field: Field, a: list[list[Any]], b: list[Any], tolerance: float | None
+) -> Judgement:
     """M = 0 (module docstring); size: the largest |m_ij|."""
     m = [x for row in _m_matrix(field, a, b) for x in row]
     return Judgement(
@@ -250,9 +253,7 @@ def _positive_semidefinite(field: Field, m: list[list[Any]]) -> bool:
             return all(field.is_zero(x) for row in m for x in row)
         p = m[pivot][pivot]
         rest = [i for i in range(size) if i != pivot]
-        m = [
-            [m[i][j] - field.divide(m[i][pivot] * m[pivot][j], p) for j in rest] for i in rest
-        ]
+        m = [[m[i][j] - field.divide(m[i][pivot] * m[pivot][j], p) for j in rest] for i in rest]
     return True
 
 
@@ -260,14 +261,17 @@ def algebraic_stability(
     field: Field, a: list[list[Any]], b: list[Any], tolerance: float | None
 ) -> Judgement:
     """b >= 0 and M positive semidefinite (module docstring)."""
-    s = len(b)
     m = _m_matrix(field, a, b)
     exact_weights = all(field.sign(x) >= 0 for x in b)
     exact = exact_weights and _positive_semidefinite(field, m)
     if tolerance is None or exact:
         reason = ""
         if not exact:
-            reason = "a weight b_i < 0" if not exact_weights else "M = BA + AᵀB − bbᵀ is not positive semidefinite"
+            reason = (
+                "a weight b_i < 0"
+                if not exact_weights
+                else "M = BA + AᵀB − bbᵀ is not positive semidefinite"
+            )
         return Judgement(exact, tolerance, exactly=exact, reason=reason)
     t = Fraction(repr(tolerance))
     bound = field.rational(t.numerator, t.denominator)
@@ -275,11 +279,15 @@ def algebraic_stability(
     shifted = [[x + (bound if i == j else field.rational(0)) for j, x in enumerate(row)]
                for i, row in enumerate(m)]  # fmt: skip
     holds = weights and _positive_semidefinite(field, shifted)
-    reason = "" if holds else (
-        f"a weight b_i < −{tolerance_text(tolerance)}" if not weights
-        else f"M has an eigenvalue below −{tolerance_text(tolerance)}"
+    reason = (
+        ""
+        if holds
+        else (
+            f"a weight b_i < −{tolerance_text(tolerance)}"
+            if not weights
+            else f"M has an eigenvalue below −{tolerance_text(tolerance)}"
+        )
     )
-    del s
     return Judgement(holds, tolerance, reason=reason)
 
 
@@ -320,9 +328,7 @@ def first_same_as_last(
         reason = "the first stage is not f(y_n) (first row of A not zero)"
     elif not holds:
         reason = "the last row of A is not b"
-    return Judgement(
-        holds, tolerance, exactly=all(field.is_zero(x) for x in values), reason=reason
-    )
+    return Judgement(holds, tolerance, exactly=all(field.is_zero(x) for x in values), reason=reason)
 
 
 # --------------------------------------------------------------------------- error metrics
@@ -342,7 +348,9 @@ def _square_root(value: Any) -> Value:
     bits = 192
     while True:
         with _Precision(bits):
-            found = Value.of_ball(flint.arb(flint.fmpq(value.numerator, value.denominator)).sqrt(), 20)
+            found = Value.of_ball(
+                flint.arb(flint.fmpq(value.numerator, value.denominator)).sqrt(), 20
+            )
         if found is not None:
             break
         bits *= 2
@@ -384,7 +392,9 @@ class ErrorMetrics:
         for name, value in self.figures:
             exact = value.exact if value.exact and len(value.exact) <= 32 else ""
             digits = value.decimal(6)
-            out.append(f"    {name} = {digits}" + (f" ({exact})" if exact and exact != digits else ""))
+            out.append(
+                f"    {name} = {digits}" + (f" ({exact})" if exact and exact != digits else "")
+            )
         return out
 
     def to_dict(self) -> dict[str, Any]:

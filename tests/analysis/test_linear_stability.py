@@ -93,7 +93,7 @@ def test_approximate_scheme_interval_is_judged_to_its_tolerance():
     # the exact decimals would have β_I = 0; to tolerance 1e-15 the axis is stable.
     nodes = gauss_nodes(2)
     exact = collocation(nodes, order=4)
-    digits = lambda x: sympy.N(sympy.sympify(x.text.replace("^", "**")), 20)  # noqa: E731
+    digits = lambda x: sympy.N(sympy.sympify(x.text.replace("^", "**")), 20)
     decimal = tableau(
         [[str(digits(x)) for x in row] for row in exact.a],
         [str(digits(x)) for x in exact.b],
@@ -167,28 +167,28 @@ def test_reported_endpoints_lie_on_the_unit_level_curve(data):
     ],
 )
 def test_ssp_coefficients_of_library_schemes(name, expected):
-    assert library(name).structure.ssp.to_dict()["value"] == expected
+    assert library(name).properties.ssp.to_dict()["value"] == expected
 
 
 def test_ssp_of_four_stage_third_order_method_is_two():
     # SSPRK(4,3) of Kraaijevanger 1991 / Spiteri & Ruuth 2002: C = 2
     a = [[], ["1/2"], ["1/2", "1/2"], ["1/6", "1/6", "1/6"]]
     result = analyse(tableau(a, ["1/6", "1/6", "1/6", "1/2"], order=3), full=True)
-    assert result.structure.ssp.to_dict()["value"] == "2"
+    assert result.properties.ssp.to_dict()["value"] == "2"
 
 
 def test_ssp_of_implicit_methods():
     # implicit midpoint: C = 2 (Ketcheson, Macdonald & Gottlieb 2009); backward Euler: ∞
-    midpoint = analyse(tableau([["1/2"]], [1], order=2), full=True).structure.ssp
+    midpoint = analyse(tableau([["1/2"]], [1], order=2), full=True).properties.ssp
     assert midpoint.to_dict()["value"] == "2"
-    backward = analyse(tableau([[1]], [1], order=1), full=True).structure.ssp
+    backward = analyse(tableau([[1]], [1], order=1), full=True).properties.ssp
     assert backward.crossing.unbounded
 
 
 def test_ssp_agrees_with_nodepy_bisection():
     rk = pytest.importorskip("nodepy.runge_kutta_method")
     for name, nodepy_name in (("ssprk33", "SSP33"), ("ssprk104", "SSP104"), ("rk4", "RK44")):
-        ours = library(name).structure.ssp.value
+        ours = library(name).properties.ssp.value
         theirs = rk.loadRKM(nodepy_name).absolute_monotonicity_radius()
         assert ours == pytest.approx(theirs, abs=1e-8)
 
@@ -198,7 +198,7 @@ def test_ssp_agrees_with_nodepy_bisection():
 
 @pytest.mark.parametrize("s", [1, 2, 3])
 def test_gauss_legendre_symplectic_symmetric_algebraically_stable(s):
-    result = analyse(collocation(gauss_nodes(s), order=2 * s), full=True).structure
+    result = analyse(collocation(gauss_nodes(s), order=2 * s), full=True).properties
     assert result.symplectic.holds and result.symmetric.holds
     assert result.algebraically_stable.holds
 
@@ -206,13 +206,13 @@ def test_gauss_legendre_symplectic_symmetric_algebraically_stable(s):
 @pytest.mark.parametrize("s", [1, 2, 3])
 def test_radau_iia_algebraically_stable_not_symplectic(s):
     # HNW IV.12, Theorem 12.9
-    result = analyse(collocation(radau_right_nodes(s), order=2 * s - 1), full=True).structure
+    result = analyse(collocation(radau_right_nodes(s), order=2 * s - 1), full=True).properties
     assert result.algebraically_stable.holds
     assert result.symplectic.holds is False and result.symmetric.holds is False
 
 
 def test_rk4_neither_symplectic_nor_algebraically_stable_nor_symmetric():
-    result = library("rk4").structure
+    result = library("rk4").properties
     assert not result.symplectic.holds
     assert not result.algebraically_stable.holds
     assert not result.symmetric.holds
@@ -220,8 +220,8 @@ def test_rk4_neither_symplectic_nor_algebraically_stable_nor_symmetric():
 
 def test_lobatto_iiic_algebraically_stable_trapezoid_not():
     # HNW IV.12, Theorem 12.9 (Lobatto IIIC); Lobatto IIIA (trapezoid) has m_11 = -1/4
-    assert library("lobatto_iiic3").structure.algebraically_stable.holds
-    trapezoid = library("trapezoid").structure
+    assert library("lobatto_iiic3").properties.algebraically_stable.holds
+    trapezoid = library("trapezoid").properties
     assert not trapezoid.algebraically_stable.holds
     assert trapezoid.symmetric.holds  # Lobatto IIIA is symmetric (HLW V.2)
 
@@ -229,12 +229,12 @@ def test_lobatto_iiic_algebraically_stable_trapezoid_not():
 @pytest.mark.parametrize("name, fsal", [("dopri5", True), ("bs32", True), ("tsit5", True),
                                          ("rk4", False), ("cash_karp", False)])  # fmt: skip
 def test_first_same_as_last(name, fsal):
-    assert library(name).structure.fsal.holds is fsal
+    assert library(name).properties.fsal.holds is fsal
 
 
 def test_dopri5_error_figures():
     # Dormand & Prince 1980, RK5(4)7M: A^(6) = 3.99e-4, Â^(5) = 1.18e-3
-    metrics = dict(library("dopri5").structure.error_metrics.figures)
+    metrics = dict(library("dopri5").properties.error_metrics.figures)
     assert metrics["A^(6)"].exact == "sqrt(16719)/324000"
     assert metrics["A^(6)"].decimal(3) == "0.000399"
     assert metrics["Â^(5)"].decimal(3) == "0.00118"
@@ -247,7 +247,7 @@ def test_error_figures_agree_with_nodepy():
 
     with contextlib.redirect_stdout(io.StringIO()):
         theirs = rk.loadRKM("DP5").error_metrics()
-    metrics = dict(library("dopri5").structure.error_metrics.figures)
+    metrics = dict(library("dopri5").properties.error_metrics.figures)
     # nodepy: A_qp1, _, A_qp2, _, A_pp1_hat, _, B_pp2, _, C_pp2, _, D, E_pp2, _
     for name, index in (("A^(6)", 0), ("A^(7)", 2), ("Â^(5)", 4), ("B^(6)", 6),
                         ("C^(6)", 8), ("E^(6)", 11)):  # fmt: skip
