@@ -335,6 +335,20 @@ def command_plot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_inspect(args: argparse.Namespace) -> int:
+    require("torch")
+    from .training.inspection import inspect_run
+
+    if not args.tolerance > 0:
+        raise TabcError(f"--tolerance must be positive, not {args.tolerance}")
+    reading = inspect_run(args.path, tolerance=args.tolerance)
+    if args.json:
+        print(json.dumps(reading.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(reading.lines()))
+    return EXIT_OK
+
+
 def _milestones(text: str) -> tuple[int, ...]:
     """``80,120`` to (80, 120); ``none`` or an empty string: no drops."""
     if text.strip().lower() in ("", "none"):
@@ -579,6 +593,23 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--resolution", type=int, default=600, metavar="N",
                       help="grid points along the real axis (default 600)")  # fmt: skip
     plot.set_defaults(handler=command_plot)
+
+    inspect = commands.add_parser(
+        "inspect",
+        help="read a trained network back as a scheme (k_n of LM blocks, learned mixing)",
+        description="Reads RUN_DIR/checkpoint.pt (or a checkpoint file) with weights_only, "
+        "rebuilds the network from its recipe and reports what it learned: for LM networks "
+        "k_n per block, whether each block's step is consistent and zero-stable and its step "
+        "factor; for learned-mixing RKCNN steps how far the mixing moved from its tableau and "
+        "which order conditions the nearest scalar tableau still meets. Exit 2 for a file "
+        "that is not a readable tabc checkpoint.",
+    )
+    inspect.add_argument("path", metavar="RUN_DIR", help="a run directory or its checkpoint.pt")
+    inspect.add_argument("--json", action="store_true", help="JSON instead of text")
+    inspect.add_argument("--tolerance", type=float, default=1e-6, metavar="T",
+                         help="an order condition of a learned tableau counts as met when its "
+                         "residual is at most T (default 1e-6)")  # fmt: skip
+    inspect.set_defaults(handler=command_inspect)
 
     models = commands.add_parser(
         "models",
