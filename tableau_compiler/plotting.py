@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -59,7 +59,7 @@ class Interval:
 
     beta: float
     text: str
-    """As the report prints it: the exact value and its decimals, or the decimals."""
+    """As the legend prints it after β: ``= 2√2 ≈ 2.82843``, ``≈ 2.78529``, ``= ∞``."""
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,7 @@ def _runge_kutta_curve(tableau: ButcherTableau) -> Curve:
     domain = field_.sympy_domain
     p = tuple(_float(domain, c) for c in numerator.rep.to_list())
     q = tuple(_float(domain, c) for c in denominator.rep.to_list())
-    real, imaginary = _intervals(tableau, p, q)
+    real, imaginary = _intervals(*_interval_polynomials(field_, numerator, denominator))
     notes = []
     if tableau.parameters:
         notes.append(f"{tableau.name}: drawn {_parameter_note(tableau)}")
@@ -202,12 +202,102 @@ def _multistep_curve(scheme: MultistepScheme) -> Curve:
         )
     rho = tuple(_field_float(field_, x) for x in alpha)
     sigma = tuple(_field_float(field_, x) for x in beta)
-    return Curve(_label(scheme), scheme.kind, rho=rho, sigma=sigma, notes=tuple(notes))
+    curve = Curve(_label(scheme), scheme.kind, rho=rho, sigma=sigma, notes=tuple(notes))
+    return replace(curve, real=_multistep_real_interval(curve))
 
 
-def _intervals(scheme: Scheme, p: Sequence[float], q: Sequence[float]):
-    """The real and imaginary stability intervals, where the analysis gives them."""
-    return None, None
+def _interval_polynomials(field_: Any, numerator: Any, denominator: Any) -> tuple[Any, Any]:
+    """Exact P(x)² − Q(x)² and |P(iy)|² − |Q(iy)|² (HW §IV.2), as float64 coefficients,
+    highest power first."""
+    import sympy
+
+    z = numerator.gens[0]
+    t = sympy.Symbol("t", real=True)
+    domain = field_.sympy_domain
+    real = sympy.Poly(numerator**2 - denominator**2, z, domain=domain)
+
+    def squared_modulus(poly: Any) -> Any:
+        value = sympy.expand(poly.as_expr().subs(z, sympy.I * t))
+        return sympy.expand(sympy.re(value) ** 2 + sympy.im(value) ** 2)
+
+    imaginary = sympy.Poly(squared_modulus(numerator) - squared_modulus(denominator), t)
+    as_floats = lambda poly: [float(sympy.N(c, 30)) for c in poly.all_coeffs()]
+    return as_floats(real.as_expr().as_poly(z) or sympy.Poly(0, z)), as_floats(imaginary)
+
+
+def _first_exit(coefficients: Sequence[float], sign: float) -> float:
+    """The first t > 0 after which g(sign·t) > 0, for g with g ≤ 0 just after 0 (else 0):
+    the end of a stability interval, ``inf`` when there is none.
+
+    The factor t^m of the exact polynomial is divided out first (its coefficients are
+    exact zeros), so a root of high multiplicity at 0 (RK4: y⁶) does not scatter."""
+    import numpy as np
+
+    g = np.trim_zeros(np.asarray(coefficients, dtype=float), "f")
+    if g.size == 0:
+        return math.inf
+    reduced = np.trim_zeros(g, "b")  # g / t^m: the same roots away from 0
+    roots = np.roots(reduced) if reduced.size > 1 else np.array([])
+    ends = sorted(
+        {abs(r.real) for r in roots if abs(r.imag) <= 1e-9 * max(1.0, abs(r)) and r.real * sign > 0}
+    )
+    value = lambda t: np.polyval(g, sign * t)
+    cuts = [0.0, *ends]
+    for left, right in zip(cuts, [*ends, None]):
+        probe = (left + right) / 2 if right is not None else 2 * left + 1.0
+        if value(probe) > 0:
+            return left
+    return math.inf
+
+
+def _intervals(real: Sequence[float], imaginary: Sequence[float]) -> tuple[Interval, Interval]:
+    """The real and imaginary stability intervals [−β_R, 0] and [−iβ_I, iβ_I] of R, as
+    decimals: where |R| ≤ 1, i.e. P² − Q² ≤ 0, holds from 0 on (HW §IV.2).  Roots by numpy
+    from the float64 coefficients of the exact polynomials, the sign tested between them."""
+    found = []
+    for coefficients, sign in ((real, -1.0), (imaginary, 1.0)):
+        beta = _first_exit(coefficients, sign)
+        found.append(Interval(beta, "= ∞" if beta == math.inf else f"≈ {beta:.6g}"))
+    return found[0], found[1]
+
+
+def _multistep_real_interval(curve: Curve) -> Interval:
+    """The real stability interval [−β_R, 0] of a multistep scheme, as a decimal.
+
+    The region changes only across the boundary locus, so the candidates for the
+    interval's end are the points where the locus crosses the negative real axis (sign
+    changes of Im z(θ) on 20,001 values of θ, interpolated); the root condition is tested
+    between consecutive candidates (:func:`multistep_root_modulus`) and the interval ends
+    at the first candidate beyond which it fails.  (The imaginary interval is not drawn:
+    near 0 the locus leaves the imaginary axis by Re z(θ) = O(θ^(p+1)), below float64's
+    reach, so a decimal there would be noise.)"""
+    import numpy as np
+
+    locus = boundary_locus(curve, 20_001)
+    found = []
+    for axis in ("real",):
+        along = locus.imag if axis == "real" else locus.real
+        across = locus.real if axis == "real" else locus.imag
+        ends = set()
+        finite = np.isfinite(locus)
+        for i in np.nonzero(finite[:-1] & finite[1:] & (np.sign(along[:-1]) != np.sign(along[1:])))[
+            0
+        ]:
+            w = along[i] / (along[i] - along[i + 1]) if along[i] != along[i + 1] else 0.0
+            point = across[i] + w * (across[i + 1] - across[i])
+            if point < -1e-12 if axis == "real" else point > 1e-12:
+                ends.add(abs(float(point)))
+        ends = sorted(ends)
+        cuts = [0.0, *ends]
+        beta = math.inf
+        for left, right in zip(cuts, [*ends, None]):
+            probe = (left + right) / 2 if right is not None else 2 * left + 1.0
+            z = -probe if axis == "real" else 1j * probe
+            if multistep_root_modulus(curve, np.array([z]))[0] > 1.0 + 1e-9:
+                beta = left
+                break
+        found.append(Interval(beta, "= ∞" if beta == math.inf else f"≈ {beta:.6g}"))
+    return found[0]
 
 
 def curve_for(scheme: Scheme) -> Curve:
@@ -378,7 +468,7 @@ def default_extent(curves: Sequence[Curve], *, order_star: bool = False) -> Exte
     The bounding box of the boundary points (coarse grid or boundary locus) and of the
     finite interval ends, the origin included, widened by 10 % on each side.  Where a
     boundary is unbounded (it leaves the [−20, 20]² window), only its points within
-    ±2·:data:`FALLBACK_HALF_WIDTH` count and the square ±:data:`FALLBACK_HALF_WIDTH` is
+    ±:data:`FALLBACK_HALF_WIDTH` count and the square ±:data:`FALLBACK_HALF_WIDTH` is
     added; when nothing is found at all, that square is the extent.
     """
     import numpy as np
@@ -387,7 +477,7 @@ def default_extent(curves: Sequence[Curve], *, order_star: bool = False) -> Exte
     for curve in curves:
         points, bounded = _boundary_points(curve, order_star)
         if not bounded:
-            keep = (np.abs(points) <= 2 * FALLBACK_HALF_WIDTH).all(axis=0)
+            keep = (np.abs(points) <= FALLBACK_HALF_WIDTH).all(axis=0)
             points = points[:, keep]
             xs += [-FALLBACK_HALF_WIDTH, FALLBACK_HALF_WIDTH]
             ys += [-FALLBACK_HALF_WIDTH, FALLBACK_HALF_WIDTH]
@@ -495,12 +585,12 @@ def draw(
             label = curve.label
             marks = []
             if curve.real is not None and not order_star:
-                marks.append(f"β_R = {curve.real.text}")
+                marks.append(f"β_R {curve.real.text}")
                 if math.isfinite(curve.real.beta):
                     axes.plot([-curve.real.beta], [0.0], marker="|", markersize=14,
                               markeredgewidth=2.2, color=colour)  # fmt: skip
             if curve.imaginary is not None and not order_star:
-                marks.append(f"β_I = {curve.imaginary.text}")
+                marks.append(f"β_I {curve.imaginary.text}")
                 beta = curve.imaginary.beta
                 if math.isfinite(beta) and beta > 0:
                     axes.plot([0.0, 0.0], [-beta, beta], linestyle="none", marker="_",
