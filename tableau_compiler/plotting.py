@@ -608,7 +608,8 @@ def draw(
         axes.set_xlabel("Re z")
         axes.set_ylabel("Im z")
         axes.grid(True, alpha=0.25)
-        if any(c.real is not None or c.imaginary is not None for c in curves) and not order_star:
+        marked = [i for c in curves for i in (c.real, c.imaginary) if i is not None]
+        if any(0 < i.beta < math.inf for i in marked) and not order_star:
             handles.append(Line2D([], [], color="0.2", marker="|", linestyle="none",
                                   markersize=10, label="interval ends −β_R, ±iβ_I"))  # fmt: skip
         if title is None:
@@ -624,7 +625,7 @@ def draw(
         kind = FORMATS[target.suffix.lower()]
         metadata = {"Date": None} if kind == "svg" else {"Software": None}
         with (
-            matplotlib.rc_context({"svg.hashsalt": "tabc"}),
+            matplotlib.rc_context({"svg.hashsalt": "tabc", "svg.fonttype": "none"}),
             atomic_path(target, keep_suffix=True) as temporary,
         ):
             figure.savefig(temporary, format=kind, dpi=100, metadata=metadata,
