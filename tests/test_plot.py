@@ -25,9 +25,7 @@ from tableau_compiler.plotting import (
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLEAUS = ROOT / "tableaus"
-MULTISTEP = sorted(
-    p for p in TABLEAUS.glob("*.toml") if load_scheme(p).kind == "linear-multistep"
-)
+MULTISTEP = sorted(p for p in TABLEAUS.glob("*.toml") if load_scheme(p).kind == "linear-multistep")
 
 
 def tabc(capsys, *argv) -> tuple[int, str, str]:
@@ -96,8 +94,10 @@ def test_multistep_schemes_and_order_stars_draw(tmp_path, capsys):
     [
         (["stormer_verlet.toml"], "a partitioned pair has no single stability function"),
         (["--order-star", "bdf3.toml"], "--order-star draws |R(z) e^(-z)| <= 1 of Runge"),
-        (["rk4.toml", "-o", "out.pdf"], "out.pdf: the picture's format is chosen by its "
-         "extension: .png or .svg"),  # fmt: skip
+        (
+            ["rk4.toml", "-o", "out.pdf"],
+            "out.pdf: the picture's format is chosen by its extension: .png or .svg",
+        ),  # fmt: skip
         (["rk4.toml", "-o", "sub/"], "sub/: names a directory; -o names the picture"),
         (["rk4.toml", "-o", "."], ".: names a directory"),
         (["missing.toml"], "missing.toml: no such file or directory"),
