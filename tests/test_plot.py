@@ -5,8 +5,8 @@ schemes against their roots, the boundary locus on the unit circle's image."""
 from __future__ import annotations
 
 import math
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -97,7 +97,7 @@ def test_multistep_schemes_and_order_stars_draw(tmp_path, capsys):
         (
             ["rk4.toml", "-o", "out.pdf"],
             "out.pdf: the picture's format is chosen by its extension: .png or .svg",
-        ),  # fmt: skip
+        ),
         (["rk4.toml", "-o", "sub/"], "sub/: names a directory; -o names the picture"),
         (["rk4.toml", "-o", "."], ".: names a directory"),
         (["missing.toml"], "missing.toml: no such file or directory"),

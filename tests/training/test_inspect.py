@@ -83,7 +83,7 @@ def test_summary_json_and_curve_png_record_the_learned_k(lm_run, capsys):
 def test_k_outside_the_zero_stable_interval_is_seen(lm_run, tmp_path, capsys):
     """Lu et al. observe learned k_n leaving (-1, 1]: set two k's there and read them back."""
     state = checkpoint(lm_run)
-    key = sorted(k for k in state["model"] if k.endswith("net.raw_k"))[0]
+    key = min(k for k in state["model"] if k.endswith("net.raw_k"))
     state["model"][key] = torch.tensor([1.5, -1.0])
     torch.save(state, tmp_path / "checkpoint.pt")
     code, out, _ = tabc(capsys, "inspect", tmp_path, "--json")
