@@ -73,6 +73,15 @@ MAX_SYMBOLIC_STABILITY_STAGES = 8
 test runs Sturm sequences over QQ(pi), whose cost grows about ninefold per two stages
 (8 stages 3 s, 10 stages 28 s); above it the report says "not computed"."""
 
+MAX_INTERVAL_DEGREE = 400
+"""Degree of the rational polynomial whose real roots bound the stability intervals of R(z)
+(2 × the degree of R × the degree of the coefficients' number field); above it ``info``
+says "not computed"."""
+
+MAX_SSP_STAGES = 24
+"""Stages for which ``info`` computes the SSP coefficient: (s + 1)² polynomials of degree
+up to s, from s + 2 exact inverses of (s + 1) × (s + 1) matrices."""
+
 MAX_SYMBOLIC_STEPS = 16
 """Steps of a multistep scheme with pi in ρ whose root condition is decided (over QQ(pi):
 16 steps 1.6 s, 32 steps a minute); more is refused."""

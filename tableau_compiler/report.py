@@ -181,6 +181,8 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             }
         if analysis.stability is not None:
             data["stability"] = analysis.stability.to_dict()
+        if analysis.structure is not None:
+            data.update(analysis.structure.to_dict())
     elif isinstance(analysis, PartitionedAnalysis):
         data.update(_partitioned_dict(analysis))
     else:
@@ -326,6 +328,9 @@ def info_text(analysis: Analysis) -> str:
         if analysis.stability is not None:
             lines.append("")
             lines += analysis.stability.lines()
+        if analysis.structure is not None:
+            lines.append("")
+            lines += analysis.structure.lines()
     elif isinstance(analysis, PartitionedAnalysis):
         lines += _partitioned_lines(analysis)
     else:

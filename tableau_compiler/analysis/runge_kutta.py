@@ -169,6 +169,8 @@ class RungeKuttaAnalysis(FindingsReport):
     embedded_undecided: str = ""
     embedded_hint: str = ""
     """A hint for b_hat when it looks like pasted error coefficients."""
+    structure: Any = None
+    """:class:`StructuralProperties` (``info`` only)."""
 
     @property
     def checked_order(self) -> int:
@@ -536,6 +538,84 @@ def _decimal_text(value: Fraction) -> str | None:
     return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 
+@dataclass(frozen=True)
+class StructuralProperties:
+    """What ``tabc info`` reports beyond order and R(z) (see :mod:`.structure`), judged at
+    the parameter values."""
+
+    ssp: Any
+    symplectic: Judgement
+    algebraically_stable: Judgement
+    symmetric: Judgement
+    fsal: Judgement
+    error_metrics: Any = None
+    at_parameter_values: bool = False
+
+    def lines(self) -> list[str]:
+        out = [
+            f"  SSP coefficient (radius of absolute monotonicity): {self.ssp.words()}",
+            f"  symplectic (b_i a_ij + b_j a_ji = b_i b_j): {self.symplectic.words()}",
+            "  algebraically stable (b >= 0, BA + AᵀB − bbᵀ positive semidefinite): "
+            + self.algebraically_stable.words(),
+            f"  symmetric (equal to its adjoint, HLW §V.2): {self.symmetric.words()}",
+            f"  FSAL (first row of A zero, last row = b): {self.fsal.words()}",
+        ]
+        if self.error_metrics is not None:
+            out += self.error_metrics.lines()
+        if self.at_parameter_values:
+            out.append(
+                "  parameters: stability intervals, SSP coefficient and the properties above "
+                "are computed at the parameter values"
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ssp_coefficient": self.ssp.to_dict(),
+            "symplectic": self.symplectic.to_dict(),
+            "algebraically_stable": self.algebraically_stable.to_dict(),
+            "symmetric": self.symmetric.to_dict(),
+            "fsal": self.fsal.to_dict(),
+            "error_metrics": None if self.error_metrics is None else self.error_metrics.to_dict(),
+            "at_parameter_values": self.at_parameter_values,
+        }
+
+
+def _structure(
+    tableau: ButcherTableau,
+    field_: Field,
+    a: list[list[Any]],
+    b: list[Any],
+    b_hat: list[Any] | None,
+    tolerance: float | None,
+    order: int,
+    embedded_order: int | None,
+) -> StructuralProperties:
+    from . import structure
+
+    if isinstance(field_, RationalField):
+        fractions = lambda xs: [Fraction(int(x.p), int(x.q)) for x in xs]  # noqa: E731
+        ssp = structure.ssp_coefficient([fractions(row) for row in a], fractions(b), tolerance)
+    else:
+        ssp = structure.SSPCoefficient(
+            None, len(b), tolerance, f"computed for rational tableaus; this one is in {field_.name}"
+        )
+    metrics = None
+    if b_hat is not None and embedded_order is not None and embedded_order >= 1 and order >= 1:
+        depth = max(order, embedded_order) + 2
+        if decidable_order(len(b), depth, number_size(field_, a, [*b, *b_hat])) >= depth:
+            metrics = structure.error_metrics(field_, a, b, b_hat, order, embedded_order)
+    return StructuralProperties(
+        ssp=ssp,
+        symplectic=structure.symplectic(field_, a, b, tolerance),
+        algebraically_stable=structure.algebraic_stability(field_, a, b, tolerance),
+        symmetric=structure.symmetric(field_, a, b, tolerance),
+        fsal=structure.first_same_as_last(field_, a, b, tolerance),
+        error_metrics=metrics,
+        at_parameter_values=bool(tableau.parameters),
+    )
+
+
 def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKuttaAnalysis:
     """Decide the order of ``tableau`` at its parameter values.
 
@@ -642,7 +722,11 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
     error_coefficients: tuple[tuple[int, float], ...] = ()
     stability = regions = None
     stiff = None
+    properties = None
     if full:
+        properties = _structure(
+            tableau, field_, a, b, b_hat, tolerance, order, embedded_order
+        )
         if decided.principal_error is not None:
             error_order = order + 1
             error_norm, coefficients = decided.principal_error
@@ -699,4 +783,5 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
         undecided=undecided,
         embedded_undecided=embedded_undecided,
         embedded_hint=embedded_hint,
+        structure=properties,
     )

@@ -50,6 +50,10 @@ class StabilityFunction:
     """P(z) as the text report prints it (decimals for approximate or long coefficients)."""
     shown_denominator: str = ""
     note: str = ""
+    real_interval: Any = None
+    """[−β_R, 0] (:class:`~.intervals.StabilityInterval`), None when R(z) is not known."""
+    imaginary_interval: Any = None
+    """[−iβ_I, iβ_I] likewise."""
 
     @property
     def a_stable(self) -> bool | None:
@@ -78,6 +82,9 @@ class StabilityFunction:
         ]
         if self.note:
             out.append(f"  ({self.note})")
+        for label, interval in (("real", self.real_interval), ("imaginary", self.imaginary_interval)):
+            if interval is not None:
+                out.append(f"  {label} stability interval: {interval.words()}")
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -89,6 +96,12 @@ class StabilityFunction:
             "L_stable": self.l_stable,
             "A_stability": self.a_stability.to_dict(),
             "L_stability": self.l_stability.to_dict(),
+            "real_stability_interval": None
+            if self.real_interval is None
+            else self.real_interval.to_dict(),
+            "imaginary_stability_interval": None
+            if self.imaginary_interval is None
+            else self.imaginary_interval.to_dict(),
         }
 
 
@@ -163,6 +176,7 @@ def runge_kutta_stability(
         shown_numerator = _decimal_polynomial(field, numerator, digits)
         shown_denominator = _decimal_polynomial(field, denominator, digits)
         note = f"coefficients rounded to {digits} digits; the exact R(z) is in --format json"
+    real, imaginary = stability_intervals(field, numerator, denominator, tolerance)
     return StabilityFunction(
         numerator=numerator_text,
         denominator=denominator_text,
@@ -171,7 +185,59 @@ def runge_kutta_stability(
         shown_numerator=shown_numerator,
         shown_denominator=shown_denominator,
         note=note,
+        real_interval=real,
+        imaginary_interval=imaginary,
     )
+
+
+def stability_polynomials(field: Field, a: list[list[Any]], b: list[Any]) -> tuple[Any, Any]:
+    """(P, Q) of R = P/Q in lowest terms with Q(0) = 1, as sympy Polys in z over the field's
+    domain (HNW IV.3, eq. (3.3))."""
+    from sympy import Symbol
+
+    z = Symbol("z")
+    s = len(a)
+    if all(field.is_zero(a[i][j]) for i in range(s) for j in range(i, s)):
+        from sympy import Poly
+
+        return _explicit_numerator(field, a, b, z), Poly(1, z, domain=field.sympy_domain)
+    denominator = _reversed_charpoly(field, a, z)
+    shifted = [[x - bj for x, bj in zip(row, b)] for row in a]  # A − 1 bᵀ
+    numerator = _reversed_charpoly(field, shifted, z)
+    common = numerator.gcd(denominator)
+    numerator, denominator = numerator.exquo(common), denominator.exquo(common)
+    scale = denominator.eval(0)
+    if scale != 1:
+        numerator, denominator = numerator.quo_ground(scale), denominator.quo_ground(scale)
+    return numerator, denominator
+
+
+def stability_intervals(
+    field: Field, numerator: Any, denominator: Any, tolerance: float | None
+) -> tuple[Any, Any]:
+    """The real and imaginary stability intervals of P/Q (see :mod:`.intervals`), or "not
+    computed" with the reason (coefficients with pi; a polynomial of too high a degree)."""
+    from .. import limits
+    from .intervals import StabilityInterval, interval_of
+
+    domain = field.sympy_domain
+    if not (domain.is_QQ or domain.is_ZZ or domain.is_AlgebraicField):
+        reason = "coefficients with pi: the endpoints are not algebraic numbers"
+        return (StabilityInterval("real", None, tolerance, reason),
+                StabilityInterval("imaginary", None, tolerance, reason))  # fmt: skip
+    extension = 1 if not domain.is_AlgebraicField else len(domain.mod.to_list()) - 1
+    degree = 2 * max(numerator.degree(), denominator.degree()) * extension
+    if degree > limits.MAX_INTERVAL_DEGREE:
+        reason = (
+            f"not computed: the endpoints are roots of a polynomial of degree {degree}, above "
+            f"the limit of {limits.MAX_INTERVAL_DEGREE}"
+        )
+        return (StabilityInterval("real", None, tolerance, reason),
+                StabilityInterval("imaginary", None, tolerance, reason))  # fmt: skip
+    p = list(reversed(numerator.rep.to_list()))
+    q = list(reversed(denominator.rep.to_list()))
+    return (interval_of(domain, p, q, "real", tolerance),
+            interval_of(domain, p, q, "imaginary", tolerance))  # fmt: skip
 
 
 def _decades(tolerance: float) -> int:
