@@ -78,6 +78,8 @@ class Curve:
     sigma: tuple[float, ...] = ()
     real: Interval | None = None
     imaginary: Interval | None = None
+    angle: str | None = None
+    """The A(α) angle of a multistep scheme (``86.0324°``), where the analysis gives it."""
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -106,6 +108,20 @@ def _float(domain: Any, element: Any) -> float:
     if value.is_Rational:
         return float(Fraction(int(value.p), int(value.q)))
     return float(sympy.N(value, 30))
+
+
+def _fraction(element: Any) -> Fraction:
+    """A rational field element (python-flint's fmpq) as a Fraction."""
+    return Fraction(int(element.p), int(element.q))
+
+
+def _common_root(alpha: Sequence[Any], beta: Sequence[Any]) -> bool:
+    """Whether ρ and σ (rational, constant first) have a common root: gcd(ρ, σ) not constant."""
+    import flint
+
+    rho = flint.fmpq_poly([flint.fmpq(x.p, x.q) for x in alpha])
+    sigma = flint.fmpq_poly([flint.fmpq(x.p, x.q) for x in beta])
+    return rho.gcd(sigma).degree() > 0
 
 
 def _field_float(field_: Any, element: Any) -> float:
@@ -137,35 +153,20 @@ def stability_polynomials(tableau: ButcherTableau) -> tuple[Any, Any, Any]:
     (HNW IV.3, eq. (3.3)); parameters take their values.  Raises :class:`PlotError` when
     R(z) is beyond the analysis' work limits.
     """
-    from sympy import Poly, Symbol
-
     from .analysis.runge_kutta import (
         _stability_over_limit,
         classify,
         convert_tableau,
         parameter_values,
     )
-    from .analysis.stability import _explicit_numerator, _reversed_charpoly
+    from .analysis.stability import stability_polynomials as analysis_polynomials
     from .analysis.work import number_size
 
     field_, a, b, _, _ = convert_tableau(tableau, parameter_values(tableau), quadratic=False)
     over = _stability_over_limit(tableau.stages, number_size(field_, a, b), classify(field_, a))
     if over:
         raise PlotError(f"{tableau.source or tableau.name}: R(z) is {over}")
-    z = Symbol("z")
-    s = tableau.stages
-    if all(field_.is_zero(a[i][j]) for i in range(s) for j in range(i, s)):
-        numerator = _explicit_numerator(field_, a, b, z)
-        denominator = Poly(1, z, domain=field_.sympy_domain)
-    else:
-        denominator = _reversed_charpoly(field_, a, z)
-        shifted = [[x - bj for x, bj in zip(row, b)] for row in a]  # A − 1 bᵀ
-        numerator = _reversed_charpoly(field_, shifted, z)
-        common = numerator.gcd(denominator)
-        numerator, denominator = numerator.exquo(common), denominator.exquo(common)
-    scale = denominator.eval(0)
-    if scale != 1:
-        numerator, denominator = numerator.quo_ground(scale), denominator.quo_ground(scale)
+    numerator, denominator = analysis_polynomials(field_, a, b)
     return field_, numerator, denominator
 
 
@@ -174,7 +175,7 @@ def _runge_kutta_curve(tableau: ButcherTableau) -> Curve:
     domain = field_.sympy_domain
     p = tuple(_float(domain, c) for c in numerator.rep.to_list())
     q = tuple(_float(domain, c) for c in denominator.rep.to_list())
-    real, imaginary = _intervals(*_interval_polynomials(field_, numerator, denominator))
+    real, imaginary = _exact_intervals(tableau, field_, numerator, denominator)
     notes = []
     if tableau.parameters:
         notes.append(f"{tableau.name}: drawn {_parameter_note(tableau)}")
@@ -203,26 +204,91 @@ def _multistep_curve(scheme: MultistepScheme) -> Curve:
     rho = tuple(_field_float(field_, x) for x in alpha)
     sigma = tuple(_field_float(field_, x) for x in beta)
     curve = Curve(_label(scheme), scheme.kind, rho=rho, sigma=sigma, notes=tuple(notes))
-    return replace(curve, real=_multistep_real_interval(curve))
+    real = None
+    if field_.name == "QQ" and not _common_root(alpha, beta):
+        # rational coefficients: decided exactly by the analysis (which does not return when ρ
+        # and σ share a root, as lm_resnet's ζ at k = 0: then the float64 way below)
+        from .analysis.intervals import multistep_real_stability_interval
+
+        tolerance = scheme.effective_tolerance if scheme.is_approximate else None
+        exact = multistep_real_stability_interval(
+            [_fraction(x) for x in alpha], [_fraction(x) for x in beta], tolerance
+        )
+        text = _legend_text(exact)
+        real = None if text is None else Interval(exact.beta, text)
+        from .analysis.intervals import stability_angle
+
+        found = stability_angle(
+            [_fraction(x) for x in alpha], [_fraction(x) for x in beta], tolerance
+        )
+        if found.degrees is not None and found.exact and math.isfinite(found.float_degrees):
+            degrees = f"{found.float_degrees:.4f}".rstrip("0").rstrip(".")
+            curve = replace(curve, angle=f"{degrees}°")
+    return replace(curve, real=real or _multistep_real_interval(curve))
 
 
-def _interval_polynomials(field_: Any, numerator: Any, denominator: Any) -> tuple[Any, Any]:
-    """Exact P(x)² − Q(x)² and |P(iy)|² − |Q(iy)|² (HW §IV.2), as float64 coefficients,
-    highest power first."""
+def _legend_text(found: Any) -> str | None:
+    """``= 2*sqrt(2) ≈ 2.82843``, ``≈ 2.78529`` or ``= ∞`` for an exact
+    :class:`~.analysis.intervals.StabilityInterval`; None when it was not computed."""
+    crossing = found.crossing
+    if crossing is None:
+        return None
+    if crossing.unbounded:
+        return "= ∞"
+    if crossing.zero:
+        return "= 0"
+    at = crossing.at
+    decimal = f"{float(at):.6g}"
+    exact = at.text() if at.degree <= 2 else ""
+    if exact and len(exact) <= 24 and exact != decimal:
+        return f"= {exact} ≈ {decimal}" if at.degree == 2 or "/" in exact else f"= {exact}"
+    return f"= {exact}" if exact == decimal else f"≈ {decimal}"
+
+
+def _exact_intervals(
+    tableau: ButcherTableau, field_: Any, numerator: Any, denominator: Any
+) -> tuple[Interval, Interval]:
+    """The intervals the analysis decides exactly (:mod:`.analysis.intervals`); where it does
+    not (coefficients with pi, a degree above its limit), the float64 ones."""
+    from .analysis.stability import stability_intervals
+
+    tolerance = tableau.effective_tolerance if tableau.is_approximate else None
+    exact = stability_intervals(field_, numerator, denominator, tolerance)
+    floats = None
+    found = []
+    for index, interval in enumerate(exact):
+        text = _legend_text(interval)
+        if text is None:
+            if floats is None:
+                floats = _intervals(
+                    *_interval_polynomials(field_, numerator, denominator, tolerance)
+                )
+            found.append(floats[index])
+        else:
+            found.append(Interval(interval.beta, text))
+    return found[0], found[1]
+
+
+def _interval_polynomials(
+    field_: Any, numerator: Any, denominator: Any, tolerance: float | None = None
+) -> tuple[Any, Any]:
+    """Exact P(x)² − s²Q(x)² and |P(iy)|² − s²|Q(iy)|² (HW §IV.2), s = 1 + tolerance (1 for an
+    exact scheme, as the analysis judges |R| <= 1 + t), as float64 coefficients, highest
+    power first."""
     import sympy
 
     z = numerator.gens[0]
     t = sympy.Symbol("t", real=True)
-    domain = field_.sympy_domain
-    real = sympy.Poly(numerator**2 - denominator**2, z, domain=domain)
+    slack = 1 if tolerance is None else (1 + sympy.Rational(repr(tolerance))) ** 2
+    real = sympy.expand(numerator.as_expr() ** 2 - slack * denominator.as_expr() ** 2)
 
     def squared_modulus(poly: Any) -> Any:
         value = sympy.expand(poly.as_expr().subs(z, sympy.I * t))
         return sympy.expand(sympy.re(value) ** 2 + sympy.im(value) ** 2)
 
-    imaginary = sympy.Poly(squared_modulus(numerator) - squared_modulus(denominator), t)
-    as_floats = lambda poly: [float(sympy.N(c, 30)) for c in poly.all_coeffs()]
-    return as_floats(real.as_expr().as_poly(z) or sympy.Poly(0, z)), as_floats(imaginary)
+    imaginary = sympy.expand(squared_modulus(numerator) - slack * squared_modulus(denominator))
+    as_floats = lambda expr, x: [float(sympy.N(c, 30)) for c in sympy.Poly(expr, x).all_coeffs()]
+    return as_floats(real, z), as_floats(imaginary, t)
 
 
 def _first_exit(coefficients: Sequence[float], sign: float) -> float:
@@ -595,6 +661,8 @@ def draw(
                 if math.isfinite(beta) and beta > 0:
                     axes.plot([0.0, 0.0], [-beta, beta], linestyle="none", marker="_",
                               markersize=14, markeredgewidth=2.2, color=colour)  # fmt: skip
+            if curve.angle is not None and not order_star:
+                marks.append(f"A(α): α = {curve.angle}")
             if marks:
                 label += "\n" + ", ".join(marks)
             handles.append(

@@ -70,7 +70,7 @@ def test_overlays_draw_every_file_with_a_legend_and_an_svg_parses(tmp_path, caps
     root = ElementTree.parse(target).getroot()
     assert root.tag.endswith("svg")
     text = "".join(root.itertext())
-    for name in ("rk4", "dopri5", "ssprk33", "β_R ≈ 2.78529", "β_I ≈ 2.82843"):
+    for name in ("rk4", "dopri5", "ssprk33", "β_R ≈ 2.78529", "β_I = 2*sqrt(2) ≈ 2.82843"):
         assert name in text
     single, overlay = tmp_path / "one.png", tmp_path / "three.png"
     assert tabc(capsys, "plot", files[0], "-o", single)[0] == 0
@@ -165,6 +165,40 @@ def test_runge_kutta_stability_intervals_against_the_literature(name, beta_r, be
 )  # fmt: skip
 def test_multistep_real_stability_intervals_against_the_literature(name, beta_r):
     assert curve(name).real.beta == pytest.approx(beta_r, rel=1e-6, abs=1e-12)
+
+
+RUNGE_KUTTA = sorted(p for p in TABLEAUS.glob("*.toml") if load_scheme(p).kind == "runge-kutta")
+
+
+@pytest.mark.parametrize("path", RUNGE_KUTTA, ids=lambda p: p.stem)
+def test_the_float64_intervals_agree_with_the_exact_ones(path):
+    """The legend's intervals are the analysis' exact ones; the float64 way (used where the
+    analysis gives none: pi, a degree above its limit) finds the same ends in the library."""
+    from tableau_compiler.plotting import _interval_polynomials, _intervals, stability_polynomials
+
+    tableau = load_scheme(path)
+    field_, numerator, denominator = stability_polynomials(tableau)
+    tolerance = tableau.effective_tolerance if tableau.is_approximate else None
+    floats = _intervals(*_interval_polynomials(field_, numerator, denominator, tolerance))
+    exact = curve_for(tableau)
+    for mine, theirs in zip(floats, (exact.real, exact.imaginary)):
+        assert mine.beta == pytest.approx(theirs.beta, rel=1e-7, abs=1e-12), path.stem
+
+
+@pytest.mark.parametrize(
+    "k, degrees", [(1, 90.0), (2, 90.0), (3, 86.03), (4, 73.35), (5, 51.84), (6, 17.84)]
+)
+def test_bdf_legends_carry_the_a_alpha_angles_of_the_literature(k, degrees):
+    """HW §V.2, Table 2.3: BDF3-6 are A(α)-stable with α = 86.03°, 73.35°, 51.84°, 17.84°."""
+    found = curve(f"bdf{k}")
+    assert float(found.angle.rstrip("°")) == pytest.approx(degrees, abs=0.005)
+
+
+def test_a_multistep_scheme_whose_rho_and_sigma_share_a_root_gets_the_float_interval():
+    """lm_resnet at k = 0 is rho = ζ(ζ - 1), sigma = ζ: forward Euler with a spare root 0."""
+    found = curve("lm_resnet")
+    assert (found.real.beta, found.real.text) == (pytest.approx(2.0, rel=1e-9), "≈ 2")
+    assert curve("ab3").real.text == "= 6/11 ≈ 0.545455"
 
 
 @pytest.mark.parametrize("name", ["euler", "rk4", "ssprk33", "ssprk104", "dopri5", "verner65"])
