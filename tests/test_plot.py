@@ -269,3 +269,22 @@ def test_the_readme_command_regenerates_its_pictures(tmp_path, capsys, monkeypat
         argv[argv.index("-o") + 1] = str(tmp_path / committed.name)
         assert tabc(capsys, *argv)[0] == 0
         assert read_png(tmp_path / committed.name).shape == read_png(committed).shape, line
+
+
+def test_without_matplotlib_plot_names_its_extra_and_writes_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\nsys.modules['matplotlib'] = None\n"
+        "from tableau_compiler.cli import main\n"
+        f"sys.exit(main(['plot', {str(TABLEAUS / 'rk4.toml')!r}, '-o', 'x.png']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (
+        "tabc: this command needs matplotlib: install tabc's 'plot' extra from where tabc came "
+        "from, e.g. pip install -e '.[plot]' in its clone (tabc is not on a package index)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
