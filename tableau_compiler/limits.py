@@ -82,6 +82,10 @@ MAX_SSP_STAGES = 24
 """Stages for which ``info`` computes the SSP coefficient: (s + 1)² polynomials of degree
 up to s, from s + 2 exact inverses of (s + 1) × (s + 1) matrices."""
 
+MAX_LOCUS_STEPS = 16
+"""Steps of a multistep scheme for which ``info`` computes the A(α) angle, A-stability and the
+real stability interval (resultants and boundary-locus polynomials of degree about 4k)."""
+
 MAX_SYMBOLIC_STEPS = 16
 """Steps of a multistep scheme with pi in ρ whose root condition is decided (over QQ(pi):
 16 steps 1.6 s, 32 steps a minute); more is refused."""

@@ -181,8 +181,8 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             }
         if analysis.stability is not None:
             data["stability"] = analysis.stability.to_dict()
-        if analysis.structure is not None:
-            data.update(analysis.structure.to_dict())
+        if analysis.properties is not None:
+            data.update(analysis.properties.to_dict())
     elif isinstance(analysis, PartitionedAnalysis):
         data.update(_partitioned_dict(analysis))
     else:
@@ -205,6 +205,8 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         )
         if analysis.roots:
             data["roots_of_rho"] = list(analysis.roots)
+        if analysis.linear_stability is not None:
+            data["linear_stability"] = analysis.linear_stability.to_dict()
     if getattr(analysis, "parameter_regions", None) is not None:
         data["parameter_regions"] = analysis.parameter_regions.to_dict()
     return data
@@ -328,9 +330,9 @@ def info_text(analysis: Analysis) -> str:
         if analysis.stability is not None:
             lines.append("")
             lines += analysis.stability.lines()
-        if analysis.structure is not None:
+        if analysis.properties is not None:
             lines.append("")
-            lines += analysis.structure.lines()
+            lines += analysis.properties.lines()
     elif isinstance(analysis, PartitionedAnalysis):
         lines += _partitioned_lines(analysis)
     else:
@@ -521,4 +523,6 @@ def _multistep_table(analysis: MultistepAnalysis) -> list[str]:
         shown_constant = analysis.error_constant_shown or analysis.error_constant
         out.append(f"  error constant C_(p+1)/sigma(1) = {shown_constant}")
     out.append(f"  zero-stable: {analysis.zero_stability.words()}")
+    if analysis.linear_stability is not None:
+        out += analysis.linear_stability.lines()
     return out

@@ -29,7 +29,14 @@ from typing import Any
 
 from .values import EXACT_TEXT_LIMIT, Value
 
-__all__ = ["AlgebraicReal", "Crossing", "Polynomial", "first_failure", "positive_roots", "real_roots"]
+__all__ = [
+    "AlgebraicReal",
+    "Crossing",
+    "Polynomial",
+    "first_failure",
+    "positive_roots",
+    "real_roots",
+]
 
 START_BITS = 128
 MAX_BITS = 1 << 16
@@ -115,9 +122,7 @@ class AlgebraicReal:
             number = number.refined(2 * number.bits)
         if found is None:  # pragma: no cover - 2^16 bits certify 20 digits of any such root
             found = Value.of_ball(number.ball, minimum_digits=1) or Value(0, 0, 1)
-        return Value(
-            found.mantissa, found.exponent, found.certain, self.text() if exact else None
-        )
+        return Value(found.mantissa, found.exponent, found.certain, self.text() if exact else None)
 
     def __float__(self) -> float:
         return float(self.ball.mid())

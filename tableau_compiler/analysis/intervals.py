@@ -110,7 +110,11 @@ class StabilityInterval:
             text = "{0} only"
         else:
             text = "[−β, 0]" if self.axis == "real" else "[−iβ, iβ]"
-        out = f"{text}, β = {beta}" if not self.crossing.zero and not self.crossing.unbounded else text
+        out = (
+            f"{text}, β = {beta}"
+            if not self.crossing.zero and not self.crossing.unbounded
+            else text
+        )
         if self.tolerance is not None:
             out += f" (|R| <= 1 + {tolerance_text(self.tolerance)})"
         return out
@@ -153,7 +157,7 @@ def _domain(values: Sequence[Any]) -> tuple[Any, list[Any]] | None:
     import sympy
     from sympy.polys.constructor import construct_domain
 
-    exprs = [sympy.nsimplify(v) if isinstance(v, float) else sympy.sympify(_plain(v)) for v in values]
+    exprs = [sympy.sympify(_plain(Fraction(v) if isinstance(v, float) else v)) for v in values]
     if any(e.free_symbols or e.has(sympy.pi) for e in exprs):
         return None
     domain, elements = construct_domain([*exprs, sympy.Rational(1, 2)], extension=True, field=True)
@@ -163,6 +167,9 @@ def _domain(values: Sequence[Any]) -> tuple[Any, list[Any]] | None:
 
 
 def _plain(v: Any) -> Any:
+    """A Fraction (or float, its exact binary value) as a sympy Rational; others unchanged."""
+    if isinstance(v, float):
+        v = Fraction(v)
     if isinstance(v, Fraction):
         import sympy
 
@@ -254,13 +261,13 @@ def imaginary_stability_interval(
 # --------------------------------------------------------------------------- multistep
 
 
-def boundary_locus(
-    alpha: Sequence[Any], beta: Sequence[Any], points: int = 721
-) -> list[complex]:
+def boundary_locus(alpha: Sequence[Any], beta: Sequence[Any], points: int = 721) -> list[complex]:
     """z(θ) = ρ(e^{iθ})/σ(e^{iθ}) at ``points`` equally spaced θ in [0, 2π], as floats for
     plotting (nan + nan·i where σ(e^{iθ}) = 0: a pole, the curve leaves to infinity)."""
-    a = [float(_plain(x)) for x in alpha]
-    b = [float(_plain(x)) for x in beta]
+    import sympy
+
+    a = [float(sympy.sympify(_plain(x))) for x in alpha]
+    b = [float(sympy.sympify(_plain(x))) for x in beta]
     out = []
     for m in range(points):
         zeta = cmath.exp(2j * math.pi * m / (points - 1))
@@ -303,7 +310,13 @@ def _locus_real_points(alpha: list[Fraction], beta: list[Fraction]) -> list[Frac
     vanishes are skipped); None when h ≡ 0."""
     import flint
 
+    while len(alpha) > 1 and alpha[0] == 0 and beta[0] == 0:  # a common root 0: inside
+        alpha, beta = alpha[1:], beta[1:]
+    while len(alpha) > 1 and alpha[-1] == 0 and beta[-1] == 0:
+        alpha, beta = alpha[:-1], beta[:-1]
     k = len(alpha) - 1
+    if k == 0:
+        return None
     points: list[int] = []
     values: list[Fraction] = []
     x = 0
@@ -473,9 +486,7 @@ def stability_angle(
     g = x.gcd(y) if not (x.is_zero() or y.is_zero()) else (y if x.is_zero() else x)
     x1, y1 = x // g, y // g  # exact: g divides both
     if not _stable_at_minus_one(a, b, tolerance):
-        return StabilityAngle(
-            Value.zero_value(), reason="z = −1 is outside the stability region"
-        )
+        return StabilityAngle(Value.zero_value(), reason="z = −1 is outside the stability region")
     d = x1 * y1.derivative() - y1 * x1.derivative()
 
     def fractions(p: Any) -> list[Fraction]:
@@ -490,8 +501,10 @@ def stability_angle(
 
             def consider(angle: Any, kind: str, t: Any) -> None:
                 nonlocal best
-                if best is None or angle.upper() < best[0].lower() or (
-                    not angle.lower() > best[0].upper() and angle.mid() < best[0].mid()
+                if (
+                    best is None
+                    or angle.upper() < best[0].lower()
+                    or (not angle.lower() > best[0].upper() and angle.mid() < best[0].mid())
                 ):
                     best = (angle, kind, t)
 
@@ -511,7 +524,9 @@ def stability_angle(
                     right = _arb_eval(derivative, t)
                     for side in (1, (-1) ** multiplicity):
                         sign = side * (1 if right > 0 else -1)
-                        angle = abs(flint.arb.atan2(sign * _arb_eval(y1, t), sign * _arb_eval(x1, t)))
+                        angle = abs(
+                            flint.arb.atan2(sign * _arb_eval(y1, t), sign * _arb_eval(x1, t))
+                        )
                         consider(angle, "limit", root)
             # t → ±∞ (θ = π): the leading terms of sign(g)·w₁
             lead_g = 1 if g.coeffs()[-1] > 0 else -1
@@ -620,18 +635,24 @@ def multistep_a_stability(
     sigma = flint.fmpq_poly([flint.fmpq(c.numerator, c.denominator) for c in b])
     common = rho.gcd(sigma)
     if common.degree() > 0:
-        inner = all(
-            abs(ball) < 1 for ball, _ in _integer(common).complex_roots()
-        )
+        inner = all(abs(ball) < 1 for ball, _ in _integer(common).complex_roots())
         if not inner:
-            return Judgement(None, tolerance, reason="ρ and σ share a root on or outside the unit circle: not decided")
+            return Judgement(
+                None,
+                tolerance,
+                reason="ρ and σ share a root on or outside the unit circle: not decided",
+            )
         rho, sigma = rho // common, sigma // common  # exact
     field = RationalField()
     sigma_coefficients = [flint.fmpq(c) for c in sigma.coeffs()]
     if sigma.degree() > 0:
         holds, _ = _exact_root_condition(field, sigma_coefficients)
         if not holds:
-            return Judgement(False, tolerance, reason="σ has a root outside the unit disc or a multiple root on the circle")
+            return Judgement(
+                False,
+                tolerance,
+                reason="σ has a root outside the unit disc or a multiple root on the circle",
+            )
     # 3: E(x) = Σ α_j β_l T_|j−l|(x) on [−1, 1]
     ra = [Fraction(int(c.p), int(c.q)) for c in rho.coeffs()]
     rb = [Fraction(int(c.p), int(c.q)) for c in sigma.coeffs()]
@@ -660,11 +681,15 @@ def multistep_a_stability(
             while True:
                 with _precision(bits):
                     zeta = root.ball
-                    value = _acb_eval(ra, zeta) / (zeta * _acb_eval([j * c for j, c in enumerate(rb)][1:], zeta))
+                    value = _acb_eval(ra, zeta) / (
+                        zeta * _acb_eval([j * c for j, c in enumerate(rb)][1:], zeta)
+                    )
                     if value.real > 0:
                         break
                     if value.real < 0:
-                        return Judgement(False, tolerance, reason="Re ρ/σ → −∞ near a pole on the unit circle")
+                        return Judgement(
+                            False, tolerance, reason="Re ρ/σ → −∞ near a pole on the unit circle"
+                        )
                 bits *= 2
                 if bits > 1 << 14:
                     return Judgement(None, tolerance, reason="a residue's sign was not decided")

@@ -87,6 +87,8 @@ class MultistepAnalysis(FindingsReport):
     """rho as text prints it (decimal coefficients when long)."""
     shown_sigma: str = ""
     error_constant_shown: str | None = None
+    linear_stability: Any = None
+    """:class:`MultistepStability` (``info`` only)."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -111,6 +113,83 @@ class MultistepAnalysis(FindingsReport):
                 Finding(f"not zero-stable: {self.zero_stability.reason}", ("coefficients", "alpha"))
             )
         return reasons
+
+
+@dataclass(frozen=True)
+class MultistepStability:
+    """Linear stability (see :mod:`.intervals`), at the parameter values, of the method with
+    the step as analysed (rescaled by σ(1)/ρ'(1) where that is needed)."""
+
+    angle: Any
+    a_stability: Any
+    real_interval: Any
+    at_parameter_values: bool = False
+    rescaled: bool = False
+
+    def lines(self) -> list[str]:
+        out = [
+            f"  A-stable: {self.a_stability.words()}",
+            f"  A(α) stability angle α: {self.angle.words()}",
+            f"  real stability interval: {self.real_interval.words()}",
+        ]
+        if self.angle.tangent:
+            out.append(
+                f"  (the boundary locus touches the ray at angle α at z ≈ {self.angle.tangent})"
+            )
+        if self.rescaled:
+            out.append("  (for the rescaled step)")
+        if self.at_parameter_values:
+            out.append(
+                "  parameters: the stability properties are computed at the parameter values"
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "A_stable": self.a_stability.holds,
+            "A_stability": self.a_stability.to_dict(),
+            "stability_angle": self.angle.to_dict(),
+            "real_stability_interval": self.real_interval.to_dict(),
+            "at_parameter_values": self.at_parameter_values,
+        }
+
+
+def _linear_stability(
+    scheme: MultistepScheme, field_: Field, alpha: list[Any], beta: list[Any],
+    tolerance: float | None, rescaled: bool,
+) -> MultistepStability:  # fmt: skip
+    from .. import limits
+    from .intervals import (
+        StabilityAngle,
+        StabilityInterval,
+        multistep_a_stability,
+        multistep_real_stability_interval,
+        stability_angle,
+    )
+    from .values import Judgement
+
+    a = [field_.to_sympy(x) for x in alpha]
+    b = [field_.to_sympy(x) for x in beta]
+    reason = ""
+    if not all(x.is_Rational for x in [*a, *b]):
+        reason = "computed for rational coefficients"
+    elif scheme.steps > limits.MAX_LOCUS_STEPS:
+        reason = f"{scheme.steps} steps, above the limit of {limits.MAX_LOCUS_STEPS}"
+    if reason:
+        return MultistepStability(
+            StabilityAngle(None, reason=reason),
+            Judgement(None, tolerance, reason=reason),
+            StabilityInterval("real", None, tolerance, reason),
+            bool(scheme.parameters),
+            rescaled,
+        )
+    return MultistepStability(
+        stability_angle(a, b, tolerance),
+        multistep_a_stability(a, b, tolerance),
+        multistep_real_stability_interval(a, b, tolerance),
+        bool(scheme.parameters),
+        rescaled,
+    )
 
 
 def _polynomial_text(field_: Field, coefficients: list[Any]) -> str:
@@ -266,8 +345,11 @@ def analyse_multistep(scheme: MultistepScheme, *, full: bool = False) -> Multist
         )
     roots: tuple[str, ...] = ()
     regions = None
+    linear = None
     if full:
         roots = _roots(field_, alpha, tolerance)
+        if consistent:
+            linear = _linear_stability(scheme, field_, alpha, beta, tolerance, factor is not None)
         if any(x.names for x in scheme.coefficients()):
             from .regions import multistep_regions
 
@@ -297,6 +379,7 @@ def analyse_multistep(scheme: MultistepScheme, *, full: bool = False) -> Multist
         shown_rho=_shown_polynomial(field_, alpha, rho, tolerance),
         shown_sigma=_shown_polynomial(field_, beta, sigma, tolerance),
         error_constant_shown=error_shown,
+        linear_stability=linear,
     )
 
 

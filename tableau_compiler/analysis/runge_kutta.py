@@ -169,7 +169,7 @@ class RungeKuttaAnalysis(FindingsReport):
     embedded_undecided: str = ""
     embedded_hint: str = ""
     """A hint for b_hat when it looks like pasted error coefficients."""
-    structure: Any = None
+    properties: Any = None
     """:class:`StructuralProperties` (``info`` only)."""
 
     @property
@@ -594,7 +594,7 @@ def _structure(
     from . import structure
 
     if isinstance(field_, RationalField):
-        fractions = lambda xs: [Fraction(int(x.p), int(x.q)) for x in xs]  # noqa: E731
+        fractions = lambda xs: [Fraction(int(x.p), int(x.q)) for x in xs]
         ssp = structure.ssp_coefficient([fractions(row) for row in a], fractions(b), tolerance)
     else:
         ssp = structure.SSPCoefficient(
@@ -724,9 +724,7 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
     stiff = None
     properties = None
     if full:
-        properties = _structure(
-            tableau, field_, a, b, b_hat, tolerance, order, embedded_order
-        )
+        properties = _structure(tableau, field_, a, b, b_hat, tolerance, order, embedded_order)
         if decided.principal_error is not None:
             error_order = order + 1
             error_norm, coefficients = decided.principal_error
@@ -783,5 +781,5 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
         undecided=undecided,
         embedded_undecided=embedded_undecided,
         embedded_hint=embedded_hint,
-        structure=properties,
+        properties=properties,
     )

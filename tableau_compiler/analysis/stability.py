@@ -82,7 +82,10 @@ class StabilityFunction:
         ]
         if self.note:
             out.append(f"  ({self.note})")
-        for label, interval in (("real", self.real_interval), ("imaginary", self.imaginary_interval)):
+        for label, interval in (
+            ("real", self.real_interval),
+            ("imaginary", self.imaginary_interval),
+        ):
             if interval is not None:
                 out.append(f"  {label} stability interval: {interval.words()}")
         return out

@@ -95,7 +95,6 @@ class SSPCoefficient:
             elif at.degree == 2 and len(exact) <= 40:
                 text = f"{exact} ≈ {digits}"
             else:
-                lo, hi = at.isolating_interval()
                 text = f"{digits} (a root of a polynomial of degree {at.degree})"
             effective = at.value(exact=False)
             eff = Value.of_fraction(
@@ -147,6 +146,26 @@ def ssp_coefficient(
     k = flint.fmpq_mat(n, n, entries)
     identity = flint.fmpq_mat(n, n, [flint.fmpq(int(i == j)) for i in range(n) for j in range(n)])
     ones = flint.fmpq_mat(n, 1, [flint.fmpq(1)] * n)
+    from sympy import QQ
+
+    as_poly = lambda cs: Polynomial([QQ(int(c.p), int(c.q)) for c in cs], QQ)
+    t = None if tolerance is None else Fraction(repr(tolerance))
+    if all(a[i][j] == 0 for i in range(s) for j in range(i, s)):
+        # explicit: K is nilpotent, (I + rK)⁻¹ = Σ_k (−r)^k K^k and d = 1
+        powers = [identity]
+        for _ in range(n):
+            powers.append(powers[-1] * k)
+        columns = []
+        for index in range(n * n + n):
+            if index < n * n:
+                values = [(-1) ** e * powers[e + 1].entries()[index] for e in range(n)]
+            else:
+                values = [(-1) ** e * (powers[e] * ones).entries()[index - n * n] for e in range(n)]
+            if t is not None:
+                values[0] += flint.fmpq(t.numerator, t.denominator)
+            columns.append(tuple(values))
+        conditions = [as_poly(c) for c in set(columns) if any(v != 0 for v in c)]
+        return SSPCoefficient(first_failure(conditions), s, tolerance)
     points, dets, products, sums = [], [], [], []
     r = 0
     while len(points) < n + 1:
@@ -159,36 +178,36 @@ def ssp_coefficient(
             products.append((k * adjugate).entries())
             sums.append((adjugate * ones).entries())
         r += 1
-    from sympy import QQ
-
-    def interpolate(values: list[Any]) -> Polynomial:
-        return Polynomial(_interpolate(points, values), QQ)
-
-    d = interpolate(dets)
-    t = None if tolerance is None else Fraction(repr(tolerance))
-    conditions = []
+    columns = [dets]
     seen = set()
     for index in range(n * n + n):
         values = [p[index] for p in products] if index < n * n else [q[index - n * n] for q in sums]
         if t is not None:
-            values = [v + flint.fmpq(t.numerator, t.denominator) * dd for v, dd in zip(values, dets)]
+            values = [
+                v + flint.fmpq(t.numerator, t.denominator) * dd for v, dd in zip(values, dets)
+            ]
         key = tuple(values)
-        if key in seen:
+        if key in seen or all(v == 0 for v in values):
             continue
         seen.add(key)
-        conditions.append(interpolate(values))
-    return SSPCoefficient(first_failure(conditions, singular=[d]), s, tolerance)
+        columns.append(values)
+    polynomials = _interpolate(points, columns)
+    d, conditions = polynomials[0], polynomials[1:]
+    return SSPCoefficient(
+        first_failure([as_poly(c) for c in conditions], singular=[as_poly(d)]), s, tolerance
+    )
 
 
-def _interpolate(points: list[int], values: list[Any]) -> list[Any]:
-    """The polynomial (constant first, sympy QQ) through (points[i], values[i]), exactly."""
+def _interpolate(points: list[int], columns: list[list[Any]]) -> list[list[Any]]:
+    """For each column of values, the polynomial (constant first) through (points[i],
+    values[i]), exactly: one solve of the Vandermonde system for all of them."""
     import flint
-    from sympy import QQ
 
-    size = len(points)
+    size, count = len(points), len(columns)
     matrix = flint.fmpq_mat(size, size, [flint.fmpq(p) ** j for p in points for j in range(size)])
-    solution = matrix.solve(flint.fmpq_mat(size, 1, list(values))).entries()
-    return [QQ(int(c.p), int(c.q)) for c in solution]
+    rhs = flint.fmpq_mat(size, count, [columns[c][i] for i in range(size) for c in range(count)])
+    entries = matrix.solve(rhs).entries()
+    return [entries[c::count] for c in range(count)]
 
 
 # --------------------------------------------------------------------------- quadratic forms
@@ -210,7 +229,9 @@ def _negligible(field: Field, x: Any, tolerance: float | None) -> bool:
     return field.is_zero(x) if tolerance is None else not field.exceeds(x, tolerance)
 
 
-def symplectic(field: Field, a: list[list[Any]], b: list[Any], tolerance: float | None) -> Judgement:
+def symplectic(
+    field: Field, a: list[list[Any]], b: list[Any], tolerance: float | None
+) -> Judgement:
     """M = 0 (module docstring); size: the largest |m_ij|."""
     m = [x for row in _m_matrix(field, a, b) for x in row]
     return Judgement(
@@ -232,9 +253,7 @@ def _positive_semidefinite(field: Field, m: list[list[Any]]) -> bool:
             return all(field.is_zero(x) for row in m for x in row)
         p = m[pivot][pivot]
         rest = [i for i in range(size) if i != pivot]
-        m = [
-            [m[i][j] - field.divide(m[i][pivot] * m[pivot][j], p) for j in rest] for i in rest
-        ]
+        m = [[m[i][j] - field.divide(m[i][pivot] * m[pivot][j], p) for j in rest] for i in rest]
     return True
 
 
@@ -242,14 +261,17 @@ def algebraic_stability(
     field: Field, a: list[list[Any]], b: list[Any], tolerance: float | None
 ) -> Judgement:
     """b >= 0 and M positive semidefinite (module docstring)."""
-    s = len(b)
     m = _m_matrix(field, a, b)
     exact_weights = all(field.sign(x) >= 0 for x in b)
     exact = exact_weights and _positive_semidefinite(field, m)
     if tolerance is None or exact:
         reason = ""
         if not exact:
-            reason = "a weight b_i < 0" if not exact_weights else "M = BA + AᵀB − bbᵀ is not positive semidefinite"
+            reason = (
+                "a weight b_i < 0"
+                if not exact_weights
+                else "M = BA + AᵀB − bbᵀ is not positive semidefinite"
+            )
         return Judgement(exact, tolerance, exactly=exact, reason=reason)
     t = Fraction(repr(tolerance))
     bound = field.rational(t.numerator, t.denominator)
@@ -257,11 +279,15 @@ def algebraic_stability(
     shifted = [[x + (bound if i == j else field.rational(0)) for j, x in enumerate(row)]
                for i, row in enumerate(m)]  # fmt: skip
     holds = weights and _positive_semidefinite(field, shifted)
-    reason = "" if holds else (
-        f"a weight b_i < −{tolerance_text(tolerance)}" if not weights
-        else f"M has an eigenvalue below −{tolerance_text(tolerance)}"
+    reason = (
+        ""
+        if holds
+        else (
+            f"a weight b_i < −{tolerance_text(tolerance)}"
+            if not weights
+            else f"M has an eigenvalue below −{tolerance_text(tolerance)}"
+        )
     )
-    del s
     return Judgement(holds, tolerance, reason=reason)
 
 
@@ -302,12 +328,52 @@ def first_same_as_last(
         reason = "the first stage is not f(y_n) (first row of A not zero)"
     elif not holds:
         reason = "the last row of A is not b"
-    return Judgement(
-        holds, tolerance, exactly=all(field.is_zero(x) for x in values), reason=reason
-    )
+    return Judgement(holds, tolerance, exactly=all(field.is_zero(x) for x in values), reason=reason)
 
 
 # --------------------------------------------------------------------------- error metrics
+
+
+def _square_root(value: Any) -> Value:
+    """√value: certified digits (flint balls), and the exact text sqrt(n)/d for a rational
+    whose numerator and denominator are short enough to factor the square part cheaply."""
+    import flint
+
+    if not isinstance(value, Fraction):  # digits of an algebraic value (60 digits)
+        import sympy
+
+        return Value.of_real(sympy.sqrt(value), None, zero=value == 0)
+    if value == 0:
+        return Value.zero_value()
+    bits = 192
+    while True:
+        with _Precision(bits):
+            found = Value.of_ball(
+                flint.arb(flint.fmpq(value.numerator, value.denominator)).sqrt(), 20
+            )
+        if found is not None:
+            break
+        bits *= 2
+    exact = None
+    if max(value.numerator.bit_length(), value.denominator.bit_length()) <= 160:
+        import sympy
+
+        exact = str(sympy.sqrt(sympy.Rational(value.numerator, value.denominator)))
+    return Value(found.mantissa, found.exponent, found.certain, exact)
+
+
+class _Precision:
+    def __init__(self, bits: int) -> None:
+        import flint
+
+        self.flint, self.bits = flint, bits
+
+    def __enter__(self) -> None:
+        self.saved = self.flint.ctx.prec
+        self.flint.ctx.prec = self.bits
+
+    def __exit__(self, *exc: object) -> None:
+        self.flint.ctx.prec = self.saved
 
 
 @dataclass(frozen=True)
@@ -326,7 +392,9 @@ class ErrorMetrics:
         for name, value in self.figures:
             exact = value.exact if value.exact and len(value.exact) <= 32 else ""
             digits = value.decimal(6)
-            out.append(f"    {name} = {digits}" + (f" ({exact})" if exact and exact != digits else ""))
+            out.append(
+                f"    {name} = {digits}" + (f" ({exact})" if exact and exact != digits else "")
+            )
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -343,42 +411,38 @@ def error_metrics(
 ) -> ErrorMetrics | None:
     """The figures for main order ``order`` and embedded order ``embedded`` (rational fields
     exactly; others from the field's certified digits), or None when Â^(p+1) = 0."""
-    import sympy
-
+    from .arithmetic import RationalField
     from .order import elementary_weights, residuals
     from .rooted_trees import TREES
 
     top = max(order + 2, embedded + 2)
     phi = elementary_weights(field, a, top)
+    rational = isinstance(field, RationalField)
 
     def taus(weights: list[Any], q: int) -> list[Any]:
         trees = TREES.of_order(q)
-        return [
-            field.to_sympy(r) / TREES.sigma[t]
-            for r, t in zip(residuals(field, weights, phi, trees), trees)
-        ]
+        values = residuals(field, weights, phi, trees)
+        if rational:  # python-flint rationals: fast on the large numbers of high orders
+            return [r / TREES.sigma[t] for r, t in zip(values, trees)]
+        return [field.to_sympy(r).evalf(60) / TREES.sigma[t] for r, t in zip(values, trees)]
 
-    def norm(values: list[Any]) -> Any:
-        return sympy.sqrt(sum((v * v for v in values), sympy.Integer(0)))
+    def square(values: list[Any]) -> Any:
+        total = sum((v * v for v in values), field.rational(0) if rational else 0)
+        return Fraction(int(total.p), int(total.q)) if rational else total
 
     main_1, main_2 = taus(b, order + 1), taus(b, order + 2)
     hat_1, hat_2 = taus(b_hat, embedded + 1), taus(b_hat, embedded + 2)
     main_p2 = taus(b, embedded + 2)
-    a_hat = norm(hat_1)
+    a_hat = square(hat_1)
     if a_hat == 0:
         return None
-    figures = [
-        (f"A^({order + 1})", norm(main_1)),
-        (f"A^({order + 2})", norm(main_2)),
+    squares: list[tuple[str, Any]] = [
+        (f"A^({order + 1})", square(main_1)),
+        (f"A^({order + 2})", square(main_2)),
         (f"Â^({embedded + 1})", a_hat),
-        (f"B^({embedded + 2})", norm(hat_2) / a_hat),
-        (f"C^({embedded + 2})", norm([x - y for x, y in zip(hat_2, main_p2)]) / a_hat),
-        (f"E^({embedded + 2})", norm(main_p2) / a_hat),
+        (f"B^({embedded + 2})", square(hat_2) / a_hat),
+        (f"C^({embedded + 2})", square([x - y for x, y in zip(hat_2, main_p2)]) / a_hat),
+        (f"E^({embedded + 2})", square(main_p2) / a_hat),
     ]
-    out = []
-    for name, value in figures:
-        value = sympy.radsimp(value) if value.is_Pow or value.is_Mul else value
-        exact = str(value)
-        out.append((name, Value.of_real(value, exact if len(exact) <= 400 else None,
-                                        zero=value == 0)))  # fmt: skip
+    out = [(name, _square_root(value)) for name, value in squares]
     return ErrorMetrics(order, embedded, tuple(out))
