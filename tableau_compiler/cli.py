@@ -280,6 +280,75 @@ def command_models(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- tabc plot and tabc inspect (issue 15) ---------------------------------------------------
+
+
+def _extent(text: str):
+    """``X0,X1,Y0,Y1`` to an :class:`~.plotting.Extent`."""
+    import math
+
+    from .plotting import Extent
+
+    try:
+        x0, x1, y0, y1 = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected four numbers X0,X1,Y0,Y1 such as -6,2,-4,4, not {text!r}"
+        ) from None
+    if not all(map(math.isfinite, (x0, x1, y0, y1))) or not (x0 < x1 and y0 < y1):
+        raise argparse.ArgumentTypeError(f"need finite X0 < X1 and Y0 < Y1, not {text!r}")
+    return Extent(x0, x1, y0, y1)
+
+
+def command_plot(args: argparse.Namespace) -> int:
+    from .parsing import load_scheme
+    from .plotting import curve_for, draw, plot_target
+
+    target = plot_target(args.output)
+    require("plot")
+    curves = []
+    for path, missing in _scheme_files(args.paths):
+        try:
+            if missing is not None:
+                raise missing
+            curve = curve_for(load_scheme(path))
+        except SchemeError as error:
+            if error.path is None:
+                error = error.located(path=path, line=_line_for(path, error.key))
+            print(f"tabc: {error}", file=sys.stderr)
+            return EXIT_INVALID
+        if args.order_star and curve.multistep:
+            print(
+                f"tabc: {path}: --order-star draws |R(z) e^(-z)| <= 1 of Runge–Kutta schemes; "
+                "a multistep scheme has no single-valued R(z)",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
+        curves.append(curve)
+    for curve in curves:
+        for note in curve.notes:
+            print(f"note: {note}", file=sys.stderr)
+    extent = draw(curves, target, order_star=args.order_star, extent=args.extent,
+                  resolution=args.resolution)  # fmt: skip
+    box = f"[{extent.x0:.3g}, {extent.x1:.3g}] x [{extent.y0:.3g}, {extent.y1:.3g}]"
+    print(f"wrote {args.output} ({len(curves)} scheme{'' if len(curves) == 1 else 's'}, {box})")
+    return EXIT_OK
+
+
+def command_inspect(args: argparse.Namespace) -> int:
+    require("torch")
+    from .training.inspection import inspect_run
+
+    if not args.tolerance > 0:
+        raise TabcError(f"--tolerance must be positive, not {args.tolerance}")
+    reading = inspect_run(args.path, tolerance=args.tolerance)
+    if args.json:
+        print(json.dumps(reading.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(reading.lines()))
+    return EXIT_OK
+
+
 def _milestones(text: str) -> tuple[int, ...]:
     """``80,120`` to (80, 120); ``none`` or an empty string: no drops."""
     if text.strip().lower() in ("", "none"):
@@ -501,6 +570,46 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--format", choices=("text", "json"), default="text",
                       help="a report for people (default) or JSON")  # fmt: skip
     info.set_defaults(handler=command_info)
+
+    plot = commands.add_parser(
+        "plot",
+        help="draw stability regions (Runge–Kutta) and boundary loci (multistep) as PNG or SVG",
+        description="Draws {z : |R(z)| <= 1} of Runge–Kutta schemes (R exact, evaluated in "
+        "float64 on a grid) and the boundary locus rho/sigma(e^(i theta)) with the region "
+        "where every root of rho(zeta) - z sigma(zeta) lies in the unit disc for multistep "
+        "schemes, several files overlaid, stability interval ends marked. Exit 2 for invalid "
+        "input or an option it cannot draw.",
+    )
+    plot.add_argument("paths", nargs="+", metavar="FILE",
+                      help="scheme files or directories (a missing NAME or NAME.toml: the "
+                      "library's)")  # fmt: skip
+    plot.add_argument("-o", "--output", default="stability.png", metavar="OUT",
+                      help="the picture, .png or .svg, relative to the working directory "
+                      "(default stability.png)")  # fmt: skip
+    plot.add_argument("--order-star", action="store_true",
+                      help="draw the order star {z : |R(z) e^(-z)| <= 1} (Runge–Kutta only)")  # fmt: skip
+    plot.add_argument("--extent", type=_extent, metavar="X0,X1,Y0,Y1",
+                      help="the rectangle drawn (default: from the boundaries and intervals)")  # fmt: skip
+    plot.add_argument("--resolution", type=int, default=600, metavar="N",
+                      help="grid points along the real axis (default 600)")  # fmt: skip
+    plot.set_defaults(handler=command_plot)
+
+    inspect = commands.add_parser(
+        "inspect",
+        help="read a trained network back as a scheme (k_n of LM blocks, learned mixing)",
+        description="Reads RUN_DIR/checkpoint.pt (or a checkpoint file) with weights_only, "
+        "rebuilds the network from its recipe and reports what it learned: for LM networks "
+        "k_n per block, whether each block's step is consistent and zero-stable and its step "
+        "factor; for learned-mixing RKCNN steps how far the mixing moved from its tableau and "
+        "which order conditions the nearest scalar tableau still meets. Exit 2 for a file "
+        "that is not a readable tabc checkpoint.",
+    )
+    inspect.add_argument("path", metavar="RUN_DIR", help="a run directory or its checkpoint.pt")
+    inspect.add_argument("--json", action="store_true", help="JSON instead of text")
+    inspect.add_argument("--tolerance", type=float, default=1e-6, metavar="T",
+                         help="an order condition of a learned tableau counts as met when its "
+                         "residual is at most T (default 1e-6)")  # fmt: skip
+    inspect.set_defaults(handler=command_inspect)
 
     models = commands.add_parser(
         "models",

@@ -3,7 +3,8 @@
 The core (``tabc check``, ``info``, ``compile``) needs sympy, python-flint and jinja2 only.
 ``export`` and ``models`` (and :func:`tableau_compiler.create_model`) need PyTorch, the
 ``torch`` extra; ``train`` and ``compare`` also need numpy, matplotlib, scikit-learn and
-tqdm, the ``train`` extra (``pyproject.toml``).  A command whose extra is missing stops
+tqdm, the ``train`` extra (``pyproject.toml``); ``plot`` needs numpy and matplotlib, the
+``plot`` extra (which ``train`` includes).  A command whose extra is missing stops
 before any work with :class:`MissingExtraError` (exit status 2), naming what to install.
 """
 
@@ -17,6 +18,7 @@ __all__ = ["EXTRAS", "MissingExtraError", "missing_modules", "require"]
 
 EXTRAS: dict[str, tuple[tuple[str, str], ...]] = {
     "torch": (("torch", "PyTorch"),),
+    "plot": (("numpy", "numpy"), ("matplotlib", "matplotlib")),
     "train": (
         ("torch", "PyTorch"),
         ("numpy", "numpy"),

@@ -44,6 +44,7 @@ from .config import TrainConfig, plural, schedule_text
 from .data import ImageData, load_data
 from .distributed import Processes, choose_device, process_group
 from .files import check_output_directory, printable, shown_value, writing
+from .inspection import read_network
 from .metrics import (
     CURVE_PNG,
     METRICS_CSV,
@@ -489,11 +490,20 @@ class _Run:
             with writing(target), atomic_path(target) as temporary:
                 torch.save(weights, temporary)
         if self.main:
-            summary = json.dumps(result.to_json(), indent=2, allow_nan=True) + "\n"
+            fields = result.to_json()
+            # issue 15: what the network learned as a scheme (tabc inspect reads the same)
+            learned = read_network(self.network, self.label)
+            if not learned.empty:
+                fields["learned_scheme"] = learned.to_json()
+            summary = json.dumps(fields, indent=2, allow_nan=True) + "\n"
             with writing(self.out / SUMMARY_JSON):
                 write_atomically(self.out / SUMMARY_JSON, summary)
             if self.metrics:
                 plot_learning_curve(
-                    self.out / CURVE_PNG, self.metrics, f"{self.label} on {self.data.name}"
+                    self.out / CURVE_PNG,
+                    self.metrics,
+                    f"{self.label} on {self.data.name}",
+                    k_blocks=learned.blocks,
+                    k_regions=learned.zero_stable_regions,
                 )
         return result

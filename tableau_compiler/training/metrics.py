@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -70,16 +71,30 @@ def write_metrics(directory: Path, metrics: list[EpochMetrics]) -> None:
         )
 
 
-def plot_learning_curve(path: Path, metrics: list[EpochMetrics], title: str) -> None:
-    """Loss and error (%) against epoch for both sets, as a PNG (matplotlib, Agg backend)."""
+def plot_learning_curve(
+    path: Path,
+    metrics: list[EpochMetrics],
+    title: str,
+    k_blocks: Sequence[Any] = (),
+    k_regions: Mapping[str, str] | None = None,
+) -> None:
+    """Loss and error (%) against epoch for both sets, as a PNG (matplotlib, Agg backend).
+
+    ``k_blocks`` (:class:`.inspection.MultistepBlock`, an LM network's blocks) adds a third
+    panel: the learned k_n against n, zero-stable blocks and the others marked apart, with
+    the zero-stable region of the scheme (``k_regions``) in its title."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
     epochs = [m.epoch for m in metrics]
-    figure, (loss_axes, error_axes) = pyplot.subplots(1, 2, figsize=(10, 4))
+    panels = 3 if k_blocks else 2
+    figure, axes_row = pyplot.subplots(1, panels, figsize=(5 * panels, 4))
+    loss_axes, error_axes = axes_row[0], axes_row[1]
     try:
+        if k_blocks:
+            _plot_k(axes_row[2], k_blocks, k_regions or {})
         for name, colour in (("train", "tab:blue"), ("test", "tab:orange")):
             losses = [getattr(m, f"{name}_loss") for m in metrics]
             errors = [100.0 - getattr(m, f"{name}_accuracy") for m in metrics]
@@ -97,6 +112,29 @@ def plot_learning_curve(path: Path, metrics: list[EpochMetrics], title: str) -> 
         save_png(figure, path)
     finally:
         pyplot.close(figure)
+
+
+def _plot_k(axes: Any, blocks: Sequence[Any], regions: Mapping[str, str]) -> None:
+    """k_n against n: filled dots where the block's step is zero-stable, crosses where not."""
+    for stable, marker, colour, label in (
+        (True, "o", "tab:green", "zero-stable"),
+        (False, "x", "tab:red", "not zero-stable"),
+    ):
+        chosen = [b for b in blocks if b.zero_stable == stable]
+        if chosen:
+            axes.plot([b.index for b in chosen], [next(iter(b.values.values())) for b in chosen],
+                      linestyle="none", marker=marker, color=colour, label=label)  # fmt: skip
+    axes.axhline(0.0, color="0.5", linewidth=0.6)
+    where = "; ".join(
+        f"{name}: zero-stable for {region}" for name, region in regions.items() if region
+    )
+    axes.set(
+        xlabel="block n",
+        ylabel="learned k_n",
+        title="k_n at the end" + (f"\n({where})" if where else ""),
+    )
+    axes.grid(True, alpha=0.3)
+    axes.legend()
 
 
 def save_png(figure: Any, path: Path) -> None:
