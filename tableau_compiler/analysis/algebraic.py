@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from .arithmetic import flint_precision
 from .values import EXACT_TEXT_LIMIT, Value
 
 __all__ = [
@@ -42,23 +43,9 @@ START_BITS = 128
 MAX_BITS = 1 << 16
 
 
-class _Precision:
-    def __init__(self, bits: int) -> None:
-        import flint
-
-        self.flint, self.bits = flint, bits
-
-    def __enter__(self) -> None:
-        self.saved = self.flint.ctx.prec
-        self.flint.ctx.prec = self.bits
-
-    def __exit__(self, *exc: object) -> None:
-        self.flint.ctx.prec = self.saved
-
-
 def _real_roots(factor: Any, bits: int) -> list[Any]:
     """The real roots of an irreducible integer polynomial, as arb balls, ascending."""
-    with _Precision(bits):
+    with flint_precision(bits):
         roots = [ball.real for ball, _ in factor.complex_roots() if ball.imag.is_zero()]
     return sorted(roots, key=lambda x: x.mid())
 

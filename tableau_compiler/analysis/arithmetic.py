@@ -265,6 +265,14 @@ class BallField(Field):
         return x.mid().str(12, radius=False, more=True)
 
 
+def flint_precision(bits: int) -> _Precision:
+    """flint's working precision set to ``bits`` inside a ``with`` block (flint's is global,
+    so it is restored on the way out)."""
+    import flint
+
+    return _Precision(flint, bits)
+
+
 class _Precision:
     def __init__(self, flint: Any, bits: int) -> None:
         self.flint, self.bits = flint, bits

@@ -42,6 +42,7 @@ from fractions import Fraction
 from typing import Any
 
 from .algebraic import AlgebraicReal, Crossing, Polynomial, first_failure, real_roots
+from .arithmetic import flint_precision
 from .values import Judgement, Value, tolerance_text
 
 __all__ = [
@@ -495,7 +496,7 @@ def stability_angle(
     bits = 192
     pi = None
     while True:
-        with _precision(bits):
+        with flint_precision(bits):
             pi = flint.arb.pi()
             best: tuple[Any, str, Any] | None = None  # (angle ball, kind, t)
 
@@ -584,20 +585,6 @@ def _acb_eval(coefficients: Sequence[Fraction], zeta: Any) -> Any:
     return total
 
 
-class _precision:
-    def __init__(self, bits: int) -> None:
-        import flint
-
-        self.flint, self.bits = flint, bits
-
-    def __enter__(self) -> None:
-        self.saved = self.flint.ctx.prec
-        self.flint.ctx.prec = self.bits
-
-    def __exit__(self, *exc: object) -> None:
-        self.flint.ctx.prec = self.saved
-
-
 def _stable_at_minus_one(a: list[Fraction], b: list[Fraction], tolerance: float | None) -> bool:
     return _root_condition_at(a, b, Fraction(-1), tolerance)
 
@@ -679,7 +666,7 @@ def multistep_a_stability(
                 continue
             bits = 192
             while True:
-                with _precision(bits):
+                with flint_precision(bits):
                     zeta = root.ball
                     value = _acb_eval(ra, zeta) / (
                         zeta * _acb_eval([j * c for j, c in enumerate(rb)][1:], zeta)

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .arithmetic import Field
+from .arithmetic import Field, flint_precision
 from .values import Judgement, Value, tolerance_text
 
 __all__ = [
@@ -347,7 +347,7 @@ def _square_root(value: Any) -> Value:
         return Value.zero_value()
     bits = 192
     while True:
-        with _Precision(bits):
+        with flint_precision(bits):
             found = Value.of_ball(
                 flint.arb(flint.fmpq(value.numerator, value.denominator)).sqrt(), 20
             )
@@ -360,20 +360,6 @@ def _square_root(value: Any) -> Value:
 
         exact = str(sympy.sqrt(sympy.Rational(value.numerator, value.denominator)))
     return Value(found.mantissa, found.exponent, found.certain, exact)
-
-
-class _Precision:
-    def __init__(self, bits: int) -> None:
-        import flint
-
-        self.flint, self.bits = flint, bits
-
-    def __enter__(self) -> None:
-        self.saved = self.flint.ctx.prec
-        self.flint.ctx.prec = self.bits
-
-    def __exit__(self, *exc: object) -> None:
-        self.flint.ctx.prec = self.saved
 
 
 @dataclass(frozen=True)
