@@ -201,6 +201,39 @@ def _header(scheme: Scheme) -> dict[str, Any]:
 # --------------------------------------------------------------------------- parameters
 
 
+@dataclass
+class _Weigher:
+    """Coefficients as :class:`Weight` values, for the Runge–Kutta and partitioned contexts.
+
+    ``names`` maps each learnable parameter to its local tensor; a weight that depends on
+    one is computed from its expression tree at the top of the step, and is recorded in
+    :attr:`coefficient_trees` under its local name.
+    """
+
+    scheme: Scheme
+    learnable: set[str]
+    names: dict[str, str]
+    coefficient_trees: list[tuple[str, list[tuple[int, Node]]]] = field(default_factory=list)
+
+    def weight(self, value: Any, expressions: list[tuple[int, Expression]], local: str) -> Weight:
+        """The weight Σ sign·expression, of exact value ``value`` at the parameter values."""
+        decimal = any(x.is_approximate for _, x in expressions)
+        trees = [(sign, x.tree) for sign, x in expressions]
+        if any(_depends(x, self.learnable) for _, x in expressions):
+            if _identically_zero(trees, self.scheme, self.learnable):
+                return Weight(value, "0")
+            shown = _symbolic_text(trees)
+            if len(trees) == 1 and trees[0][0] > 0 and isinstance(trees[0][1], Name):
+                return Weight(value, shown, self.names[trees[0][1].name])
+            self.coefficient_trees.append((local, trees))
+            return Weight(value, shown, local)
+        if len(expressions) == 1 and not expressions[0][1].names and expressions[0][0] > 0:
+            shown = expressions[0][1].text  # as written
+        else:
+            shown = exact(value, decimal=decimal)
+        return Weight(value, shown)
+
+
 def _learnable_names(scheme: Scheme) -> set[str]:
     used = set().union(*(x.names for x in scheme.coefficients()))
     return {p.name for p in scheme.parameters if p.learnable and p.name in used}
@@ -395,26 +428,12 @@ def runge_kutta_context(
     learnable = _learnable_names(tableau)
     names = {p.name: f"p_{p.name}" for p in tableau.parameters if p.name in learnable}
     fixed = {p.name: _parameter_value(p) for p in tableau.parameters if p.name not in learnable}
-    coefficient_trees: list[tuple[str, list[tuple[int, Node]]]] = []
+    weigher = _Weigher(tableau, learnable, names)
+    coefficient_trees = weigher.coefficient_trees
 
     def weight(element: Any, expressions: list[tuple[int, Expression]], local: str) -> Weight:
         """The weight Σ sign·expression, exact value ``element`` at the parameter values."""
-        value = fld.to_sympy(element)
-        decimal = any(x.is_approximate for _, x in expressions)
-        trees = [(sign, x.tree) for sign, x in expressions]
-        if any(_depends(x, learnable) for _, x in expressions):
-            if _identically_zero(trees, tableau, learnable):
-                return Weight(value, "0")
-            shown = _symbolic_text(trees)
-            if len(trees) == 1 and trees[0][0] > 0 and isinstance(trees[0][1], Name):
-                return Weight(value, shown, names[trees[0][1].name])
-            coefficient_trees.append((local, trees))
-            return Weight(value, shown, local)
-        if len(expressions) == 1 and not expressions[0][1].names and expressions[0][0] > 0:
-            shown = expressions[0][1].text  # as written
-        else:
-            shown = exact(value, decimal=decimal)
-        return Weight(value, shown)
+        return weigher.weight(fld.to_sympy(element), expressions, local)
 
     a = [
         [weight(a_exact[i][j], [(1, tableau.a[i][j])], f"a{i + 1}_{j + 1}") for j in range(s)]
@@ -984,26 +1003,12 @@ def partitioned_context(scheme: Any, analysis: Any) -> dict[str, Any]:
     learnable = set(learnable_names(scheme))
     names = {p.name: f"p_{p.name}" for p in scheme.parameters if p.name in learnable}
     fixed = {p.name: _parameter_value(p) for p in scheme.parameters if p.name not in learnable}
-    coefficient_trees: list[tuple[str, list[tuple[int, Node]]]] = []
     values = {"q": component_values(scheme, "q"), "p": component_values(scheme, "p")}
+    weigher = _Weigher(scheme, learnable, names)
+    coefficient_trees = weigher.coefficient_trees
 
     def weight(which: str, element: Any, expressions: list[tuple[int, Expression]], local: str):
-        value = values[which].to_sympy(element)
-        decimal = any(x.is_approximate for _, x in expressions)
-        trees = [(sign, x.tree) for sign, x in expressions]
-        if any(_depends(x, learnable) for _, x in expressions):
-            if _identically_zero(trees, scheme, learnable):
-                return Weight(value, "0")
-            shown = _symbolic_text(trees)
-            if len(trees) == 1 and trees[0][0] > 0 and isinstance(trees[0][1], Name):
-                return Weight(value, shown, names[trees[0][1].name])
-            coefficient_trees.append((local, trees))
-            return Weight(value, shown, local)
-        if len(expressions) == 1 and not expressions[0][1].names and expressions[0][0] > 0:
-            shown = expressions[0][1].text  # as written
-        else:
-            shown = exact(value, decimal=decimal)
-        return Weight(value, shown)
+        return weigher.weight(values[which].to_sympy(element), expressions, local)
 
     def component_weights(which: str) -> tuple[list[list[Weight]], list[Weight]]:
         comp, exact_values = getattr(scheme, which), values[which]
