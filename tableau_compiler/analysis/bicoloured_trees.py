@@ -32,10 +32,9 @@ black vertex ● and the single white vertex ○.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .rooted_trees import TREES
+from .rooted_trees import TREES, runs_of_equal, superscript
 
 __all__ = [
     "BICOLOURED",
@@ -130,8 +129,8 @@ class BicolouredTreeTable:
         if not children:
             return _VERTEX[self.colour[t]]
         parts = [
-            self.bracket(u) + (_superscript(count) if count > 1 else "")
-            for u, count in _runs(children)
+            self.bracket(u) + (superscript(count) if count > 1 else "")
+            for u, count in runs_of_equal(children)
         ]
         return _VERTEX[self.colour[t]] + "[" + "".join(parts) + "]"
 
@@ -145,7 +144,7 @@ class BicolouredTreeTable:
         if not children:
             return "1"
         factors = []
-        for u, count in _runs(children):
+        for u, count in runs_of_equal(children):
             colour = self.colour[u]
             if self.rest[u] < 0:
                 text = _LEAF[colour]
@@ -154,30 +153,13 @@ class BicolouredTreeTable:
                 text = _MATRIX[colour] + (f"({inner})" if "⊙" in inner else inner)
             if count > 1:
                 text = f"({text})" if "⊙" in text or text[0] in "AÂ" else text
-                text += _superscript(count)
+                text += superscript(count)
             factors.append(text)
         return factors[0] if len(factors) == 1 else "(" + "⊙".join(factors) + ")"
 
     def nested(self, t: int) -> tuple:
         """The tree as (colour, sorted children), for comparison with an independent count."""
         return (self.colour[t], tuple(sorted(self.nested(u) for u in self.children(t))))
-
-
-def _runs(children: list[int]) -> Iterator[tuple[int, int]]:
-    index = 0
-    while index < len(children):
-        end = index
-        while end < len(children) and children[end] == children[index]:
-            end += 1
-        yield children[index], end - index
-        index = end
-
-
-_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _superscript(n: int) -> str:
-    return str(n).translate(_SUPERSCRIPTS)
 
 
 BICOLOURED = BicolouredTreeTable()
@@ -246,8 +228,8 @@ def alternating_bracket(t: int, colour: int) -> str:
     if not children:
         return _VERTEX[colour]
     parts = [
-        alternating_bracket(u, 1 - colour) + (_superscript(count) if count > 1 else "")
-        for u, count in _runs(children)
+        alternating_bracket(u, 1 - colour) + (superscript(count) if count > 1 else "")
+        for u, count in runs_of_equal(children)
     ]
     return _VERTEX[colour] + "[" + "".join(parts) + "]"
 
@@ -263,7 +245,7 @@ def _alternating_vector(t: int, colour: int) -> str:
         return "1"
     child_colour = 1 - colour
     factors = []
-    for u, count in _runs(children):
+    for u, count in runs_of_equal(children):
         if u == 0:
             text = _LEAF[child_colour]
         else:
@@ -271,6 +253,6 @@ def _alternating_vector(t: int, colour: int) -> str:
             text = _MATRIX[child_colour] + (f"({inner})" if "⊙" in inner else inner)
         if count > 1:
             text = f"({text})" if "⊙" in text or text[0] in "AÂ" else text
-            text += _superscript(count)
+            text += superscript(count)
         factors.append(text)
     return factors[0] if len(factors) == 1 else "(" + "⊙".join(factors) + ")"

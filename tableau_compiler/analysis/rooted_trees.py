@@ -98,9 +98,9 @@ class TreeTable:
         if t == 0:
             return "τ"
         parts = []
-        for u, count in _runs(self.children(t)[::-1]):
+        for u, count in runs_of_equal(self.children(t)[::-1]):
             text = self.bracket(u)
-            parts.append(text + (_superscript(count) if count > 1 else ""))
+            parts.append(text + (superscript(count) if count > 1 else ""))
         return "[" + "".join(parts) + "]"
 
     def weight(self, t: int, *, weights: str = "b") -> str:
@@ -112,7 +112,7 @@ class TreeTable:
         if t == 0:
             return "1"
         factors = []
-        for u, count in _runs(self.children(t)[::-1]):
+        for u, count in runs_of_equal(self.children(t)[::-1]):
             if u == 0:
                 text = "c"
             else:
@@ -120,7 +120,7 @@ class TreeTable:
                 text = "A" + (f"({inner})" if "⊙" in inner else inner)
             if count > 1:
                 text = f"({text})" if "⊙" in text or text.startswith("A") else text
-                text += _superscript(count)
+                text += superscript(count)
             factors.append(text)
         return factors[0] if len(factors) == 1 else "(" + "⊙".join(factors) + ")"
 
@@ -133,7 +133,7 @@ class TreeTable:
         return (0, *(depth for sequence in sequences for depth in sequence))
 
 
-def _runs(children: list[int]) -> Iterator[tuple[int, int]]:
+def runs_of_equal(children: list[int]) -> Iterator[tuple[int, int]]:
     index = 0
     while index < len(children):
         end = index
@@ -146,7 +146,7 @@ def _runs(children: list[int]) -> Iterator[tuple[int, int]]:
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def _superscript(n: int) -> str:
+def superscript(n: int) -> str:
     return str(n).translate(_SUPERSCRIPTS)
 
 
