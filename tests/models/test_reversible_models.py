@@ -10,7 +10,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from tableau_compiler.models.registry import create_model  # noqa: E402
+from tableau_compiler.models.registry import create_model
 
 SMALL = {
     "revnet38": {"units": (2, 2, 2), "filters": (8, 8, 8, 16)},
