@@ -209,7 +209,15 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             data["linear_stability"] = analysis.linear_stability.to_dict()
     if getattr(analysis, "parameter_regions", None) is not None:
         data["parameter_regions"] = analysis.parameter_regions.to_dict()
+    data["reversibility"] = _reversibility(analysis).to_dict()
     return data
+
+
+def _reversibility(analysis: Analysis) -> Any:
+    """Whether the compiled step inverts (issue 14, :mod:`.analysis.reversibility`)."""
+    from .analysis.reversibility import reversibility
+
+    return reversibility(analysis.scheme, analysis)
 
 
 def _partitioned_dict(analysis: PartitionedAnalysis) -> dict[str, Any]:
@@ -337,6 +345,7 @@ def info_text(analysis: Analysis) -> str:
         lines += _partitioned_lines(analysis)
     else:
         lines += _multistep_table(analysis)
+    lines.append(f"  invertible step (reversible=True): {_reversibility(analysis).words()}")
     if getattr(analysis, "parameter_regions", None) is not None:
         lines.append("")
         lines += analysis.parameter_regions.lines()

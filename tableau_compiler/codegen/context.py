@@ -587,6 +587,7 @@ def runge_kutta_context(
     return {
         **_header(tableau),
         "kind": "runge-kutta",
+        "reversible": False,
         "explicit": explicit,
         "stages": stages,
         "dead_stages": error_only,
@@ -629,14 +630,10 @@ def _quotient(numerator: Node, denominator: Node) -> Node:
     return Product(((1, numerator), (-1, denominator)))
 
 
-def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> dict[str, Any]:
-    """Everything the multistep template needs, as plain data.
-
-    The step is u_{n+k} = Σ_{j<k} (−α_j/α_k) u_{n+j} + h Σ_j (β_j/α_k) F_{n+j} (HNW III.2).
-    Without parameters its coefficients are float literals of the exact quotients; with
-    parameters (one value per step, ``p_NAME``) they are printed from the trees of α_j,
-    β_j and α_k.
-    """
+def _step_code(scheme: MultistepScheme) -> dict[str, Any]:
+    """The combination of one step of ``scheme`` as lines (see :func:`multistep_context`):
+    the weights, the lines computing ``explicit_part`` from ``u0 ..`` and ``F0 ..`` and the
+    per-step coefficient lines from the parameters ``p_NAME``."""
     from ..analysis.arithmetic import field_for
 
     k = scheme.steps
@@ -687,6 +684,35 @@ def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> d
                 writer.assign(local_name, weight.tree)
             assigned.add(local_name)
     symbolic_lines = writer.lines
+    return {
+        "k": k,
+        "names": names,
+        "symbolic": symbolic,
+        "states": states,
+        "fvalues": fvalues,
+        "state_weights": state_weights,
+        "f_weights": f_weights,
+        "first_f": first_f,
+        "lines": lines,
+        "symbolic_lines": symbolic_lines,
+        "implicit": implicit,
+    }
+
+
+def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> dict[str, Any]:
+    """Everything the multistep template needs, as plain data.
+
+    The step is u_{n+k} = Σ_{j<k} (−α_j/α_k) u_{n+j} + h Σ_j (β_j/α_k) F_{n+j} (HNW III.2).
+    Without parameters its coefficients are float literals of the exact quotients; with
+    parameters (one value per step, ``p_NAME``) they are printed from the trees of α_j,
+    β_j and α_k.
+    """
+    code = _step_code(scheme)
+    k, names, symbolic = code["k"], code["names"], code["symbolic"]
+    states, fvalues = code["states"], code["fvalues"]
+    state_weights, f_weights = code["state_weights"], code["f_weights"]
+    first_f, lines, symbolic_lines = code["first_f"], code["lines"], code["symbolic_lines"]
+    implicit = code["implicit"]
     implicit_line = None
     if implicit:
         implicit_line = (
@@ -710,9 +736,17 @@ def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> d
         "beta": [x.text for x in scheme.beta],
         "parameters": _parameters_data(scheme),
     }
+    from ..analysis.reversibility import multistep_reversibility
+
+    invertible = multistep_reversibility(scheme)
+    inverse = _multistep_inverse(scheme, names) if invertible.invertible else None
+    scheme_data["inverse"] = invertible.invertible
+    scheme_data["no_inverse"] = invertible.reason
     return {
         **_header(scheme),
         "kind": "linear-multistep",
+        "reversible": inverse is not None,
+        "inverse": inverse,
         "k": k,
         "states": states,
         "fvalues": fvalues,
@@ -735,6 +769,56 @@ def multistep_context(scheme: MultistepScheme, analysis: Any, regions: Any) -> d
         "order": analysis.order,
         "default_iterations": max(analysis.order, 1) + 1,
         "scheme_literal": python_value(scheme_data, 0, 100 - len("SCHEME = ")),
+    }
+
+
+def _multistep_inverse(scheme: MultistepScheme, names: list[str]) -> dict[str, Any]:
+    """The undoing of one step of a scheme that inverts
+    (:func:`~tableau_compiler.analysis.reversibility.multistep_reversibility`): the scheme read
+    backwards, α_j, β_j -> α_{k-j}, β_{k-j}, whose new state is u_n.  Its state ``u{i}`` is
+    the ``k - 1 - i``-th of the window after the step (u_{n+k-i}), evaluated by
+    ``fs[m + 1 - i]`` at step m.  ``ratio`` gives α_0/α_k at every step (the growth of
+    rounding per undone step is its reciprocal): ``ratio_lines`` from the parameters'
+    vectors ``p_NAME``, or the literal ``ratio_literal``."""
+    import dataclasses
+
+    from ..analysis.arithmetic import field_for
+
+    k = scheme.steps
+    backwards = dataclasses.replace(
+        scheme, alpha=tuple(reversed(scheme.alpha)), beta=tuple(reversed(scheme.beta))
+    )
+    code = _step_code(backwards)
+    evaluated = [i for i in range(k) if not code["f_weights"][i].zero]
+    comment_text = (
+        "u_{n} = "
+        + " + ".join(
+            f"({c.shown}) u_{{n+{k - i}}}"
+            for i, c in enumerate(code["state_weights"])
+            if not c.zero
+        )
+        + " + h * ["
+        + " + ".join(f"({code['f_weights'][i].shown}) F_{{n+{k - i}}}" for i in evaluated)
+        + "]"
+    )
+    ratio_tree = _quotient(scheme.alpha[0].tree, scheme.alpha[-1].tree)
+    ratio_lines: list[str] = []
+    ratio_literal = None
+    if names:
+        writer = TreeWriter({n: f"p_{n}" for n in names})
+        writer.assign("ratio", ratio_tree)
+        ratio_lines = writer.lines
+    else:
+        fld, (alpha0, alphak) = field_for([scheme.alpha[0], scheme.alpha[-1]], None)
+        ratio_literal = float_literal(fld.to_sympy(fld.divide(alpha0, alphak)))
+    return {
+        "states": [(f"u{i}", k - 1 - i) for i in range(k)],
+        "fvalues": [(f"F{i}", i) for i in evaluated],
+        "coefficient_lines": code["symbolic_lines"],
+        "combination": code["lines"],
+        "comment": comment(comment_text),
+        "ratio_lines": ratio_lines,
+        "ratio_literal": ratio_literal,
     }
 
 
@@ -1298,6 +1382,7 @@ def partitioned_context(scheme: Any, analysis: Any) -> dict[str, Any]:
         "separable": separable_path,
         "general": general_path,
         "inverse": inverse,
+        "reversible": inverse is not None,
         "no_inverse": no_inverse,
         "separable_order_text": ", ".join(scheme_data["separable_evaluation"] or ()),
         "general_order_text": ", ".join(str(i) for i in scheme_data["general_evaluation"] or ()),

@@ -39,7 +39,7 @@ from torch import Tensor, nn
 from torch.nn import functional
 
 from .registry import register_model
-from .revnet import PoolAndPad, norm
+from .revnet import PoolAndPad, norm, reversible_units
 from .schemes import generated_module, net_class, step_class
 
 __all__ = ["AntisymmetricLayer", "HamiltonianLayer", "HamiltonianNetwork", "MidpointNetwork"]
@@ -146,8 +146,10 @@ class HamiltonianNetwork(_Network):
     """Chang et al.'s Hamiltonian network; each unit one compiled Störmer–Verlet step.
 
     ``filters`` = (stem, stage widths...) of the whole state (Y and Z have half each), with
-    ``units`` steps of size ``h`` per stage.  Input (N, in_channels, H, W), output
-    (N, num_classes) logits.
+    ``units`` steps of size ``h`` per stage.  ``reversible=True`` trains the steps of each
+    stage with the compiled module's RevNet algorithm (each input rebuilt by
+    ``StormerVerletStep.inverse``); the transitions store theirs.  Input (N, in_channels, H,
+    W), output (N, num_classes) logits.
     """
 
     def __init__(
@@ -157,10 +159,14 @@ class HamiltonianNetwork(_Network):
         num_classes: int = 10,
         in_channels: int = 3,
         h: float = 1.0,
+        reversible: bool = False,
     ) -> None:
         super().__init__(filters, num_classes, in_channels)
         _check(units, filters, 1)
-        step = step_class(generated_module("stormer_verlet"))
+        compiled = generated_module("stormer_verlet")
+        step = step_class(compiled)
+        self.reversible = bool(reversible)
+        self._invertible_layers = compiled.invertible_layers
         self.half = filters[0] // 2
         blocks: list[nn.Module] = []
         width = filters[0]
@@ -175,9 +181,25 @@ class HamiltonianNetwork(_Network):
         self.units = nn.ModuleList(blocks)
         self._initialise()
 
+    @torch.jit.unused
+    def _reversible_units(
+        self, y: torch.Tensor, z: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        y, z = reversible_units(self.units, (y, z), self._invertible_layers)
+        return y, z
+
+    @torch.jit.unused
+    def _reversible_forward(self, x):  # unannotated: TorchScript reads Tensor -> Tensor
+        """The units with the RevNet algorithm (``reversible`` in training)."""
+        y, z = x[:, : self.half], x[:, self.half :]
+        y, z = reversible_units(self.units, (y, z), self._invertible_layers)
+        return torch.cat([y, z], 1)
+
     def forward(self, x: Tensor) -> Tensor:
         x = self.stem(x)
         y, z = x[:, : self.half], x[:, self.half :]
+        if self.reversible and self.training and torch.is_grad_enabled():
+            return self.head(self._reversible_forward(x))
         for unit in self.units:
             y, z = unit(y, z)
         return self.head(torch.cat([y, z], 1))
@@ -187,7 +209,9 @@ class MidpointNetwork(_Network):
     """Chang et al.'s midpoint network; each stage one compiled two-step ``LeapfrogNet``.
 
     ``units`` residual layers per stage (at least 2: the net's first step is its forward
-    Euler starter), step ``h``.  Input (N, in_channels, H, W), output (N, num_classes).
+    Euler starter), step ``h``.  ``reversible=True`` trains each stage's net with the
+    compiled module's RevNet algorithm (``LeapfrogNet(reversible=True)``: u_{n-1} = u_{n+1} -
+    2h f(u_n), no stored activations).  Input (N, in_channels, H, W), output (N, num_classes).
     """
 
     def __init__(
@@ -197,6 +221,7 @@ class MidpointNetwork(_Network):
         num_classes: int = 10,
         in_channels: int = 3,
         h: float = 1.0,
+        reversible: bool = False,
     ) -> None:
         super().__init__(filters, num_classes, in_channels)
         _check(units, filters, 2)
@@ -207,7 +232,8 @@ class MidpointNetwork(_Network):
             layers: list[nn.Module] = []
             if out != width:
                 layers.append(PoolAndPad(width, out, 2))
-            layers.append(net([AntisymmetricLayer(out) for _ in range(count)], h))
+            functions = [AntisymmetricLayer(out) for _ in range(count)]
+            layers.append(net(functions, h, reversible=reversible))
             stages.append(nn.Sequential(*layers))
             width = out
         self.stages = nn.Sequential(*stages)

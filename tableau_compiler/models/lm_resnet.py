@@ -55,14 +55,28 @@ class MultistepStage(nn.Module):
     """
 
     def __init__(
-        self, first: TransitionStep, functions: Sequence[nn.Module], scheme: str, constrain: bool
+        self,
+        first: TransitionStep,
+        functions: Sequence[nn.Module],
+        scheme: str,
+        constrain: bool,
+        reversible: bool = False,
     ) -> None:
         super().__init__()
         module = generated_module(scheme)
         if module.SCHEME["kind"] != "linear-multistep" or module.SCHEME["steps"] != 2:
             raise ValueError(f"scheme {scheme!r} is not a two-step linear multistep scheme")
         self.first = first
-        self.net = net_class(module)([first.f, *functions], constrain=constrain)
+        functions = [first.f, *functions]
+        if reversible:  # the compiled net's RevNet algorithm (issue 14)
+            if not module.SCHEME.get("inverse"):
+                raise ValueError(
+                    f"reversible=True needs an invertible scheme; {scheme!r} is not: "
+                    f"{module.SCHEME.get('no_inverse')}"
+                )
+            self.net = net_class(module)(functions, constrain=constrain, reversible=True)
+        else:
+            self.net = net_class(module)(functions, constrain=constrain)
 
     def forward(self, x: Tensor) -> Tensor:
         u_prev, u = self.first(x)
@@ -83,7 +97,11 @@ class ResidualNetwork(nn.Module):
     as in the paper) leaves k_n free; ``True`` keeps it in the zero-stable interval.
     ``stochastic_depth`` scales f_n by eta_n ~ Bernoulli(p_n), p_n decaying linearly over
     all blocks from 1 to ``survival_last``; ``noise_std`` adds Gaussian noise to f_n in
-    training.
+    training.  ``reversible=True`` trains the multistep steps of each stage with the compiled
+    net's RevNet algorithm (u_{n-1} rebuilt from u_n, u_{n+1} by dividing by k_n; a step
+    whose |k_n| is too small stores its input, see the net's ``max_amplification``); it needs
+    an invertible scheme and refuses stochastic depth and noise, whose recomputation would
+    draw other random numbers.
     """
 
     def __init__(
@@ -102,8 +120,16 @@ class ResidualNetwork(nn.Module):
         noise_std: float = 0.0,
         cardinality: int = 8,
         base_width: int = 64,
+        reversible: bool = False,
     ) -> None:
         super().__init__()
+        if reversible and (stochastic_depth or noise_std > 0):
+            raise ValueError(
+                "reversible=True refuses stochastic depth and noise injection: the backward "
+                "pass recomputes each step and would draw other random numbers"
+            )
+        if reversible and scheme == "euler":
+            raise ValueError("reversible=True needs an invertible scheme; forward Euler is not")
         if block not in BLOCKS:
             raise ValueError(f"block must be one of {sorted(BLOCKS)}, not {block!r}")
         if len(layers) != len(widths) or min(layers) < 1:
@@ -140,7 +166,7 @@ class ResidualNetwork(nn.Module):
             if scheme == "euler" or not rest:
                 stages.append(EulerStage(first, rest))
             else:
-                stages.append(MultistepStage(first, rest, scheme, constrain))
+                stages.append(MultistepStage(first, rest, scheme, constrain, reversible))
             channels = out
         self.stages = nn.Sequential(*stages)
         self.head = nn.Sequential(

@@ -39,7 +39,7 @@ from torch.nn import functional
 from .registry import register_model
 from .schemes import generated_module, step_class
 
-__all__ = ["DownsamplingUnit", "PoolAndPad", "RevNet", "RevnetResidual", "norm"]
+__all__ = ["DownsamplingUnit", "PoolAndPad", "RevNet", "RevnetResidual", "norm", "reversible_units"]
 
 
 def norm(channels: int) -> nn.BatchNorm2d:
@@ -132,7 +132,11 @@ class RevNet(nn.Module):
 
     ``filters`` = (stem, stage 1, stage 2, stage 3) widths of the whole state (each half has
     half of it); bottleneck units multiply the stage widths by 4.  ``units`` per stage.
-    ``h`` is the step of every reversible unit (1 in RevNet).  Input (N, in_channels, H, W),
+    ``h`` is the step of every reversible unit (1 in RevNet).  ``reversible`` (default True,
+    as the paper trains): in training with autograd on, each run of reversible units is
+    trained with the RevNet algorithm of the compiled module (``run_reversibly``: each unit's
+    input rebuilt from its output by ``RevnetStep.inverse`` in the backward pass, no stored
+    activations); the down-sampling units store theirs.  Input (N, in_channels, H, W),
     output (N, num_classes) logits.
     """
 
@@ -144,14 +148,18 @@ class RevNet(nn.Module):
         num_classes: int = 10,
         in_channels: int = 3,
         h: float = 1.0,
+        reversible: bool = True,
     ) -> None:
         super().__init__()
         if len(filters) != len(units) + 1 or min(units) < 1:
             raise ValueError("filters needs the stem width and one width per stage of units")
+        self.reversible = bool(reversible)
         widths = [filters[0]] + [w * (4 if bottleneck else 1) for w in filters[1:]]
         if any(w % 2 for w in widths):
             raise ValueError("every width must be even: the state is split in two halves")
-        step = step_class(generated_module("revnet"))
+        compiled = generated_module("revnet")
+        step = step_class(compiled)
+        self._invertible_layers = compiled.invertible_layers
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, widths[0], 3, padding=1, bias=False),
             norm(widths[0]),
@@ -205,12 +213,44 @@ class RevNet(nn.Module):
                 nn.init.uniform_(m.weight, -bound, bound)
                 nn.init.zeros_(m.bias)
 
+    @torch.jit.unused
+    def _reversible_units(
+        self, x1: torch.Tensor, x2: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        x1, x2 = reversible_units(self.units, (x1, x2), self._invertible_layers)
+        return x1, x2
+
+    @torch.jit.unused
+    def _reversible_forward(self, x):  # unannotated: TorchScript reads Tensor -> Tensor
+        """The units with the RevNet algorithm (``reversible`` in training)."""
+        x1, x2 = x[:, : self.half], x[:, self.half :]
+        x1, x2 = reversible_units(self.units, (x1, x2), self._invertible_layers)
+        return torch.cat([x1, x2], 1)
+
     def forward(self, x: Tensor) -> Tensor:
         x = self.stem(x)
         x1, x2 = x[:, : self.half], x[:, self.half :]
+        if self.reversible and self.training and torch.is_grad_enabled():
+            return self.head(self._reversible_forward(x))
         for unit in self.units:
             x1, x2 = unit(x1, x2)
         return self.head(torch.cat([x1, x2], 1))
+
+
+def reversible_units(units: Sequence[nn.Module], state: tuple, invertible_layers) -> tuple:
+    """``units`` in order on ``state``; each run of units with an ``inverse`` goes through
+    ``invertible_layers`` (a compiled module's RevNet algorithm), the others run as usual."""
+    run: list[nn.Module] = []
+    for unit in [*units, None]:
+        if unit is not None and hasattr(unit, "inverse"):
+            run.append(unit)
+            continue
+        if run:
+            state = invertible_layers(run, tuple(state))
+            run = []
+        if unit is not None:
+            state = unit(*state)
+    return tuple(state)
 
 
 # Table 2 of Gomez et al. (2017) and cifar_configs.py: (units per stage, filters, bottleneck)
@@ -231,7 +271,7 @@ def _register() -> None:
         register_model(
             f"revnet{depth}",
             f"RevNet-{depth} (Gomez et al. 2017): {'-'.join(map(str, units))} {kind} units, "
-            f"each reversible one the compiled revnet step",
+            f"each reversible one the compiled revnet step, trained reversibly by default",
         )(build)
 
 

@@ -101,7 +101,12 @@ def test_every_library_float_is_the_nearest_float_to_the_checked_value(path: Pat
     c, d = multistep_coefficients(cls, k, explicit_f=any(x != 0 for x in beta[:k]))
     assert c == [rounded(-alpha[j] / alpha[k]) for j in range(k)]
     assert d == [rounded(beta[j] / alpha[k]) for j in range(k + 1)]
-    assert_source_floats_are(module, {*c, *d})
+    inverse = set()
+    if module.SCHEME["inverse"]:  # retreat: the scheme read backwards, divided by alpha_0
+        inverse = {rounded(-alpha[j] / alpha[0]) for j in range(1, k + 1)}
+        inverse |= {rounded(beta[j] / alpha[0]) for j in range(1, k)}
+        inverse.add(rounded(alpha[0] / alpha[k]))  # alpha0_ratios
+    assert_source_floats_are(module, {*c, *d, *inverse})
 
 
 # --------------------------------------------------------------------------- decimal tableaus

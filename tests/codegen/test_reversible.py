@@ -1,0 +1,197 @@
+"""reversible=True in the generated modules (issue 14): the RevNet algorithm.
+
+Gradients equal ordinary back-propagation (float64, 1e-10 relative, parameters of f, g and
+the learnable k_n), batch-norm running statistics count each batch once, the saved
+activations do not grow with depth, multistep steps whose rounding growth is too large are
+stored instead, dropout is refused, torch.compile runs it, TorchScript of the evaluation
+network is unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from .conftest import GENERATED, load_module, torch
+
+INVERTIBLE = [
+    "revnet",
+    "symplectic_euler",
+    "symplectic_euler_adjoint",
+    "stormer_verlet",
+    "stormer_verlet_position",
+    "lobatto_iiia_iiib2",
+    "ruth3",
+    "forest_ruth4",
+    "leapfrog",
+    "lm_resnet",
+]
+MODULES: dict[str, object] = {}
+
+
+def generated(name):
+    if name not in MODULES:
+        MODULES[name] = load_module(GENERATED / f"{name}.py")
+    return MODULES[name]
+
+
+def network(name, depth=2, reversible=True, seed=0, k=(0.3, 0.8)):
+    torch.manual_seed(seed)
+    model = generated(name).build_model(depth=depth, widths=(4, 8), h=0.5, reversible=reversible)
+    with torch.no_grad():
+        for module in model.modules():
+            if hasattr(module, "raw_k"):  # away from k = 0, where steps are stored
+                module.raw_k.uniform_(*k)
+    return model.double().train()
+
+
+def count_undoings(monkeypatch, module):
+    calls = []
+    for cls in vars(module).values():
+        for method in ("inverse", "retreat"):
+            if (
+                isinstance(cls, type)
+                and method in vars(cls)
+                and cls.__name__.endswith(("Coupling", "Net"))
+            ):
+                original = getattr(cls, method)
+
+                def counted(self, *args, original=original):
+                    calls.append(args[0] if isinstance(args[0], int) else None)
+                    return original(self, *args)
+
+                monkeypatch.setattr(cls, method, counted)
+    return calls
+
+
+def relative(a, b):
+    return ((a - b).norm() / b.norm().clamp_min(1e-300)).item()
+
+
+@pytest.mark.parametrize("name", INVERTIBLE)
+def test_gradients_and_running_statistics_equal_ordinary_backpropagation(name, monkeypatch):
+    stored = network(name, reversible=False)
+    reversible = network(name)
+    reversible.load_state_dict(stored.state_dict())
+    x = torch.randn(3, 3, 8, 8, dtype=torch.float64)
+    calls = count_undoings(monkeypatch, generated(name))
+    for model in (stored, reversible):
+        model(x).square().mean().backward()
+    assert len(calls) == 2 * (1 if name in ("leapfrog", "lm_resnet") else 2)  # every step undone
+    pairs = list(zip(stored.named_parameters(), reversible.parameters()))
+    assert any("raw_k" in n for (n, _), _ in pairs) == (name == "lm_resnet")
+    for (key, a), b in pairs:
+        assert relative(b.grad, a.grad) < 1e-10, key
+    for (key, a), b in zip(stored.named_buffers(), reversible.buffers()):
+        assert torch.allclose(b, a, rtol=1e-12, atol=1e-14), key  # counted once, not twice
+
+
+@pytest.mark.parametrize("name", ["revnet", "leapfrog"])
+def test_saved_activations_do_not_grow_with_depth(name):
+    def saved_bytes(depth, reversible):
+        model = network(name, depth, reversible).float()
+        total = [0]
+
+        def pack(tensor):
+            total[0] += tensor.numel() * tensor.element_size()
+            return tensor
+
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            model(torch.randn(2, 3, 8, 8)).sum()
+        return total[0]
+
+    assert saved_bytes(2, True) == saved_bytes(8, True)
+    assert saved_bytes(8, False) > 2 * saved_bytes(2, False)
+
+
+def test_a_multistep_step_is_stored_where_the_rounding_growth_of_a_run_would_pass_the_bound(
+    monkeypatch,
+):
+    # k = 1/2 everywhere: each undone step multiplies rounding by |alpha_2/alpha_0| = 2; with
+    # the bound 100, from the last step back: 2, 4, ..., 64 for steps 8..3, 128 at step 2
+    # (stored, the run restarts), 2 at step 1
+    module = generated("lm_resnet")
+    torch.manual_seed(0)
+    functions = [torch.nn.Conv2d(2, 2, 3, padding=1).double() for _ in range(9)]
+    net = module.LmResnetNet(functions, reversible=True, constrain=False).double()
+    plain = copy.deepcopy(net)
+    plain.reversible = False
+    for n in (net, plain):
+        with torch.no_grad():
+            n.raw_k.fill_(0.5)
+            n.raw_k[4] = 0.0  # step 5: alpha_0 = 0, never undone
+    calls = count_undoings(monkeypatch, module)
+    x = torch.randn(2, 2, 4, 4, dtype=torch.float64)
+    net(x).sum().backward()
+    # step 5 stored (alpha_0 = 0); from step 8 back 2, 4, 8 (steps 8..6), restart at 4..1
+    assert calls == [8, 7, 6, 4, 3, 2, 1]
+    plain(x).sum().backward()
+    for a, b in zip(plain.parameters(), net.parameters()):
+        assert relative(b.grad, a.grad) < 1e-10
+    net.zero_grad()
+    calls.clear()
+    with torch.no_grad():
+        net.raw_k.fill_(0.5)
+    net(x).sum().backward()
+    assert calls == [8, 7, 6, 5, 4, 3, 1]  # 2^6 = 64, then 128 > 100 at step 2: stored
+
+
+def test_the_multistep_inverse_rebuilds_the_oldest_state():
+    for name in ("lm_resnet", "leapfrog"):
+        torch.manual_seed(0)
+        functions = [torch.nn.Sequential(torch.nn.Linear(5, 5), torch.nn.Tanh()) for _ in range(3)]
+        net = (
+            generated(name)
+            .__dict__["LmResnetNet" if name == "lm_resnet" else "LeapfrogNet"](functions, h=0.1)
+            .double()
+        )
+        with torch.no_grad():
+            for p in net.parameters(recurse=False):
+                p.fill_(0.7)
+        window = [torch.randn(4, 5, dtype=torch.float64) for _ in range(2)]
+        after = [window[1], net.advance(2, window)]
+        assert torch.allclose(net.retreat(2, after), window[0], rtol=0, atol=1e-13)
+
+
+def test_dropout_is_refused():
+    module = generated("leapfrog")
+    functions = [
+        torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Dropout(0.1)) for _ in range(3)
+    ]
+    net = module.LeapfrogNet(functions, reversible=True).train()
+    with pytest.raises(ValueError, match="deterministic steps.*Dropout"):
+        net(torch.randn(2, 3, requires_grad=True))
+    net.eval()
+    net(torch.randn(2, 3))  # evaluation needs no recomputation
+
+
+def test_only_invertible_schemes_offer_it():
+    for name in ("rk4", "bdf2", "ab2", "lobatto_iiia_iiib3"):
+        with pytest.raises(TypeError, match="reversible"):
+            generated(name).build_model(depth=2, reversible=True)
+    for name in ("leapfrog", "lm_resnet", "bdf2", "ab2"):
+        scheme = generated(name).SCHEME
+        assert scheme["inverse"] == (name in INVERTIBLE)
+        assert (scheme["no_inverse"] is None) == scheme["inverse"]
+
+
+def test_torchscript_of_the_evaluation_network_is_unchanged():
+    for name in ("revnet", "lm_resnet"):
+        reversible, stored = (
+            network(name).float().eval(),
+            network(name, reversible=False).float().eval(),
+        )
+        reversible.load_state_dict(stored.state_dict())
+        x = torch.randn(2, 3, 8, 8)
+        assert torch.equal(torch.jit.script(reversible)(x), stored(x))
+
+
+def test_torch_compile_runs_the_reversible_stages_eagerly_with_the_same_gradients():
+    model = network("revnet", depth=1)
+    twin = copy.deepcopy(model)
+    x = torch.randn(2, 3, 8, 8, dtype=torch.float64)
+    torch.compile(model, backend="eager")(x).sum().backward()
+    twin(x).sum().backward()
+    for a, b in zip(twin.parameters(), model.parameters()):
+        assert relative(b.grad, a.grad) < 1e-12
