@@ -1267,14 +1267,10 @@ def partitioned_context(scheme: Any, analysis: Any) -> dict[str, Any]:
             **emit.finish(),
             "order": [f"{v.name}{v.index + 1}" for v in plan.values if v.index is not None],
         }
-    if not separable_explicit:
-        no_inverse = "the pair is implicit for separable systems"
-    elif not symplectic:
-        no_inverse = "the pair is not symplectic"
-    elif plan is None:
-        no_inverse = "its reverse plan reads its stage values in a cycle (it would be implicit)"
-    else:
-        no_inverse = None
+    from ..analysis.reversibility import partitioned_reversibility
+
+    # the analysis' reason, word for word, for tabc info and the module alike
+    no_inverse = partitioned_reversibility(scheme, analysis).reason
 
     # the coefficients that depend on learnable parameters, computed at the top of each
     # method from their expression trees
