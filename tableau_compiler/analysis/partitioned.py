@@ -263,12 +263,24 @@ judgement of its residual (measured: 3.9 s for the 114,000 trees up to order 9 o
 pair, about 34 µs or 2,100 units of 16 ns per tree)."""
 
 
+SYMBOLIC_FACTOR = 6
+"""How much more a multiply-add over QQ(pi) costs in the pair's conditions than the unit of
+:mod:`.work` says (sympy's rational functions in pi cancel a gcd at every addition): measured
+74–91 ns per unit on 24 stages of pi times 60-digit rationals, against the 16 ns a unit
+stands for; a 64-stage pair of them claiming order 16 ran past 200 s before this factor."""
+
+
 def condition_work(stages: int, depth: int, size: NumberSize, *, general: bool) -> int:
     """Units of work for the conditions of orders 1..depth: trees × (s² × unit + the Python
-    work per tree, :data:`TREE_UNITS`) (see :mod:`.work`)."""
+    work per tree, :data:`TREE_UNITS`) (see :mod:`.work`), the unit times
+    :data:`SYMBOLIC_FACTOR` over QQ(pi)."""
     counts = _tree_counts(general, depth)
+    factor = SYMBOLIC_FACTOR if size.parts_per_order > 0 else 1
     return math.ceil(
-        sum(c * (stages**2 * size.unit(n) + TREE_UNITS) for n, c in enumerate(counts, start=1))
+        sum(
+            c * (stages**2 * size.unit(n) * factor + TREE_UNITS)
+            for n, c in enumerate(counts, start=1)
+        )
     )
 
 
@@ -278,30 +290,36 @@ def condition_memory(stages: int, depth: int, size: NumberSize, *, general: bool
     return 2 * stages * sum(c * size.stored(n) for n, c in enumerate(counts, start=1))
 
 
-def _fits(stages: int, depth: int, size: NumberSize, general: bool) -> bool:
+def _fits(stages: int, depth: int, size: NumberSize, general: bool, spent: int) -> bool:
     return (
-        condition_work(stages, depth, size, general=general) <= limits.MAX_CONDITION_WORK
+        condition_work(stages, depth, size, general=general) + spent <= limits.MAX_CONDITION_WORK
         and condition_memory(stages, depth, size, general=general) <= limits.MAX_CONDITION_BITS
     )
 
 
-def decidable_depth(stages: int, wanted: int, size: NumberSize, *, general: bool) -> int:
-    """The highest order <= ``wanted`` whose conditions fit the work and memory limits."""
+def decidable_depth(
+    stages: int, wanted: int, size: NumberSize, *, general: bool, spent: int = 0
+) -> int:
+    """The highest order <= ``wanted`` whose conditions fit the work and memory limits, after
+    ``spent`` units already given to the other set of conditions (the general and the
+    separable conditions of one pair share one budget)."""
     depth = wanted
-    while depth > 0 and not _fits(stages, depth, size, general):
+    while depth > 0 and not _fits(stages, depth, size, general, spent):
         depth -= 1
     return depth
 
 
-def _undecided_reason(stages: int, depth: int, size: NumberSize, general: bool) -> str:
+def _undecided_reason(
+    stages: int, depth: int, size: NumberSize, general: bool, spent: int = 0
+) -> str:
     trees = "bicoloured trees" if general else "alternating trees"
     work = condition_work(stages, depth, size, general=general)
-    if work > limits.MAX_CONDITION_WORK:
+    if work + spent > limits.MAX_CONDITION_WORK:
+        shared = f", with the {spent:.2g} units the general conditions took, " if spent else ", "
         return (
             f"{stages} stages at order {depth} mean {work:.2g} units of order-condition work "
-            f"({trees} × (stages² × cost of the numbers + {TREE_UNITS} per tree)), above the "
-            "limit of "
-            f"{limits.MAX_CONDITION_WORK:.2g}"
+            f"({trees} × (stages² × cost of the numbers + {TREE_UNITS} per tree)){shared}above "
+            f"the limit of {limits.MAX_CONDITION_WORK:.2g}"
         )
     memory = condition_memory(stages, depth, size, general=general)
     return (
@@ -557,12 +575,13 @@ def analyse_partitioned(scheme: PartitionedTableau, *, full: bool = False) -> Pa
 
     separable_claim = scheme.separable_order
     separable_wanted = max(scheme.order, separable_claim or 0) + extra
-    separable_depth = decidable_depth(s, separable_wanted, size, general=False)
+    spent = condition_work(s, depth, size, general=True)
+    separable_depth = decidable_depth(s, separable_wanted, size, general=False, spent=spent)
     separable = separable_levels(field_, a, b, a_hat, b_hat, separable_depth, tolerance)
     separable_order = _achieved(separable)
     separable_undecided = ""
     if separable_claim is not None and separable_depth < separable_claim:
-        separable_undecided = _undecided_reason(s, separable_depth + 1, size, False)
+        separable_undecided = _undecided_reason(s, separable_depth + 1, size, False, spent)
 
     warnings: list[Finding] = []
     if order > scheme.order:

@@ -249,11 +249,44 @@ def test_the_work_is_bounded_before_it_starts(monkeypatch):
         "order-condition work (bicoloured trees × (stages² × cost of the numbers + 2000 per "
         "tree)), above the limit of 1.2e+04"
     )
-    # the separable conditions count alternating trees, 2, 2, 4, …: (2 + 2) × 2009 = 8,036
-    # units fit up to order 2, order 3 (16,072) does not
-    assert analysis.separable_order == 2 and len(analysis.separable_levels) == 2
-    assert analysis.failures[1].startswith("separable order >= 2 verified; separable order 3 not")
+    # the separable conditions count alternating trees, 2, 2, 4, …, and share the budget: after
+    # the general conditions' 4,018 units, order 1 (4,018) fits, order 2 ((2 + 2) × 2009 =
+    # 8,036) does not
+    assert analysis.separable_order == 1 and len(analysis.separable_levels) == 1
+    assert analysis.failures[1].startswith("separable order >= 1 verified; separable order 2 not")
     assert "alternating trees" in analysis.failures[1]
+    assert "with the 4e+03 units the general conditions took" in analysis.failures[1]
+
+
+def test_conditions_over_pi_count_their_measured_cost():
+    """A multiply-add over QQ(pi) costs SYMBOLIC_FACTOR units more in the pair's conditions
+    than :mod:`work`'s unit (measured; a 64-stage pair of pi times 60-digit rationals claiming
+    order 16 ran past 200 s without it): the same pair decides fewer orders with pi."""
+    from tableau_compiler.analysis.partitioned import (
+        SYMBOLIC_FACTOR,
+        condition_work,
+        convert_pair,
+        decidable_depth,
+    )
+    from tableau_compiler.analysis.work import number_size
+
+    def size_of(text):
+        field_, a, b, a_hat, b_hat, _ = convert_pair(parse_scheme(text))
+        return number_size(field_, a + a_hat, [*b, *b_hat])
+
+    p_tableau = ([["1/2", "0"], ["1/2", "0"]], ["1/2", "1/2"])
+    rational = size_of(_pair(([["0", "0"], ["1/3", "0"]], ["1/4", "3/4"]), p_tableau))
+    with_pi = size_of(_pair(([["0", "0"], ["pi/3", "0"]], ["1/4", "3/4"]), p_tableau))
+    assert SYMBOLIC_FACTOR == 6 and with_pi.parts_per_order > 0 == rational.parts_per_order
+    work = condition_work(64, 6, with_pi, general=True)
+    expected = sum(
+        c * (64**2 * with_pi.unit(n) * SYMBOLIC_FACTOR + 2000)
+        for n, c in enumerate([2, 4, 14, 52, 214, 916], start=1)
+    )
+    assert work == pytest.approx(expected, rel=1e-12)
+    assert decidable_depth(64, 16, with_pi, general=True) < decidable_depth(
+        64, 16, rational, general=True
+    )
 
 
 # --------------------------------------------------------------------------- command line
