@@ -84,6 +84,10 @@ def second_pass_cases() -> dict[str, str]:
             [f"pi/{n + 1}" for n in range(17)],
             1,
         ),
+        # a 64-stage partitioned pair of pi times 60-digit rationals claiming order 16 for general
+        # and separable systems (tabc check ran past 200 s before the pair's work measure
+        # counted pi at its measured cost)
+        "64_stage_pair_pi_60_digit_rationals": _pair_of_pi(64, rng),
         # RK4 written with 7 parameters, one of them learnable
         "rk4_seven_parameters": tableau(
             [[], ["p1"], ["0", "p2"], ["0", "0", "p4"]],
@@ -98,6 +102,25 @@ def second_pass_cases() -> dict[str, str]:
             ),
         ),
     }
+
+
+def _pair_of_pi(stages: int, rng: random.Random) -> str:
+    def entry() -> str:
+        return f'"pi*{rng.randrange(10**60)}/{rng.randrange(1, 10**60)}"'
+
+    def tableau_text(part: str) -> str:
+        rows = ",\n".join(
+            "[" + ", ".join(entry() if j < i else '"0"' for j in range(stages)) + "]"
+            for i in range(stages)
+        )
+        weights = ", ".join(entry() for _ in range(stages))
+        return f"[tableau.{part}]\na = [{rows}]\nb = [{weights}]\n"
+
+    return (
+        'name = "worst"\nkind = "partitioned-runge-kutta"\norder = 16\nseparable_order = 16\n'
+        + tableau_text("q")
+        + tableau_text("p")
+    )
 
 
 def _radical_steps(steps: int, roots: int, digits: int) -> str:
