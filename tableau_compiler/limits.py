@@ -149,3 +149,9 @@ MIN_TOLERANCE = 1e-300
 MAX_TOLERANCE = 1e-3
 """Largest ``tolerance``: above it a scheme could pass order conditions it misses by a visible
 amount (a huge tolerance would let any approximate scheme pass any order)."""
+
+MAX_LUMPED_STAGES = 16
+"""Symmetry (a tableau or pair equal to its adjoint) is decided by the stage reversal for any
+number of stages; equality up to merged equal stages (a partition refinement whose work grows
+like stages³ big-number additions: 64 stages of 7,700-bit rationals took minutes) is tried up
+to this many stages, and past it the symmetry is reported undecided."""

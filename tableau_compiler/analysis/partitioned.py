@@ -513,6 +513,14 @@ def symplectic_residuals(
     ]
 
 
+def lumping_not_tried() -> str:
+    """Why a symmetry past :data:`~tableau_compiler.limits.MAX_LUMPED_STAGES` is undecided."""
+    return (
+        "the stage reversal does not map it to its adjoint, and merging equal stages is not "
+        f"tried beyond {limits.MAX_LUMPED_STAGES} stages"
+    )
+
+
 def _symmetry(field_: Field, pair: tuple, tolerance: float | None) -> tuple[Judgement, Judgement]:
     """(symmetric for general systems, for separable systems): the stage-reversal criterion
     (HLW Theorem V.2.3), else equality with the adjoint up to equivalent stages."""
@@ -530,6 +538,9 @@ def _symmetry(field_: Field, pair: tuple, tolerance: float | None) -> tuple[Judg
         reason = "each tableau equals its adjoint under the stage reversal i → s+1−i"
         holds = Judgement(True, tolerance, exactly=exact, reason=reason)
         return holds, holds
+    if len(pair[1]) > limits.MAX_LUMPED_STAGES:
+        undecided = Judgement(None, tolerance, reason=lumping_not_tried())
+        return undecided, undecided
     judgements = []
     for separable in (False, True):
         if symmetric_for(field_, pair, separable=separable, same=same):

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from .. import limits
 from .arithmetic import Field, flint_precision
 from .values import Judgement, Value, tolerance_text
 
@@ -305,6 +306,10 @@ def symmetric(field: Field, a: list[list[Any]], b: list[Any], tolerance: float |
         return field.is_zero(x - y)
 
     pair = (a, b, a, b)
+    if not symmetric_by_reversal(field, pair, same) and len(b) > limits.MAX_LUMPED_STAGES:
+        from .partitioned import lumping_not_tried
+
+        return Judgement(None, tolerance, reason=lumping_not_tried())
     holds = symmetric_by_reversal(field, pair, same) or symmetric_for(
         field, pair, separable=False, same=same
     )

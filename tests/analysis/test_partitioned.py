@@ -399,3 +399,17 @@ def test_breaking_the_symmetric_composition_breaks_its_symmetry():
     broken = text.rsplit(last, 1)[0] + "0.6756" + text.rsplit(last, 1)[1]
     analysis = analyse(parse_scheme(broken))
     assert not analysis.symmetric_for_separable and not analysis.symmetric
+
+
+def test_merging_equal_stages_is_bounded_and_says_so(monkeypatch):
+    """Forest–Ruth is symmetric only once equal stages are merged (the stage reversal alone
+    does not show it); past MAX_LUMPED_STAGES that refinement is not tried and the symmetry is
+    reported undecided, never guessed (64 stages of 7,700-bit rationals took minutes)."""
+    from tableau_compiler import limits
+
+    scheme = load_scheme(LIBRARY / "forest_ruth4.toml")
+    assert analyse(scheme).symmetric_separable.holds is True
+    monkeypatch.setattr(limits, "MAX_LUMPED_STAGES", scheme.stages - 1)
+    undecided = analyse(scheme).symmetric_separable
+    assert undecided.holds is None
+    assert "merging equal stages is not tried beyond 3 stages" in undecided.words()
