@@ -226,8 +226,8 @@ def main() -> int:
         + ", ".join(f"{x:.2f}" for x in load_before)
         + "; after "
         + ", ".join(f"{x:.2f}" for x in load_after),
-        "- the machine was shared with other jobs (three other sessions building and testing on",
-        "  the same 2 cores): the times are upper bounds for an idle machine",
+        "- the cores may be shared with other jobs (the load average above says how much): the times are",
+        "  upper bounds for an idle machine",
         "",
         "## Worst per command",
         "",
