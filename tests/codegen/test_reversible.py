@@ -195,3 +195,162 @@ def test_torch_compile_runs_the_reversible_stages_eagerly_with_the_same_gradient
     twin(x).sum().backward()
     for a, b in zip(twin.parameters(), model.parameters()):
         assert relative(b.grad, a.grad) < 1e-12
+
+
+class Counted(torch.nn.Module):
+    """A small tanh layer that counts its evaluations (calls of its own ``forward``)."""
+
+    def __init__(self, width, calls):
+        super().__init__()
+        self.linear = torch.nn.Linear(width, width)
+        self.calls = calls
+
+    def forward(self, x):
+        self.calls.append(id(self))
+        return torch.tanh(self.linear(x))
+
+
+@pytest.mark.parametrize("name", [n for n in INVERTIBLE if n not in ("leapfrog", "lm_resnet")])
+def test_the_backward_pass_evaluates_f_and_g_once_per_step(name):
+    # Gomez et al. 2017, Algorithm 1: the evaluations made to undo a step are the ones
+    # back-propagated through; a step is not evaluated a second time to recompute it
+    module = generated(name)
+    step = getattr(module, next(c for c in dir(module) if c.endswith("Coupling")))
+    torch.manual_seed(0)
+    calls = []
+    layers = [step(Counted(4, calls), Counted(4, calls), 0.5, True).double() for _ in range(3)]
+    twin = copy.deepcopy(layers)
+    x = torch.randn(5, 8, dtype=torch.float64, requires_grad=True)
+    (y,) = module.invertible_layers(layers, (x,))
+    forward = len(calls)
+    y.square().sum().backward()
+    assert len(calls) == 2 * forward  # one evaluation per call in the forward pass
+    z = x.detach().requires_grad_()
+    w = z
+    for layer in twin:
+        w = layer(w)
+    w.square().sum().backward()
+    assert relative(x.grad, z.grad) < 1e-10
+    for a, b in zip(
+        [p for layer in twin for p in layer.parameters()],
+        [p for layer in layers for p in layer.parameters()],
+    ):
+        assert relative(b.grad, a.grad) < 1e-10
+
+
+def test_a_function_undo_evaluates_elsewhere_is_evaluated_afresh():
+    # undo evaluates f at the point run uses and, last, at another one: the replay takes
+    # the evaluation at the same point (not the last one of f), and the stray one is unused
+    module = generated("revnet")
+    torch.manual_seed(1)
+    calls = []
+    f = Counted(3, calls).double()
+
+    def run(s):
+        a, b = s
+        return a, b + f(a)
+
+    def undo(s):
+        a, b = s
+        previous = b - f(a)
+        f(a + 1.0)  # a point run never uses
+        return a, previous
+
+    a = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+    blocks = [module.ReversibleBlock(run, undo, [f], functions=[f]) for _ in range(2)]
+    out = module.run_reversibly(blocks, (a, b))
+    sum(o.square().sum() for o in out).backward()
+    assert len(calls) == 2 + 2 * 2  # forward 2, each undo 2, no recomputation
+    reversible = [a.grad, b.grad, *(p.grad for p in f.parameters())]
+    a2, b2 = a.detach().requires_grad_(), b.detach().requires_grad_()
+    f.zero_grad()
+    state = (a2, b2)
+    for _ in range(2):
+        state = run(state)
+    sum(o.square().sum() for o in state).backward()
+    stored = [a2.grad, b2.grad, *(p.grad for p in f.parameters())]
+    for r, s in zip(reversible, stored):
+        assert relative(r, s) < 1e-12
+
+    # undo evaluating f only at another point: nothing to replay, f evaluated afresh
+    def undo_elsewhere(s):
+        a, b = s
+        f(a + 1.0)
+        return a, b - f.linear.weight.new_zeros(()) - torch.tanh(f.linear(a))
+
+    calls.clear()
+    block = module.ReversibleBlock(run, undo_elsewhere, [f], functions=[f])
+    f.zero_grad()
+    a3, b3 = a.detach().requires_grad_(), b.detach().requires_grad_()
+    out = module.run_reversibly([block], (a3, b3))
+    sum(o.square().sum() for o in out).backward()
+    assert len(calls) == 1 + 1 + 1  # forward, the stray evaluation, the recomputation
+    f2 = [p.grad.clone() for p in f.parameters()]
+    f.zero_grad()
+    a4, b4 = a.detach().requires_grad_(), b.detach().requires_grad_()
+    sum(o.square().sum() for o in run((a4, b4))).backward()
+    for r, s in zip([a3.grad, b3.grad, *f2], [a4.grad, b4.grad, *(p.grad for p in f.parameters())]):
+        assert relative(r, s) < 1e-12
+
+
+def test_a_stored_step_keeps_only_the_state_its_output_drops():
+    # the window (u_{n-1}, u_n) -> (u_n, u_{n+1}) drops u_{n-1}: one state kept, not two
+    module = generated("lm_resnet")
+
+    def saved(steps):
+        torch.manual_seed(0)
+        functions = [torch.nn.Linear(6, 6) for _ in range(steps)]
+        net = module.LmResnetNet(functions, reversible=True).train()  # k = 0: all stored
+        total = [0]
+
+        def pack(tensor):
+            total[0] += tensor.shape == (5, 6)  # states, not the k values
+            return tensor
+
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            net(torch.randn(5, 6, requires_grad=True)).sum()
+        return total[0]
+
+    assert saved(9) - saved(5) == 4  # one state per stored step
+
+
+THREE_STEP = """\
+name = "three_step_nystrom"
+kind = "linear-multistep"
+title = "An explicit three-step scheme with alpha_0 = -1 and two f-values"
+order = 2
+
+[coefficients]
+alpha = ["-1", "0", "0", "1"]
+beta = ["0", "3/2", "3/2", "0"]
+"""
+
+
+def test_a_three_step_net_with_two_f_values_per_step_trains_reversibly(tmp_path):
+    # u_{n+3} = u_n + 3h/2 (f_{n+1} + f_{n+2}): order 2, rho = z^3 - 1 (zero-stable), undone
+    # by u_n = u_{n+3} - 3h/2 (f_{n+1} + f_{n+2}); every step evaluates two modules, and
+    # both get their gradients
+    from tableau_compiler.compiler import generated_text
+
+    source = tmp_path / "three_step_nystrom.toml"
+    source.write_text(THREE_STEP, encoding="utf-8")
+    _, analysis, text = generated_text(source)
+    assert text is not None, analysis.failures
+    target = tmp_path / "three_step_nystrom.py"
+    target.write_text(text, encoding="utf-8")
+    module = load_module(target)
+    assert module.SCHEME["inverse"] is True
+    torch.manual_seed(0)
+    calls = []
+    functions = [Counted(4, calls).double() for _ in range(7)]
+    net = module.ThreeStepNystromNet(functions, h=0.3, reversible=True).train()
+    plain = copy.deepcopy(net)
+    plain.reversible = False
+    x = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
+    x2 = x.detach().requires_grad_()
+    net(x).square().sum().backward()
+    plain(x2).square().sum().backward()
+    assert relative(x.grad, x2.grad) < 1e-10
+    for (key, a), b in zip(plain.named_parameters(), net.parameters()):
+        assert relative(b.grad, a.grad) < 1e-10, key
