@@ -10,8 +10,17 @@ after the forward pass of one training step: every tensor saved for backward pas
 ``torch.autograd.graph.saved_tensors_hooks``; distinct storages are counted once and the
 model's parameters are left out.  It is what the reversible algorithm removes; it leaves out
 the transient memory of the backward pass (one step's recomputation at a time, the same at
-every depth) and the parameters and gradients (which grow with depth either way).  CPU only:
-no GPU was lent for this run, so ``torch.cuda.max_memory_allocated`` was not measured.
+every depth) and the parameters and gradients (which grow with depth either way).
+
+**Peak memory.**  Beside it, the allocator's peak: each network in a fresh process (glibc with
+``MALLOC_MMAP_THRESHOLD_=65536``, so that every tensor of 64 KiB or more is mapped on
+allocation and unmapped when freed and the resident set follows the live tensors), one warm-up
+training step, gradients freed, the kernel's resident-set high-water mark reset
+(``/proc/self/clear_refs``, Linux); then one training step (forward, backward) and the high-water
+mark above the resident set before it.  It counts everything the step allocates: activations,
+the transient memory of the backward pass, and the gradients (as many bytes as the parameters);
+``peak - gradients`` is given too.  CPU only: no GPU was lent for this run, so
+``torch.cuda.max_memory_allocated`` was not measured.
 
 **Time.**  Forward + backward + zeroing the gradients of a cross-entropy loss, reversible and
 stored timed interleaved, ``--repeats`` times after one warm-up each; medians.
@@ -32,8 +41,11 @@ from __future__ import annotations
 import argparse
 import copy
 import importlib
+import json
 import math
+import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -47,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 from tableau_compiler.models.registry import create_model
 
-COMMAND = "python benchmarks/bench_reversible.py --repeats 5"
+COMMAND = "python benchmarks/bench_reversible.py --repeats 3"
 
 
 def saved_bytes(model: torch.nn.Module, x: torch.Tensor) -> int:
@@ -85,6 +97,45 @@ def pair(name: str, **kwargs: object) -> tuple[torch.nn.Module, torch.nn.Module]
     return stored, reversible
 
 
+def _status(field: str) -> int:
+    """A size in bytes from /proc/self/status (``VmRSS``, ``VmHWM``)."""
+    text = Path("/proc/self/status").read_text(encoding="ascii")
+    return int(re.search(rf"{field}:\s+(\d+) kB", text).group(1)) * 1024
+
+
+def peak_child(spec: str) -> None:
+    """In a fresh process: the peak resident memory of one training step above the resting
+    process, printed as JSON (see the module docstring)."""
+    name, kwargs, reversible = json.loads(spec)
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
+    model = pair(name, **kwargs)[1 if reversible else 0]
+    torch.manual_seed(1)
+    x = torch.randn(16, 3, 32, 32)
+    step_time(model, x)  # warm-up; its gradients are freed
+    gradients = sum(p.numel() * p.element_size() for p in model.parameters())
+    before = _status("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
+    loss = torch.nn.functional.cross_entropy(model(x), torch.zeros(len(x), dtype=torch.long))
+    loss.backward()
+    peak = _status("VmHWM") - before
+    print(json.dumps({"peak": peak, "gradients": gradients}))
+
+
+def peak_memory(name: str, kwargs: dict, reversible: bool) -> tuple[float, float]:
+    """(peak, gradients) in MiB of one training step, measured in a fresh process."""
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536")
+    spec = json.dumps([name, kwargs, reversible])
+    out = subprocess.run(
+        [sys.executable, __file__, "--peak-child", spec],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout
+    figures = json.loads(out.strip().splitlines()[-1])
+    return figures["peak"] / 2**20, figures["gradients"] / 2**20
+
+
 def memory_and_time(repeats: int) -> list[str]:
     x = torch.randn(16, 3, 32, 32)
     cases = [
@@ -97,13 +148,20 @@ def memory_and_time(repeats: int) -> list[str]:
     ]
     rows = [
         (
-            "| network | activation memory, stored | reversible | time per step, stored | "
-            "reversible | time ratio reversible / stored |"
+            "| network | saved for backward, stored | reversible | peak of the step, stored | "
+            "reversible | of which gradients | time per step, stored | reversible | "
+            "time ratio reversible / stored |"
         ),
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     figures = {}
+    peaks = {}
+    grads = {}
     for label, name, kwargs in cases:
+        measured = [peak_memory(name, kwargs, r) for r in (False, True)]
+        gradients = measured[0][1]
+        peaks[label] = [m[0] for m in measured]
+        grads[label] = gradients
         stored, reversible = pair(name, **kwargs)
         memory = [saved_bytes(m, x) / 2**20 for m in (stored, reversible)]
         for m in (stored, reversible):
@@ -115,22 +173,30 @@ def memory_and_time(repeats: int) -> list[str]:
         medians = [statistics.median(t) for t in times]
         figures[label] = (memory, medians)
         rows.append(
-            f"| {label} | {memory[0]:.1f} MiB | {memory[1]:.1f} MiB | {medians[0] * 1e3:.0f} ms | "
+            f"| {label} | {memory[0]:.1f} MiB | {memory[1]:.1f} MiB | {peaks[label][0]:.1f} MiB | "
+            f"{peaks[label][1]:.1f} MiB | {gradients:.1f} MiB | {medians[0] * 1e3:.0f} ms | "
             f"{medians[1] * 1e3:.0f} ms | {medians[1] / medians[0]:.2f} |"
         )
         print(rows[-1], flush=True)
     rows.append("")
-    rows.append("| growth shallow -> deep | stored | reversible |")
-    rows.append("|---|---|---|")
+    rows.append(
+        "| growth shallow -> deep | saved, stored | saved, reversible | peak, stored | "
+        "peak, reversible | peak - gradients, stored | peak - gradients, reversible |"
+    )
+    rows.append("|---|---|---|---|---|---|---|")
     for shallow, deep in (
         ("revnet38", "revnet, 12-12-12 units (4x)"),
         ("lm_resnet20, k in [0.9, 1]", "lm_resnet110, k in [0.9, 1]"),
         ("lm_resnet20, k in [0.4, 0.6]", "lm_resnet110, k in [0.4, 0.6]"),
     ):
         a, b = figures[shallow][0], figures[deep][0]
+        c, d = peaks[shallow], peaks[deep]
         rows.append(
             f"| {shallow} -> {deep} | {100 * (b[0] / a[0] - 1):+.0f} % | "
-            f"{100 * (b[1] / a[1] - 1):+.0f} % |"
+            f"{100 * (b[1] / a[1] - 1):+.0f} % | {100 * (d[0] / c[0] - 1):+.0f} % | "
+            f"{100 * (d[1] / c[1] - 1):+.0f} % | "
+            f"{100 * ((d[0] - grads[deep]) / (c[0] - grads[shallow]) - 1):+.0f} % | "
+            f"{100 * ((d[1] - grads[deep]) / (c[1] - grads[shallow]) - 1):+.0f} % |"
         )
     return rows
 
@@ -220,7 +286,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS_reversible.md"))
+    parser.add_argument("--peak-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.peak_child:
+        peak_child(args.peak_child)
+        return
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
         check=False,
