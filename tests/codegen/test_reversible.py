@@ -354,3 +354,15 @@ def test_a_three_step_net_with_two_f_values_per_step_trains_reversibly(tmp_path)
     assert relative(x.grad, x2.grad) < 1e-10
     for (key, a), b in zip(plain.named_parameters(), net.parameters()):
         assert relative(b.grad, a.grad) < 1e-10, key
+
+
+def test_a_second_derivative_through_a_reversible_stage_is_refused():
+    # the backward pass calls autograd itself without building a graph: differentiating it
+    # again would give wrong numbers, so it says so instead
+    model = network("revnet", depth=1)
+    x = torch.randn(2, 3, 8, 8, dtype=torch.float64)
+    (gradient,) = torch.autograd.grad(
+        model(x).square().sum(), [next(model.parameters())], create_graph=True
+    )
+    with pytest.raises(RuntimeError, match="once_differentiable|differentiate twice"):
+        gradient.sum().backward()
