@@ -366,3 +366,45 @@ def test_a_second_derivative_through_a_reversible_stage_is_refused():
     )
     with pytest.raises(RuntimeError, match="once_differentiable|differentiate twice"):
         gradient.sum().backward()
+
+
+def test_under_autocast_the_backward_pass_recomputes_as_the_forward_pass_computed():
+    # f and g in bfloat16 under autocast, the state in float32: the rebuilt inputs and the
+    # recomputation use the same autocast, so the gradients are the stored run's (they were
+    # 1e-2 apart when the backward pass recomputed in float32)
+    module = generated("revnet")
+    torch.manual_seed(0)
+
+    def function():
+        return torch.nn.Sequential(
+            torch.nn.BatchNorm2d(2), torch.nn.ReLU(), torch.nn.Conv2d(2, 2, 3, padding=1)
+        )
+
+    layers = [module.RevnetCoupling(function(), function(), 1.0, True) for _ in range(4)]
+    plain = copy.deepcopy(layers)
+    x = torch.randn(3, 4, 8, 8, requires_grad=True)
+    x2 = x.detach().requires_grad_()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        (y,) = module.invertible_layers(layers, (x,))
+        z = x2
+        for layer in plain:
+            z = layer(z)
+    assert torch.equal(y, z)
+    y.square().sum().backward()
+    z.square().sum().backward()
+    assert relative(x.grad, x2.grad) < 1e-5
+    for a, b in zip(
+        [p for layer in layers for p in layer.parameters()],
+        [p for layer in plain for p in layer.parameters()],
+    ):
+        assert relative(a.grad, b.grad) < 1e-5
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_a_half_precision_state_is_refused(dtype):
+    module = generated("revnet")
+    layer = module.RevnetCoupling(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), 1.0, True)
+    layer = layer.to(getattr(torch, dtype))
+    x = torch.randn(3, 4, dtype=getattr(torch, dtype), requires_grad=True)
+    with pytest.raises(ValueError, match=f"float32 or float64 state, not torch.{dtype}"):
+        module.invertible_layers([layer], (x,))
