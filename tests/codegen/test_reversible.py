@@ -126,6 +126,7 @@ def test_a_multistep_step_is_stored_where_the_rounding_growth_of_a_run_would_pas
     net(x).sum().backward()
     # step 5 stored (alpha_0 = 0); from step 8 back 2, 4, 8 (steps 8..6), restart at 4..1
     assert calls == [8, 7, 6, 4, 3, 2, 1]
+    assert net.stored_steps() == [m == 5 for m in range(1, 9)]
     plain(x).sum().backward()
     for a, b in zip(plain.parameters(), net.parameters()):
         assert relative(b.grad, a.grad) < 1e-10
