@@ -19,6 +19,7 @@ from .values import Value
 
 __all__ = [
     "ConditionLevel",
+    "LevelResiduals",
     "achieved_order",
     "elementary_weights",
     "order_levels",
@@ -30,20 +31,17 @@ Vector = list[Any]
 Matrix = list[list[Any]]
 
 
-@dataclass(frozen=True)
-class ConditionLevel:
-    """The conditions of one order q: how many, how many fail, the largest residual."""
+class LevelResiduals:
+    """What every level of order conditions says of itself from ``failed`` (how many of its
+    conditions fail) and ``worst`` (its residual of largest magnitude): shared by
+    :class:`ConditionLevel` and :class:`~.partitioned.PartitionedLevel`."""
 
-    order: int
-    count: int
     failed: int
-    worst_tree: int
-    """Index in :data:`~.rooted_trees.TREES` of the tree with the largest residual."""
     worst: Value
-    """That residual (exactly zero when every residual of the order is)."""
 
     @property
     def holds(self) -> bool:
+        """Every condition of the order holds."""
         return self.failed == 0
 
     @property
@@ -55,6 +53,19 @@ class ConditionLevel:
     def worst_residual(self) -> str:
         """That residual exactly when known (certified digits otherwise)."""
         return self.worst.to_json()
+
+
+@dataclass(frozen=True)
+class ConditionLevel(LevelResiduals):
+    """The conditions of one order q: how many, how many fail, the largest residual."""
+
+    order: int
+    count: int
+    failed: int
+    worst_tree: int
+    """Index in :data:`~.rooted_trees.TREES` of the tree with the largest residual."""
+    worst: Value
+    """That residual (exactly zero when every residual of the order is)."""
 
     @property
     def worst_condition(self) -> str:

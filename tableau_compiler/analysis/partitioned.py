@@ -53,6 +53,7 @@ from .bicoloured_trees import (
     alternating_weight,
     bicoloured_counts,
 )
+from .order import LevelResiduals
 from .partitioned_structure import PartitionedStructure, partitioned_structure
 from .rooted_trees import TREES
 from .values import Finding, FindingsReport, Judgement, Value, shown, shown_size, tolerance_text
@@ -64,7 +65,7 @@ Vector = list[Any]
 
 
 @dataclass(frozen=True)
-class PartitionedLevel:
+class PartitionedLevel(LevelResiduals):
     """The conditions of one order: how many, how many fail, the worst one and its residual."""
 
     order: int
@@ -78,18 +79,6 @@ class PartitionedLevel:
     worst_colour: int
     """The colour of its root: BLACK (the condition is on b) or WHITE (on b̂)."""
     worst: Value
-
-    @property
-    def holds(self) -> bool:
-        return self.failed == 0
-
-    @property
-    def largest_residual(self) -> float:
-        return self.worst.magnitude
-
-    @property
-    def worst_residual(self) -> str:
-        return self.worst.to_json()
 
     @property
     def worst_condition(self) -> str:

@@ -19,6 +19,7 @@ written (decimals as decimals).  The exact values come from the analysis's own f
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import pairwise
@@ -233,6 +234,38 @@ class _Weigher:
             shown = exact(value, decimal=decimal)
         return Weight(value, shown)
 
+    def preamble(self, used: Callable[[str], bool]) -> dict[str, Any]:
+        """The statements at the top of a method that compute the coefficients it uses.
+
+        ``used(local)`` says whether the method's code reads ``local``: a coefficient's local
+        name from :attr:`coefficient_trees` or a learnable parameter's tensor (``p_<name>``).
+        Each used coefficient is assigned from its expression tree (the other parameters at
+        their values); ``parameters`` are the learnable parameters whose tensors the method
+        loads, in the scheme's order.  Returns ``{"parameters": [name, ...], "statements":
+        [Statement, ...]}`` for the templates.
+        """
+        fixed = {
+            p.name: _parameter_value(p)
+            for p in self.scheme.parameters
+            if p.name not in self.learnable
+        }
+        writer = TreeWriter(self.names, fixed)
+        statements = []
+        loaded = {n for n in self.learnable if used(self.names[n])}
+        for local, trees in dict(self.coefficient_trees).items():
+            if not used(local):
+                continue
+            loaded |= {n for _, tree in trees for n in Expression("", tree).names} & self.learnable
+            start = len(writer.lines)
+            tree = trees[0][1] if len(trees) == 1 and trees[0][0] > 0 else Sum(tuple(trees))
+            writer.assign(local, tree)
+            statements.append(Statement(comment(f"{local} = {_symbolic_text(trees)}"),
+                                        writer.lines[start:]))  # fmt: skip
+        return {
+            "parameters": [p.name for p in self.scheme.parameters if p.name in loaded],
+            "statements": statements,
+        }
+
 
 def _learnable_names(scheme: Scheme) -> set[str]:
     used = set().union(*(x.names for x in scheme.coefficients()))
@@ -427,9 +460,7 @@ def runge_kutta_context(
     fld, a_exact, b_exact, _, b_hat_exact = convert_tableau(tableau, parameter_values(tableau))
     learnable = _learnable_names(tableau)
     names = {p.name: f"p_{p.name}" for p in tableau.parameters if p.name in learnable}
-    fixed = {p.name: _parameter_value(p) for p in tableau.parameters if p.name not in learnable}
     weigher = _Weigher(tableau, learnable, names)
-    coefficient_trees = weigher.coefficient_trees
 
     def weight(element: Any, expressions: list[tuple[int, Expression]], local: str) -> Weight:
         """The weight Σ sign·expression, exact value ``element`` at the parameter values."""
@@ -518,26 +549,6 @@ def runge_kutta_context(
             lines=combination("error", None, error_terms, "h"),
         )
 
-    # the coefficients that depend on learnable parameters, computed at the top of each
-    # method that uses them, from their expression trees
-    def preamble(used: set[str]) -> dict[str, Any]:
-        writer = TreeWriter(names, fixed)
-        statements = []
-        loaded = {n for n in learnable if f"p_{n}" in used}
-        for local, trees in coefficient_trees:
-            if local not in used:
-                continue
-            loaded |= {n for _, tree in trees for n in Expression("", tree).names} & learnable
-            start = len(writer.lines)
-            tree = trees[0][1] if len(trees) == 1 and trees[0][0] > 0 else Sum(tuple(trees))
-            writer.assign(local, tree)
-            statements.append(Statement(comment(f"{local} = {_symbolic_text(trees)}"),
-                                        writer.lines[start:]))  # fmt: skip
-        return {
-            "parameters": [p.name for p in tableau.parameters if p.name in loaded],
-            "statements": statements,
-        }
-
     def used_codes(stage_flags: list[bool], with_error: bool) -> set[str]:
         codes = {a[i][j].code for i in range(s) for j in range(s) if stage_flags[i]}
         codes |= {b[i].code for i in range(s)}
@@ -545,6 +556,10 @@ def runge_kutta_context(
             codes |= {e[i].code for i in range(s)}
         return {c for c in codes if c is not None}
 
+    # the coefficients each method reads: those that depend on learnable parameters are
+    # computed at its top, from their expression trees
+    used = used_codes(live, False)
+    used_with_error = used_codes(live_with_error, True)
     error_only = [i + 1 for i in range(s) if explicit and live_with_error[i] and not live[i]]
     unused = [i + 1 for i in range(s) if explicit and not live_with_error[i]]
     parameters = []
@@ -603,8 +618,8 @@ def runge_kutta_context(
         "default_iterations": max(analysis.order, 1) + 1,
         "parameters": parameters,
         "constrain": any(p["mapped"] for p in parameters),
-        "preamble": preamble(used_codes(live, False)),
-        "preamble_with_error": preamble(used_codes(live_with_error, True)),
+        "preamble": weigher.preamble(lambda local: local in used),
+        "preamble_with_error": weigher.preamble(lambda local: local in used_with_error),
         "scheme_literal": python_value(scheme_data, 0, 100 - len("SCHEME = ")),
     }
 
@@ -1086,10 +1101,8 @@ def partitioned_context(scheme: Any, analysis: Any) -> dict[str, Any]:
     s = scheme.stages
     learnable = set(learnable_names(scheme))
     names = {p.name: f"p_{p.name}" for p in scheme.parameters if p.name in learnable}
-    fixed = {p.name: _parameter_value(p) for p in scheme.parameters if p.name not in learnable}
     values = {"q": component_values(scheme, "q"), "p": component_values(scheme, "p")}
     weigher = _Weigher(scheme, learnable, names)
-    coefficient_trees = weigher.coefficient_trees
 
     def weight(which: str, element: Any, expressions: list[tuple[int, Expression]], local: str):
         return weigher.weight(values[which].to_sympy(element), expressions, local)
@@ -1273,25 +1286,10 @@ def partitioned_context(scheme: Any, analysis: Any) -> dict[str, Any]:
     no_inverse = partitioned_reversibility(scheme, analysis).reason
 
     # the coefficients that depend on learnable parameters, computed at the top of each
-    # method from their expression trees
+    # method that reads them (as a whole word of its code)
     def preamble(item_lists: list[list[Item]]) -> dict[str, Any]:
         text = "\n".join(line for items in item_lists for item in items for line in item.lines)
-        writer = TreeWriter(names, fixed)
-        statements = []
-        loaded = {n for n in learnable if re.search(rf"\bp_{n}\b", text)}
-        for local, trees in dict(coefficient_trees).items():
-            if not re.search(rf"\b{local}\b", text):
-                continue
-            loaded |= {n for _, tree in trees for n in Expression("", tree).names} & learnable
-            start = len(writer.lines)
-            tree = trees[0][1] if len(trees) == 1 and trees[0][0] > 0 else Sum(tuple(trees))
-            writer.assign(local, tree)
-            statements.append(Statement(comment(f"{local} = {_symbolic_text(trees)}"),
-                                        writer.lines[start:]))  # fmt: skip
-        return {
-            "parameters": [p.name for p in scheme.parameters if p.name in loaded],
-            "statements": statements,
-        }
+        return weigher.preamble(lambda local: re.search(rf"\b{local}\b", text) is not None)
 
     for path in (separable_path, general_path, inverse):
         if path is None:

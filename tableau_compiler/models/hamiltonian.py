@@ -31,15 +31,14 @@ average pooling, linear head) with RevNet's widths.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
 from torch.nn import functional
 
+from .blocks import HalvesNetwork, PoolAndPad, head, initialise, norm, stem
 from .registry import register_model
-from .revnet import PoolAndPad, norm, reversible_units
 from .schemes import generated_module, net_class, step_class
 
 __all__ = ["AntisymmetricLayer", "HamiltonianLayer", "HamiltonianNetwork", "MidpointNetwork"]
@@ -108,30 +107,16 @@ class _Network(nn.Module):
         super().__init__()
         if any(w % 4 for w in filters):
             raise ValueError("every width must be a multiple of 4 (two halves, each split again)")
-        self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, filters[0], 3, padding=1, bias=False),
-            norm(filters[0]),
-            nn.ReLU(inplace=True),
-        )
-        self.head = nn.Sequential(
-            norm(filters[-1]),
-            nn.ReLU(inplace=True),
-            nn.AdaptiveAvgPool2d(1),
-            nn.Flatten(),
-            nn.Linear(filters[-1], num_classes),
-        )
+        self.stem = stem(in_channels, filters[0])
+        self.head = head(filters[-1], num_classes)
 
     def _initialise(self) -> None:
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                bound = math.sqrt(3.0 / m.in_features)
-                nn.init.uniform_(m.weight, -bound, bound)
-                nn.init.zeros_(m.bias)
+        initialise(self, _kaiming)
+
+
+def _kaiming(conv: nn.Conv2d) -> None:
+    """He et al.'s (2015) normal, fan out, ReLU gain: std sqrt(2 / (k * k * out))."""
+    nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
 
 
 def _check(units: Sequence[int], filters: Sequence[int], least: int) -> None:
@@ -142,7 +127,7 @@ def _check(units: Sequence[int], filters: Sequence[int], least: int) -> None:
         )
 
 
-class HamiltonianNetwork(_Network):
+class HamiltonianNetwork(_Network, HalvesNetwork):
     """Chang et al.'s Hamiltonian network; each unit one compiled Störmer–Verlet step.
 
     ``filters`` = (stem, stage widths...) of the whole state (Y and Z have half each), with
@@ -178,31 +163,8 @@ class HamiltonianNetwork(_Network):
                 g = HamiltonianLayer(out // 2, negate=True)  # Z' = -K2^T sigma(K2 Y + b2)
                 blocks.append(step(f, g, h, separable=True))
             width = out
-        self.units = nn.ModuleList(blocks)
+        self.units = nn.ModuleList(blocks)  # on the halves (Y, Z): HalvesNetwork.forward
         self._initialise()
-
-    @torch.jit.unused
-    def _reversible_units(
-        self, y: torch.Tensor, z: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        y, z = reversible_units(self.units, (y, z), self._invertible_layers)
-        return y, z
-
-    @torch.jit.unused
-    def _reversible_forward(self, x):  # unannotated: TorchScript reads Tensor -> Tensor
-        """The units with the RevNet algorithm (``reversible`` in training)."""
-        y, z = x[:, : self.half], x[:, self.half :]
-        y, z = reversible_units(self.units, (y, z), self._invertible_layers)
-        return torch.cat([y, z], 1)
-
-    def forward(self, x: Tensor) -> Tensor:
-        x = self.stem(x)
-        y, z = x[:, : self.half], x[:, self.half :]
-        if self.reversible and self.training and torch.is_grad_enabled():
-            return self.head(self._reversible_forward(x))
-        for unit in self.units:
-            y, z = unit(y, z)
-        return self.head(torch.cat([y, z], 1))
 
 
 class MidpointNetwork(_Network):

@@ -24,7 +24,9 @@ for bottleneck units); BN, ReLU, global average pooling and a linear layer.  F a
 pre-activation residual functions of the official code: BN-ReLU-conv3x3 (stride)-BN-ReLU-conv3x3
 (basic) or BN-ReLU-conv1x1 (stride)-BN-ReLU-conv3x3-BN-ReLU-conv1x1 (bottleneck, a quarter of
 the output width inside); the very first F of the network has no leading BN-ReLU (the stem
-just applied them).  BN has epsilon 1e-3 as there (see :func:`norm` for its moving averages).
+just applied them).  BN has epsilon 1e-3 as there (see :func:`~.blocks.norm` for its moving
+averages).  The stem, the pool-and-pad shortcut, the head and the reversible training of the
+units are the frame in :mod:`.blocks`, shared with :mod:`.hamiltonian`.
 """
 
 from __future__ import annotations
@@ -32,25 +34,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import torch
 from torch import Tensor, nn
-from torch.nn import functional
 
+from .blocks import HalvesNetwork, PoolAndPad, head, initialise, norm, reversible_units, stem
 from .registry import register_model
 from .schemes import generated_module, step_class
 
 __all__ = ["DownsamplingUnit", "PoolAndPad", "RevNet", "RevnetResidual", "norm", "reversible_units"]
-
-
-def norm(channels: int) -> nn.BatchNorm2d:
-    """Batch normalisation with the official code's epsilon 1e-3 (``resnet_model.py``).
-
-    Its moving averages decay by 0.99 per step there (``nnlib.py``); we keep torch's 0.9
-    (momentum 0.1): at 0.99 the evaluation statistics of a short run are still mostly their
-    initial values (revnet38, 4 epochs of digits, seeds 0-2: 10-19 % test accuracy, against
-    95.8-96.9 % at 0.9).
-    """
-    return nn.BatchNorm2d(channels, eps=1e-3)
 
 
 class RevnetResidual(nn.Module):
@@ -91,25 +81,6 @@ class RevnetResidual(nn.Module):
         return self.layers(x)
 
 
-class PoolAndPad(nn.Module):
-    """The official basic shortcut: average pooling by ``stride``, then zero channels padded
-    equally on both sides from ``in_channels`` to ``out_channels`` (no parameters)."""
-
-    def __init__(self, in_channels: int, out_channels: int, stride: int) -> None:
-        super().__init__()
-        if out_channels < in_channels or (out_channels - in_channels) % 2:
-            raise ValueError("the padded shortcut needs an even channel increase")
-        self.stride = int(stride)
-        self.pad = (out_channels - in_channels) // 2
-
-    def forward(self, x: Tensor) -> Tensor:
-        if self.stride > 1:
-            x = functional.avg_pool2d(x, self.stride, self.stride)
-        if self.pad > 0:
-            x = functional.pad(x, [0, 0, 0, 0, self.pad, self.pad])
-        return x
-
-
 class DownsamplingUnit(nn.Module):
     """The non-reversible unit where a stage changes shape: y1 = S1(x1) + F(x2),
     y2 = S2(x2) + G(y1) (``S1``, ``S2`` the shortcuts of the two halves)."""
@@ -127,7 +98,7 @@ class DownsamplingUnit(nn.Module):
         return y1, y2
 
 
-class RevNet(nn.Module):
+class RevNet(HalvesNetwork):
     """RevNet for 32x32 images (see the module docstring).
 
     ``filters`` = (stem, stage 1, stage 2, stage 3) widths of the whole state (each half has
@@ -160,11 +131,7 @@ class RevNet(nn.Module):
         compiled = generated_module("revnet")
         step = step_class(compiled)
         self._invertible_layers = compiled.invertible_layers
-        self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, widths[0], 3, padding=1, bias=False),
-            norm(widths[0]),
-            nn.ReLU(inplace=True),
-        )
+        self.stem = stem(in_channels, widths[0])
         self.half = widths[0] // 2
         blocks: list[nn.Module] = []
         for stage, count in enumerate(units):
@@ -182,14 +149,8 @@ class RevNet(nn.Module):
                         DownsamplingUnit(f, g, *self._shortcuts(cin, cout, stride, bottleneck))
                     )
         self.units = nn.ModuleList(blocks)
-        self.head = nn.Sequential(
-            norm(widths[-1]),
-            nn.ReLU(inplace=True),
-            nn.AdaptiveAvgPool2d(1),
-            nn.Flatten(),
-            nn.Linear(widths[-1], num_classes),
-        )
-        self._initialise()
+        self.head = head(widths[-1], num_classes)
+        initialise(self, _truncated_normal)
 
     @staticmethod
     def _shortcuts(cin: int, cout: int, stride: int, bottleneck: bool) -> list[nn.Module]:
@@ -197,60 +158,12 @@ class RevNet(nn.Module):
             return [nn.Conv2d(cin, cout, 1, stride=stride, bias=False) for _ in range(2)]
         return [PoolAndPad(cin, cout, stride) for _ in range(2)]
 
-    def _initialise(self) -> None:
-        # as the official code: truncated normal (2 standard deviations) with std
-        # sqrt(2 / (k * k * out)) for convolutions, BN (1, 0), a uniform unit-scaling
-        # linear layer U(-sqrt(3 / in), sqrt(3 / in)) with a zero bias
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                std = math.sqrt(2.0 / (m.kernel_size[0] * m.kernel_size[1] * m.out_channels))
-                nn.init.trunc_normal_(m.weight, 0.0, std, -2.0 * std, 2.0 * std)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                bound = math.sqrt(3.0 / m.in_features)
-                nn.init.uniform_(m.weight, -bound, bound)
-                nn.init.zeros_(m.bias)
 
-    @torch.jit.unused
-    def _reversible_units(
-        self, x1: torch.Tensor, x2: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        x1, x2 = reversible_units(self.units, (x1, x2), self._invertible_layers)
-        return x1, x2
-
-    @torch.jit.unused
-    def _reversible_forward(self, x):  # unannotated: TorchScript reads Tensor -> Tensor
-        """The units with the RevNet algorithm (``reversible`` in training)."""
-        x1, x2 = x[:, : self.half], x[:, self.half :]
-        x1, x2 = reversible_units(self.units, (x1, x2), self._invertible_layers)
-        return torch.cat([x1, x2], 1)
-
-    def forward(self, x: Tensor) -> Tensor:
-        x = self.stem(x)
-        x1, x2 = x[:, : self.half], x[:, self.half :]
-        if self.reversible and self.training and torch.is_grad_enabled():
-            return self.head(self._reversible_forward(x))
-        for unit in self.units:
-            x1, x2 = unit(x1, x2)
-        return self.head(torch.cat([x1, x2], 1))
-
-
-def reversible_units(units: Sequence[nn.Module], state: tuple, invertible_layers) -> tuple:
-    """``units`` in order on ``state``; each run of units with an ``inverse`` goes through
-    ``invertible_layers`` (a compiled module's RevNet algorithm), the others run as usual."""
-    run: list[nn.Module] = []
-    for unit in [*units, None]:
-        if unit is not None and hasattr(unit, "inverse"):
-            run.append(unit)
-            continue
-        if run:
-            state = invertible_layers(run, tuple(state))
-            run = []
-        if unit is not None:
-            state = unit(*state)
-    return tuple(state)
+def _truncated_normal(conv: nn.Conv2d) -> None:
+    """As the official code: a normal truncated at 2 standard deviations, std
+    sqrt(2 / (k * k * out)); BN and the linear layer as :func:`~.blocks.initialise`."""
+    std = math.sqrt(2.0 / (conv.kernel_size[0] * conv.kernel_size[1] * conv.out_channels))
+    nn.init.trunc_normal_(conv.weight, 0.0, std, -2.0 * std, 2.0 * std)
 
 
 # Table 2 of Gomez et al. (2017) and cifar_configs.py: (units per stage, filters, bottleneck)
