@@ -308,13 +308,6 @@ class HalvesNetwork(nn.Module):
     """
 
     @torch.jit.unused
-    def _reversible_units(
-        self, x1: torch.Tensor, x2: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        x1, x2 = reversible_units(self.units, (x1, x2), self._invertible_layers)
-        return x1, x2
-
-    @torch.jit.unused
     def _reversible_forward(self, x):  # unannotated: TorchScript reads Tensor -> Tensor
         """The units with the RevNet algorithm (``reversible`` in training)."""
         x1, x2 = x[:, : self.half], x[:, self.half :]
