@@ -208,6 +208,8 @@ def float32_gradients() -> list[str]:
     for label, name, kwargs in (
         ("revnet38", "revnet38", {}),
         ("lm_resnet20, k in [0.9, 1]", "lm_resnet20", {"k_init": (0.9, 1.0)}),
+        ("lm_resnet20, k in [0.4, 0.6]", "lm_resnet20", {"k_init": (0.4, 0.6)}),
+        ("lm_resnet20, k in [0.1, 0.2]", "lm_resnet20", {"k_init": (0.1, 0.2)}),
         ("midpoint62", "midpoint62", {}),
         ("hamiltonian74", "hamiltonian74", {}),
     ):

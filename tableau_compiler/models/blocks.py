@@ -317,7 +317,8 @@ class HalvesNetwork(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         x = self.stem(x)
         x1, x2 = x[:, : self.half], x[:, self.half :]
-        if self.reversible and self.training and torch.is_grad_enabled():
+        training = self.training and torch.is_grad_enabled()
+        if self.reversible and training and not torch.jit.is_scripting():
             return self.head(self._reversible_forward(x))
         for unit in self.units:
             x1, x2 = unit(x1, x2)

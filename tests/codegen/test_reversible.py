@@ -402,10 +402,153 @@ def test_under_autocast_the_backward_pass_recomputes_as_the_forward_pass_compute
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
-def test_a_half_precision_state_is_refused(dtype):
+def test_a_half_precision_state_is_refused_outside_autocast(dtype):
     module = generated("revnet")
     layer = module.RevnetCoupling(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), 1.0, True)
     layer = layer.to(getattr(torch, dtype))
     x = torch.randn(3, 4, dtype=getattr(torch, dtype), requires_grad=True)
     with pytest.raises(ValueError, match=f"float32 or float64 state, not torch.{dtype}"):
         module.invertible_layers([layer], (x,))
+
+
+def test_under_autocast_a_half_precision_state_is_carried_in_float32():
+    # the stem of a generated network gives a bfloat16 state under autocast
+    module = generated("revnet")
+    torch.manual_seed(0)
+    model = module.RevnetResNet(depth=2, widths=(4, 8), reversible=True).train()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = model(torch.randn(2, 3, 8, 8)).float().square().sum()
+    loss.backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
+
+
+def halves(model, x, twin=None):
+    """Gradients of a Stage of couplings, reversible and stored (``twin``), in float64."""
+    twin = copy.deepcopy(model) if twin is None else twin
+    twin.reversible = False
+    for m in (model, twin):
+        torch.manual_seed(1)
+        m(x).square().sum().backward()
+    return [(a.grad, b.grad) for a, b in zip(model.parameters(), twin.parameters())]
+
+
+def coupling_stage(make_f, make_g, steps=2):
+    module = generated("revnet")
+    torch.manual_seed(0)
+    layers = [module.RevnetCoupling(make_f(), make_g(), separable=True) for _ in range(steps)]
+    return module.Stage(layers, reversible=True).double().train()
+
+
+def conv():
+    return torch.nn.Sequential(torch.nn.Conv2d(2, 2, 3, padding=1), torch.nn.Tanh())
+
+
+X = torch.randn(2, 4, 5, 5, dtype=torch.float64)
+
+
+def test_g_calling_f_inside_gets_the_gradients_through_both():
+    # g = conv after f (weights tied by nesting): f's call inside g is part of g's kept
+    # evaluation, not a separate one cut out of it
+    f = conv()
+    stage = coupling_stage(lambda: f, lambda: torch.nn.Sequential(f, torch.nn.Conv2d(2, 2, 1)), 1)
+    for reversible, stored in halves(stage, X):
+        assert relative(reversible, stored) < 1e-10
+
+
+def test_a_weight_computed_by_a_forward_pre_hook_gets_its_gradient():
+    # a pre-hook computing the weight from a parameter (as torch.nn.utils.weight_norm does)
+    # runs when f is called, outside f.forward: the undo must run it under autograd
+    class Scaled(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.direction = torch.nn.Parameter(torch.randn(2, 2, 3, 3))
+            self.scale = torch.nn.Parameter(torch.tensor(0.5))
+            self.register_forward_pre_hook(Scaled.weight)
+
+        @staticmethod
+        def weight(module, args):
+            module.kernel = module.scale * module.direction / module.direction.norm()
+
+        def forward(self, x):
+            return torch.tanh(torch.nn.functional.conv2d(x, self.kernel, padding=1))
+
+    stage = coupling_stage(Scaled, Scaled)
+    for reversible, stored in halves(stage, X):
+        assert reversible is not None and relative(reversible, stored) < 1e-10
+
+
+def test_buffers_a_step_changes_when_called_are_those_it_met_in_the_forward_pass():
+    # spectral normalisation updates its power-iteration vector at every call: the step is
+    # undone and recomputed with the vector the forward pass used
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    def normalised():
+        return torch.nn.Sequential(
+            spectral_norm(torch.nn.Conv2d(2, 2, 3, padding=1)), torch.nn.Tanh()
+        )
+
+    stage = coupling_stage(normalised, normalised)
+    twin = copy.deepcopy(stage)
+    twin.reversible = False
+    pairs = halves(stage, X, twin)
+    for reversible, stored in pairs:
+        assert relative(reversible, stored) < 1e-10
+    for (key, a), b in zip(twin.named_buffers(), stage.buffers()):
+        assert torch.equal(a, b), key  # each call's update counted once
+
+
+@pytest.mark.parametrize("kind", ["F.dropout", "nn.RReLU"])
+def test_random_operations_other_than_dropout_modules_are_refused(kind):
+    class Dropped(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(2, 2, 3, padding=1)
+
+        def forward(self, x):
+            return torch.nn.functional.dropout(self.conv(x), 0.5, self.training)
+
+    def rrelu():
+        return torch.nn.Sequential(torch.nn.Conv2d(2, 2, 3, padding=1), torch.nn.RReLU())
+
+    make = Dropped if kind == "F.dropout" else rrelu
+    stage = coupling_stage(make, make)
+    with pytest.raises(ValueError, match="deterministic steps: these drew random numbers"):
+        stage(X)
+
+
+def test_a_tensor_f_reads_without_registering_it_is_an_error_not_a_missing_gradient():
+    scale = torch.nn.Parameter(torch.tensor(0.7, dtype=torch.float64))
+
+    class Outside(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(2, 2, 3, padding=1)
+
+        def forward(self, x):
+            return self.conv(x) * scale
+
+    stage = coupling_stage(Outside, conv, 1)
+    with pytest.raises(RuntimeError, match=r"not a parameter of its modules \(shape \(\)\)"):
+        stage(X).sum().backward()
+    # torch.func.functional_call: the parameters it swapped in are gone by the backward pass
+    stage = coupling_stage(conv, conv, 1)
+    swapped = {k: v.detach().clone().requires_grad_() for k, v in stage.named_parameters()}
+    with pytest.raises(RuntimeError, match="functional_call"):
+        torch.func.functional_call(stage, swapped, (X,)).sum().backward()
+
+
+def test_a_scripted_network_in_training_stores_its_activations():
+    # TorchScript runs the plain network: training a scripted reversible model works
+    for reversible in (False, True):
+        torch.manual_seed(0)
+        model = generated("revnet").RevnetResNet(depth=2, widths=(4, 8), reversible=reversible)
+        scripted = torch.jit.script(model.train())
+        scripted(torch.randn(2, 3, 8, 8)).sum().backward()
+        assert all(p.grad is not None for p in scripted.parameters())
+
+
+def test_a_coupling_built_for_general_systems_is_refused_before_the_forward_pass():
+    module = generated("revnet")
+    layer = module.RevnetCoupling(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), separable=False)
+    with pytest.raises(ValueError, match="separable=False"):
+        module.invertible_layers([layer], (torch.randn(3, 4, requires_grad=True),))
