@@ -59,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 from tableau_compiler.models.registry import create_model
 
-COMMAND = "python benchmarks/bench_reversible.py --repeats 3"
+COMMAND = "python benchmarks/bench_reversible.py --repeats 11"
 
 
 def saved_bytes(model: torch.nn.Module, x: torch.Tensor) -> int:
