@@ -16,6 +16,7 @@ import json
 import math
 import os
 import random
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -241,17 +242,23 @@ class _Run:
         self.main = processes.is_main
         self.scheme_sha256 = scheme_sha256
         """The SHA-256 of the scheme file trained (None for a registry model)."""
+        created = self.main and not self.out.exists()
         if self.main:
             with writing(self.out):
                 self.out.mkdir(parents=True, exist_ok=True)
-        scheme_directory = self.out / SCHEME_DIRECTORY
-        source = resolve_model(config.model, scheme_directory, write=self.main)
-        self.processes.barrier()
-        if source.module_path is not None and not self.main:  # rank 0 wrote it
-            source = resolve_model(config.model, scheme_directory, write=False)
-        self.label = source.label
-        _seed_everything(config.seed)  # the same initial weights in every process
-        network = build_model(source, data.num_classes, data.channels, config.model_args)
+        try:
+            scheme_directory = self.out / SCHEME_DIRECTORY
+            source = resolve_model(config.model, scheme_directory, write=self.main)
+            self.processes.barrier()
+            if source.module_path is not None and not self.main:  # rank 0 wrote it
+                source = resolve_model(config.model, scheme_directory, write=False)
+            self.label = source.label
+            _seed_everything(config.seed)  # the same initial weights in every process
+            network = build_model(source, data.num_classes, data.channels, config.model_args)
+        except Exception:
+            if created:  # a refused model leaves nothing behind
+                shutil.rmtree(self.out, ignore_errors=True)
+            raise
         self.network = network.to(device)
         self.parameters = count_parameters(network)
         self.optimizer = torch.optim.SGD(

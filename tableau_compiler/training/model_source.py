@@ -132,6 +132,13 @@ def build_model(
         model = source.builder(num_classes=num_classes, in_channels=in_channels, **model_args)
     except (TypeError, ValueError) as error:
         shown = ", ".join(f"{k}={v!r}" for k, v in model_args.items()) or "no model arguments"
+        if "reversible" in model_args and "'reversible'" in str(error):
+            module = sys.modules.get(getattr(source.builder, "__module__", ""), None)
+            reason = getattr(module, "SCHEME", {}).get("no_inverse")
+            why = f": {reason}" if reason else " (`tabc info` says why)"
+            raise TrainingError(
+                f"{source.label} has no reversible=True: its compiled step does not invert{why}"
+            ) from None
         raise TrainingError(f"cannot build {source.label} with {shown}: {error}") from None
     if not isinstance(model, nn.Module):
         raise TrainingError(f"{source.label}: build_model() returned {type(model).__name__}")

@@ -31,3 +31,14 @@ def test_a_reversible_run_trains_and_resumes_to_the_uninterrupted_weights(tmp_pa
     assert code == 0 and "resumed after epoch 1" in out
     done, resumed = checkpoint(straight), checkpoint(halted)
     assert same_tensors(done["model"], resumed["model"])
+
+
+def test_reversible_on_a_scheme_whose_step_does_not_invert_says_so(tmp_path, capsys):
+    for scheme, reason in (("bdf2", "implicit"), ("rk4", "tabc info")):
+        code, _, err = tabc(
+            capsys, "train", scheme, "--model-arg", "reversible=True", "--out", tmp_path / scheme
+        )
+        assert code == 2
+        assert f"{scheme} has no reversible=True: its compiled step does not invert" in err
+        assert reason in err and "unexpected keyword" not in err
+        assert not (tmp_path / scheme).exists()
