@@ -231,12 +231,16 @@ def test_the_backward_pass_evaluates_f_and_g_once_per_step(name):
     for layer in twin:
         w = layer(w)
     w.square().sum().backward()
-    assert relative(x.grad, z.grad) < 1e-10
-    for a, b in zip(
-        [p for layer in twin for p in layer.parameters()],
-        [p for layer in layers for p in layer.parameters()],
-    ):
-        assert relative(b.grad, a.grad) < 1e-10
+    assert_same_gradients((x, layers), (z, twin), 1e-10)
+
+
+def assert_same_gradients(reversible, stored, tolerance):
+    """(input, layers) of a reversible run and a stored one: equal gradients, relatively."""
+    (x, layers), (z, twin) = reversible, stored
+    assert relative(x.grad, z.grad) < tolerance
+    for layer, other in zip(layers, twin):
+        for a, b in zip(layer.parameters(), other.parameters()):
+            assert relative(a.grad, b.grad) < tolerance
 
 
 def test_a_function_undo_evaluates_elsewhere_is_evaluated_afresh():
@@ -393,12 +397,7 @@ def test_under_autocast_the_backward_pass_recomputes_as_the_forward_pass_compute
     assert torch.equal(y, z)
     y.square().sum().backward()
     z.square().sum().backward()
-    assert relative(x.grad, x2.grad) < 1e-5
-    for a, b in zip(
-        [p for layer in layers for p in layer.parameters()],
-        [p for layer in plain for p in layer.parameters()],
-    ):
-        assert relative(a.grad, b.grad) < 1e-5
+    assert_same_gradients((x, layers), (x2, plain), 1e-5)
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
