@@ -242,7 +242,11 @@ class _Run:
         self.main = processes.is_main
         self.scheme_sha256 = scheme_sha256
         """The SHA-256 of the scheme file trained (None for a registry model)."""
-        created = self.main and not self.out.exists()
+        created = None  # the outermost directory this run makes, removed if the model fails
+        if self.main and not self.out.exists():
+            created = self.out
+            while not created.parent.exists():
+                created = created.parent
         if self.main:
             with writing(self.out):
                 self.out.mkdir(parents=True, exist_ok=True)
@@ -256,8 +260,8 @@ class _Run:
             _seed_everything(config.seed)  # the same initial weights in every process
             network = build_model(source, data.num_classes, data.channels, config.model_args)
         except Exception:
-            if created:  # a refused model leaves nothing behind
-                shutil.rmtree(self.out, ignore_errors=True)
+            if created is not None:  # a refused model leaves nothing behind
+                shutil.rmtree(created, ignore_errors=True)
             raise
         self.network = network.to(device)
         self.parameters = count_parameters(network)

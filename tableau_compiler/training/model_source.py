@@ -128,10 +128,16 @@ def build_model(
     source: ModelSource, num_classes: int, in_channels: int, model_args: dict[str, Any]
 ) -> nn.Module:
     """The network, or a :class:`TrainingError` naming the option it refused."""
+    if "reversible" in model_args and not isinstance(model_args["reversible"], bool):
+        raise TrainingError(f"reversible takes True or False, not {model_args['reversible']!r}")
     try:
         model = source.builder(num_classes=num_classes, in_channels=in_channels, **model_args)
     except (TypeError, ValueError) as error:
         shown = ", ".join(f"{k}={v!r}" for k, v in model_args.items()) or "no model arguments"
+        if model_args.get("reversible") is False and "'reversible'" in str(error):
+            # reversible=False is every network's default, also of one that cannot invert
+            rest = {k: v for k, v in model_args.items() if k != "reversible"}
+            return build_model(source, num_classes, in_channels, rest)
         if "reversible" in model_args and "'reversible'" in str(error):
             module = sys.modules.get(getattr(source.builder, "__module__", ""), None)
             reason = getattr(module, "SCHEME", {}).get("no_inverse")

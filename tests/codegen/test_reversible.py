@@ -551,3 +551,181 @@ def test_a_coupling_built_for_general_systems_is_refused_before_the_forward_pass
     layer = module.RevnetCoupling(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), separable=False)
     with pytest.raises(ValueError, match="separable=False"):
         module.invertible_layers([layer], (torch.randn(3, 4, requires_grad=True),))
+
+
+def test_f_reading_a_parameter_of_g_gives_it_its_gradient():
+    # f uses g's weight through an attribute it does not register: the kept evaluation
+    # back-propagates into every parameter of the step, not only f's own
+    class Borrowing(torch.nn.Module):
+        def __init__(self, lender):
+            super().__init__()
+            self.__dict__["lender"] = lender  # not a submodule
+
+        def forward(self, x):
+            return torch.tanh(x @ self.lender[0].weight.T)
+
+    def make_pair():
+        g = conv_linear()
+        return Borrowing(g), g
+
+    module = generated("revnet")
+    torch.manual_seed(0)
+    layers = [module.RevnetCoupling(*make_pair(), separable=True) for _ in range(2)]
+    stage = module.Stage(layers, reversible=True).double().train()
+    for reversible, stored in halves(stage, torch.randn(4, 4, dtype=torch.float64)):
+        assert relative(reversible, stored) < 1e-10
+
+
+def conv_linear():
+    return torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Tanh())
+
+
+def test_a_forward_hook_changing_the_output_in_place_is_replayed_faithfully():
+    def scaled():
+        f = torch.nn.Sequential(torch.nn.Tanh(), torch.nn.Linear(2, 2))
+        f.register_forward_hook(lambda module, args, out: out.mul_(2))
+        return f
+
+    module = generated("revnet")
+    torch.manual_seed(0)
+    layers = [module.RevnetCoupling(scaled(), scaled(), separable=True) for _ in range(3)]
+    stage = module.Stage(layers, reversible=True).double().train()
+    for reversible, stored in halves(stage, torch.randn(4, 4, dtype=torch.float64)):
+        assert relative(reversible, stored) < 1e-10
+
+
+def test_kept_evaluations_are_matched_to_the_nearest_point_not_the_latest():
+    # a user's layer evaluates f at b and at 1.0005 b; its inverse meets them in the same
+    # order, not reversed: each recomputed call takes the evaluation at its own point
+    class Layer(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.f, self.g = conv_linear(), conv_linear()
+
+        def forward(self, x):
+            a, b = x.chunk(2, 1)
+            y1 = a + self.f(b) - self.f(b * 1.0005)
+            return torch.cat([y1, b + self.g(y1)], 1)
+
+        def inverse(self, y):
+            y1, y2 = y.chunk(2, 1)
+            b = y2 - self.g(y1)
+            return torch.cat([y1 - self.f(b) + self.f(b * 1.0005), b], 1)
+
+    torch.manual_seed(0)
+    stage = generated("revnet").Stage([Layer() for _ in range(3)], reversible=True)
+    for reversible, stored in halves(
+        stage.double().train(), torch.randn(4, 4, dtype=torch.float64)
+    ):
+        assert relative(reversible, stored) < 1e-10
+
+
+def test_only_buffers_a_step_changes_are_kept_for_the_backward_pass():
+    # a constant buffer of a module shared by every step is not copied once per step
+    module = generated("revnet")
+
+    class Constant(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(2, 2)
+            self.register_buffer("table", torch.zeros(2**18))  # 1 MiB, never changed
+
+        def forward(self, x):
+            return torch.tanh(self.linear(x)) + self.table[:2]
+
+    f, g = Constant(), Constant()
+
+    def saved(steps):
+        layers = [module.RevnetCoupling(f, g, separable=True) for _ in range(steps)]
+        x = torch.randn(3, 4, requires_grad=True)
+        (y,) = module.invertible_layers(layers, (x,))
+        snapshots = y.grad_fn.snapshots
+        return sum(t.numel() for step in snapshots for t in step.values())
+
+    assert saved(2) == saved(16) == 0
+
+
+def test_batch_norm_shared_with_the_stored_starter_and_a_three_step_net(tmp_path):
+    # the starter (stored) and the reversible steps call the same batch norm: the backward
+    # pass must not write into the running statistics the starter's graph saved, and the
+    # forward pass evaluates each state's f once, as the plain net does, so the running
+    # statistics are the plain net's
+    from tableau_compiler.compiler import generated_text
+
+    source = tmp_path / "three_step_nystrom.toml"
+    source.write_text(THREE_STEP, encoding="utf-8")
+    target = tmp_path / "three_step_nystrom_bn.py"
+    target.write_text(generated_text(source)[2], encoding="utf-8")
+    three = load_module(target)
+    nets = {
+        "three-step": three.ThreeStepNystromNet,
+        "lm_resnet shared": generated("lm_resnet").LmResnetNet,
+    }
+    for label, make in nets.items():
+        torch.manual_seed(0)
+        shared = torch.nn.Sequential(
+            torch.nn.Linear(3, 3), torch.nn.BatchNorm1d(3), torch.nn.Tanh()
+        )
+        net = make([shared] * 7, h=0.5).double().train()
+        with torch.no_grad():
+            for p in net.parameters(recurse=False):
+                p.fill_(0.9)
+        plain = copy.deepcopy(net)
+        plain.reversible = False
+        net.reversible = True
+        x = torch.randn(6, 3, dtype=torch.float64)
+        for m in (net, plain):
+            m(x).square().sum().backward()
+        for a, b in zip(net.parameters(), plain.parameters()):
+            # the linear layer's bias before batch norm has a zero gradient: atol
+            assert torch.allclose(a.grad, b.grad, rtol=1e-9, atol=1e-12), label
+        for a, b in zip(net.buffers(), plain.buffers()):
+            assert torch.equal(a, b), label
+
+
+def test_an_error_inside_f_during_the_backward_pass_leaves_the_modules_as_they_were():
+    module = generated("revnet")
+
+    class Failing(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
+            self.fail = False
+
+        def forward(self, x):
+            if self.fail:
+                raise KeyError("boom")
+            return self.body(x)
+
+    torch.manual_seed(0)
+    layers = [module.RevnetCoupling(Failing(), Failing(), separable=True) for _ in range(2)]
+    x = torch.randn(4, 4, requires_grad=True)
+    (y,) = module.invertible_layers(layers, (x,))
+    after = [b.clone() for layer in layers for b in layer.buffers()]
+    for layer in layers:
+        layer.step.f.fail = True
+    with pytest.raises(KeyError, match="boom"):
+        y.sum().backward()
+    assert all("forward" not in vars(layer.step.f) for layer in layers)
+    for a, b in zip(after, [b for layer in layers for b in layer.buffers()]):
+        assert torch.equal(a, b)
+
+
+def test_a_step_changing_its_input_in_place_is_refused_in_the_forward_pass():
+    module = generated("lm_resnet")
+    functions = [
+        torch.nn.Sequential(torch.nn.ReLU(inplace=True), torch.nn.Linear(3, 3)) for _ in range(4)
+    ]
+    net = module.LmResnetNet(functions, reversible=True).train()
+    with torch.no_grad():
+        net.raw_k.fill_(1.0)
+    with pytest.raises(ValueError, match="changed its input in place"):
+        net(torch.randn(2, 3))  # the parameters need gradients
+
+
+def test_a_reversible_stage_runs_on_the_meta_device():
+    module = generated("revnet")
+    layers = [module.RevnetCoupling(conv_linear(), conv_linear(), separable=True) for _ in range(2)]
+    stage = module.Stage(layers, reversible=True).to("meta").train()
+    stage(torch.randn(4, 4, device="meta", requires_grad=True)).sum().backward()
+    assert all(p.grad is not None and p.grad.device.type == "meta" for p in stage.parameters())
