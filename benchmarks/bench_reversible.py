@@ -23,7 +23,8 @@ the transient memory of the backward pass, and the gradients (as many bytes as t
 ``torch.cuda.max_memory_allocated`` was not measured.
 
 **Time.**  Forward + backward + zeroing the gradients of a cross-entropy loss, reversible and
-stored timed interleaved, ``--repeats`` times after one warm-up each; medians.
+stored timed interleaved after one warm-up each, ``--repeats`` times or as many times as fill
+three seconds of the stored network's steps, whichever is more; medians.
 
 **Networks.**  revnet38 (3-3-3 basic units, filters 32-32-64-112) against the same network with
 12-12-12 units (a 4x deeper RevNet of the same widths); lm_resnet20 against lm_resnet110 with
@@ -164,10 +165,9 @@ def memory_and_time(repeats: int) -> list[str]:
         grads[label] = gradients
         stored, reversible = pair(name, **kwargs)
         memory = [saved_bytes(m, x) / 2**20 for m in (stored, reversible)]
-        for m in (stored, reversible):
-            step_time(m, x)  # warm-up
+        warm = [step_time(m, x) for m in (stored, reversible)]
         times: list[list[float]] = [[], []]
-        for _ in range(repeats):
+        for _ in range(max(repeats, math.ceil(3.0 / warm[0]))):
             for i, m in enumerate((stored, reversible)):
                 times[i].append(step_time(m, x))
         medians = [statistics.median(t) for t in times]
