@@ -281,7 +281,7 @@ def _check_optimizer(saved: dict, optimizer: torch.optim.Optimizer, fail: _Failu
         for key in group:
             if key not in expected:
                 raise fail(f"{where}.{printable(str(key), 40)}", "is not a setting of SGD")
-        for key in ("params", "lr"):
+        for key in expected:  # every setting: SGD reads them all (a missing momentum: KeyError)
             _field(group, key, fail, f"{where}.")
         lr = group["lr"]
         if type(lr) not in (int, float) or not math.isfinite(lr) or lr <= 0:

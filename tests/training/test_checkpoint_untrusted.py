@@ -132,6 +132,10 @@ FIELDS = {
         set_in("optimizer", "param_groups", 0, "nesterov", value=0),
         "optimizer.param_groups[1].nesterov is 0 there, False",
     ),
+    "no momentum setting": (  # SGD's step read it: KeyError after the checks passed
+        delete("optimizer", "param_groups", 0, "momentum"),
+        "optimizer.param_groups[1].momentum is missing",
+    ),
     "params renumbered": (
         set_in("optimizer", "param_groups", 0, "params", value=[0]),
         "optimizer.param_groups[1].params is [0] there",
