@@ -36,6 +36,7 @@ class LevelResiduals:
     conditions fail) and ``worst`` (its residual of largest magnitude): shared by
     :class:`ConditionLevel` and :class:`~.partitioned.PartitionedLevel`."""
 
+    order: int
     failed: int
     worst: Value
 
@@ -212,7 +213,7 @@ def order_levels(
     return levels
 
 
-def achieved_order(levels: Sequence[ConditionLevel]) -> int:
+def achieved_order(levels: Sequence[LevelResiduals]) -> int:
     """The largest p such that every condition of order <= p holds."""
     p = 0
     for level in levels:

@@ -53,7 +53,7 @@ from .bicoloured_trees import (
     alternating_weight,
     bicoloured_counts,
 )
-from .order import LevelResiduals
+from .order import LevelResiduals, achieved_order
 from .partitioned_structure import PartitionedStructure, partitioned_structure
 from .rooted_trees import TREES
 from .values import Finding, FindingsReport, Judgement, Value, shown, shown_size, tolerance_text
@@ -457,15 +457,6 @@ def separable_levels(
     return levels
 
 
-def _achieved(levels: Sequence[PartitionedLevel]) -> int:
-    p = 0
-    for level in levels:
-        if not level.holds:
-            break
-        p = level.order
-    return p
-
-
 # --------------------------------------------------------------------------- properties
 
 
@@ -570,7 +561,7 @@ def analyse_partitioned(scheme: PartitionedTableau, *, full: bool = False) -> Pa
     wanted = scheme.order + extra
     depth = decidable_depth(s, wanted, size, general=True)
     levels = general_levels(field_, a, b, a_hat, b_hat, depth, tolerance)
-    order = _achieved(levels)
+    order = achieved_order(levels)
     undecided = _undecided_reason(s, depth + 1, size, True) if depth < scheme.order else ""
 
     separable_claim = scheme.separable_order
@@ -578,7 +569,7 @@ def analyse_partitioned(scheme: PartitionedTableau, *, full: bool = False) -> Pa
     spent = condition_work(s, depth, size, general=True)
     separable_depth = decidable_depth(s, separable_wanted, size, general=False, spent=spent)
     separable = separable_levels(field_, a, b, a_hat, b_hat, separable_depth, tolerance)
-    separable_order = _achieved(separable)
+    separable_order = achieved_order(separable)
     separable_undecided = ""
     if separable_claim is not None and separable_depth < separable_claim:
         separable_undecided = _undecided_reason(s, separable_depth + 1, size, False, spent)
