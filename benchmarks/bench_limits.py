@@ -75,6 +75,14 @@ def second_pass_cases() -> dict[str, str]:
         "64_implicit_stages_pi": tableau(
             [[f"pi/{i + j + 2}" for j in range(64)] for i in range(64)], ["1/64"] * 64, 13
         ),
+        # one square root with random 60-digit rationals at 64 stages: QQ(sqrt 2) products of
+        # reduced fractions whose denominators share no factor (the QQ(sqrt d) path's worst)
+        "64_stages_one_radical_60_digit_rationals": explicit(
+            64,
+            13,
+            lambda i, j: f"{rng.randrange(10**60)}/{rng.randrange(1, 10**60)}"
+            f" + sqrt(2)*{rng.randrange(10**60)}/{rng.randrange(1, 10**60)}",
+        ),
         # two square roots times 8-digit rationals in a 16-step rho, near the limit on
         # steps³ × field degree × bits (16³ × 4 × 108 = 1.77e6)
         "16_steps_two_radicals_8_digit_rationals": _radical_steps(16, 2, 8),

@@ -26,7 +26,7 @@ Runge–Kutta tableaus.  A pair with parameters is judged at the parameter value
 ones at their initial values).  The explicitness is the written structure, not judged to
 the tolerance (it is the computation the generated step makes).
 
-Work and memory are bounded before the work starts (:data:`~tableau_compiler.limits.MAX_CONDITION_WORK`,
+Work and memory are bounded before the work starts (:data:`~tableau_compiler.limits.MAX_PAIR_WORK`,
 :data:`~tableau_compiler.limits.MAX_CONDITION_BITS`, with the cost of a multiply-add from
 :mod:`.work`): the general conditions cost s² per bicoloured tree (2, 4, 14, 52, 214, …
 per order), the separable ones s² per alternating tree (twice a Runge–Kutta tableau's);
@@ -252,11 +252,13 @@ judgement of its residual (measured: 3.9 s for the 114,000 trees up to order 9 o
 pair, about 34 µs or 2,100 units of 16 ns per tree)."""
 
 
-SYMBOLIC_FACTOR = 6
+SYMBOLIC_FACTOR = 1.2
 """How much more a multiply-add over QQ(pi) costs in the pair's conditions than the unit of
 :mod:`.work` says (sympy's rational functions in pi cancel a gcd at every addition): measured
-74–91 ns per unit on 24 stages of pi times 60-digit rationals, against the 16 ns a unit
-stands for; a 64-stage pair of them claiming order 16 ran past 200 s before this factor."""
+74–91 ns per unit on 24 stages of pi times 60-digit rationals when :mod:`.work` counted 60
+units per coefficient, i.e. 6 of its units; :mod:`.work` now counts 300 (calibrated on the
+Runge–Kutta worst cases, benchmarks/RESULTS_work.md), so 1.2 keeps the pair's measured
+cost."""
 
 
 def condition_work(stages: int, depth: int, size: NumberSize, *, general: bool) -> int:
@@ -281,7 +283,7 @@ def condition_memory(stages: int, depth: int, size: NumberSize, *, general: bool
 
 def _fits(stages: int, depth: int, size: NumberSize, general: bool, spent: int) -> bool:
     return (
-        condition_work(stages, depth, size, general=general) + spent <= limits.MAX_CONDITION_WORK
+        condition_work(stages, depth, size, general=general) + spent <= limits.MAX_PAIR_WORK
         and condition_memory(stages, depth, size, general=general) <= limits.MAX_CONDITION_BITS
     )
 
@@ -303,12 +305,12 @@ def _undecided_reason(
 ) -> str:
     trees = "bicoloured trees" if general else "alternating trees"
     work = condition_work(stages, depth, size, general=general)
-    if work + spent > limits.MAX_CONDITION_WORK:
+    if work + spent > limits.MAX_PAIR_WORK:
         shared = f", with the {spent:.2g} units the general conditions took, " if spent else ", "
         return (
             f"{stages} stages at order {depth} mean {work:.2g} units of order-condition work "
             f"({trees} × (stages² × cost of the numbers + {TREE_UNITS} per tree)){shared}above "
-            f"the limit of {limits.MAX_CONDITION_WORK:.2g}"
+            f"the limit of {limits.MAX_PAIR_WORK:.2g}"
         )
     memory = condition_memory(stages, depth, size, general=general)
     return (

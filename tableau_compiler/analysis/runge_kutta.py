@@ -51,7 +51,8 @@ from .values import (
     shown_size,
     tolerance_text,
 )
-from .work import SMALL, NumberSize, condition_memory, condition_work, number_size
+from .certified import float_floor
+from .work import FLOAT, SMALL, NumberSize, condition_memory, condition_work, number_size
 
 __all__ = [
     "RungeKuttaAnalysis",
@@ -398,6 +399,20 @@ def _decide_in_balls(
     (its digits, or an exact zero proved by the common denominator); when a ball is too
     wide for either, the precision doubles, and past 4096 bits the exact rationals decide.
     """
+    depth = max(args[0], args[1] or 0)
+    stages = len(b)
+    error_order = args[3]
+    fast = None
+    if stages <= 64:
+        fast = _decide_in_floats(a, b, c, b_hat, tolerance, *args)
+        # check needs the verdicts (and bounds); info reports certified digits of every level
+        # where the balls can afford them
+        if fast is not None and (
+            not error_order
+            or condition_work(stages, depth, number_size(BallField(_ball_bits(tolerance)), a))
+            > limits.MAX_REPORT_WORK
+        ):
+            return fast
     bounds = _Bounds(
         _denominator([x for row in a for x in row]),
         _denominator(b),
@@ -405,8 +420,6 @@ def _decide_in_balls(
         _denominator(b_hat),
     )
     bits = _ball_bits(tolerance)
-    depth = max(args[0], args[1] or 0)
-    stages = len(b)
     while bits <= 4096:
         if _over_limit(stages, depth, number_size(BallField(bits), a)):
             break  # more precision would pass the limits: the exact rationals decide
@@ -426,6 +439,8 @@ def _decide_in_balls(
                 )
             except Undecided:
                 bits *= 2
+    if fast is not None:
+        return fast
     exact = number_size(RationalField(), a, [*b, *(c or ()), *(b_hat or ())])
     if _over_limit(stages, depth, exact):
         from ..errors import AnalysisError
@@ -435,6 +450,64 @@ def _decide_in_balls(
             f"rationals, and {_undecided_reason(stages, depth, exact)}"
         )
     return _decide(RationalField(), a, b, c, b_hat, tolerance, *args)
+
+
+def condition_size(
+    field_: Field, a: list[list[Any]], others: list[Any], tolerance: float | None
+) -> NumberSize:
+    """The :class:`~.work.NumberSize` the order conditions are decided with: an approximate
+    scheme's decimals in floating point with error bounds (up to 64 stages), exact values in
+    their field."""
+    if tolerance is not None and isinstance(field_, RationalField):
+        if len(a) <= 64 and tolerance > float_floor():
+            return FLOAT
+        return number_size(BallField(_ball_bits(tolerance)), a, others)
+    return number_size(field_, a, others)
+
+
+def _decide_in_floats(
+    a: list[list[Any]],
+    b: list[Any],
+    c: list[Any] | None,
+    b_hat: list[Any] | None,
+    tolerance: float,
+    depth: int,
+    embedded_depth: int | None,
+    differences: bool,
+    error_order: bool,
+) -> _Decided | None:
+    """:func:`_decide` in floating point with rigorous error bounds (:mod:`.certified`), or
+    None when the bounds leave a condition or a reported digit undecided."""
+    from .certified import float_levels, float_principal_error, float_residuals
+
+    top = max(depth, embedded_depth or 0)
+    weights = [b] + ([b_hat] if b_hat is not None and embedded_depth is not None else [])
+    found = float_residuals(a, weights, top, tolerance)
+    if found is None:
+        return None
+    levels = float_levels(found[0], depth, tolerance)
+    if levels is None:
+        return None
+    embedded_levels = None
+    if len(found) > 1 and embedded_depth is not None:
+        hat_levels = float_levels(found[1], embedded_depth, tolerance)
+        if hat_levels is None:
+            return None
+        embedded_levels = tuple(hat_levels)
+    written_c_order = None
+    if differences and c is not None:
+        with_c = float_residuals(a, [b], depth, tolerance, leaf=c)
+        c_levels = None if with_c is None else float_levels(with_c[0], depth, tolerance)
+        if c_levels is None:
+            return None
+        written_c_order = achieved_order(c_levels)
+    error = None
+    order = achieved_order(levels)
+    if error_order and order < len(levels):
+        error = float_principal_error(found[0], order + 1)
+        if error is None:
+            return None
+    return _Decided(levels, embedded_levels, written_c_order, error)
 
 
 def _ball_bits(tolerance: float) -> int:
@@ -617,6 +690,23 @@ def _structure(
     )
 
 
+def order_condition_work(
+    tableau: ButcherTableau, *, full: bool = False, depth: int | None = None
+) -> tuple[int, int]:
+    """(units of work, bits of memory) that deciding ``tableau``'s conditions up to ``depth``
+    (by default its claimed orders, and order p + 1 when ``full``, as ``tabc info``) is
+    estimated at: what the limits compare (:mod:`.work`; benchmarks/bench_work.py measures it
+    against the clock)."""
+    field_, a, b, c, b_hat = convert_tableau(tableau, parameter_values(tableau))
+    tolerance = tableau.effective_tolerance if tableau.is_approximate else None
+    size = condition_size(field_, a, [*b, *(c or ()), *(b_hat or ())], tolerance)
+    if depth is None:
+        depth = max(tableau.order, tableau.embedded_order or 0) + (1 if full else 0)
+    return condition_work(tableau.stages, depth, size), condition_memory(
+        tableau.stages, depth, size
+    )
+
+
 def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKuttaAnalysis:
     """Decide the order of ``tableau`` at its parameter values.
 
@@ -634,10 +724,7 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
     extra = 1 if full else 0
     wanted = max(claimed, claimed_hat or 0) + extra
     others = [*b, *(c or ()), *(b_hat or ())]
-    if tolerance is not None and isinstance(field_, RationalField):
-        size = number_size(BallField(_ball_bits(tolerance)), a, others)
-    else:
-        size = number_size(field_, a, others)
+    size = condition_size(field_, a, others, tolerance)
     if condition_memory(s, 0, size) > limits.MAX_CONDITION_BITS:
         from ..errors import LimitError
 

@@ -158,6 +158,9 @@ class Value:
     exact: str | None = None
     complete: bool = False
     """The value is exactly mantissa × 10^exponent (a short decimal): no digit was rounded."""
+    bound: bool = False
+    """No digit of the value is certified, only |value| < mantissa × 10^exponent: a rigorous
+    upper bound (an approximate scheme's residual far below its tolerance, say)."""
 
     @property
     def zero(self) -> bool:
@@ -175,9 +178,12 @@ class Value:
         return size if size > 0 else 5e-324
 
     def decimal(self, significant: int) -> str:
-        """The value with ``significant`` digits (at most the certain ones), e.g. ``2.0e-40``."""
+        """The value with ``significant`` digits (at most the certain ones), e.g. ``2.0e-40``;
+        an upper bound reads ``< 3e-13``."""
         if self.mantissa == 0:
             return "0"
+        if self.bound:
+            return "< " + _format(self.mantissa, self.exponent)
         significant = max(1, min(significant, self.certain))
         mantissa, exponent = self.mantissa, self.exponent
         if self.complete:  # drop the trailing zeros of an exact decimal
@@ -203,7 +209,9 @@ class Value:
             exact = None  # |x| of an expression is not its text without the sign
         elif exact is not None:
             exact = exact.lstrip("-")
-        return Value(abs(self.mantissa), self.exponent, self.certain, exact, self.complete)
+        return Value(
+            abs(self.mantissa), self.exponent, self.certain, exact, self.complete, self.bound
+        )
 
     def to_json(self) -> str:
         """The exact text when known, else the certified digits."""
@@ -217,6 +225,14 @@ class Value:
         complete = Fraction(mantissa) * Fraction(10) ** exponent == value
         text = _exact_text(value) if exact is None else exact
         return cls(mantissa, exponent, SIGNIFICANT, text, complete)
+
+    @classmethod
+    def upper_bound(cls, bound: float) -> Value:
+        """|value| < ``bound`` (> 0), rounded up to two significant digits."""
+        mantissa, exponent = _digits_of(Fraction(bound), 2)
+        if Fraction(mantissa) * Fraction(10) ** exponent < Fraction(bound):
+            mantissa += 1
+        return cls(mantissa, exponent, 2, None, False, True)
 
     @classmethod
     def zero_value(cls) -> Value:

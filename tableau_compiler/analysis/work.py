@@ -27,7 +27,7 @@ from typing import Any
 
 from .. import limits
 
-__all__ = ["SMALL", "NumberSize", "condition_memory", "condition_work", "number_size"]
+__all__ = ["FLOAT", "SMALL", "NumberSize", "condition_memory", "condition_work", "number_size"]
 
 WORD_BITS = 256
 """Numbers up to this many bits cost one unit per multiply-add; larger ones (bits/256)^1.5."""
@@ -42,16 +42,31 @@ OBJECT_BITS = 512
 BALL_FACTOR = 2
 """A multiply-add of real balls relative to one of integers of the same size."""
 
-QUADRATIC_FACTOR = 4
-"""QQ(√d), per stored rational (two per element): rational, not scaled-integer, products."""
+QUADRATIC_FACTOR = 1.5
+"""QQ(√d), per stored rational (two per element): rational, not scaled-integer, products
+(fitted on Verner's, Sharp's and Tsitouras' 9(8) pairs: benchmarks/RESULTS_work.md)."""
 
 ALGEBRAIC_FACTOR = 30
 """sympy's algebraic field of degree d, per stored rational (d per element): 30·d units
 (measured: about 120 for d = 4, 330 for d = 16)."""
 
-SYMBOLIC_FACTOR = 60
+SYMBOLIC_GROWTH = 2.0
+"""sympy's dense polynomials over QQ multiply their rational coefficients in Python: the cost
+grows with the square of their words (64 stages of pi times 60-digit rationals took 4 times
+what the GMP exponent 1.5 said, where pi/(i + j + 2), one word, took what it said)."""
+
+SYMBOLIC_FACTOR = 300
 """sympy's rings and fraction fields with pi, per stored coefficient (the degree in pi grows
-with the order): measured about 250 units at orders 9 to 11 for entries linear in pi."""
+with the order): 60 undercounted the clock 3 to 5 times on 64 stages of pi (explicit with
+60-digit rationals, fully implicit with pi/(i+j+2)) once the limit was set from the 60 s
+guarantee (benchmarks/RESULTS_work.md)."""
+
+
+PROBE_ORDER = 3
+PROBE_WORK = 10_000_000
+"""The measured growth of QQ(√d)'s numbers (:func:`_probed_growth`) costs about the work of
+the conditions up to order 3; past this many units (0.16 s) the common-denominator bound is
+used instead (64 stages of 60-digit rationals with coprime denominators: 43 s of probing)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,8 @@ class NumberSize:
     """Numbers stored per field element (the degree of an algebraic field, say)."""
     parts_per_order: int = 0
     """Numbers per element added per vertex (polynomials in pi grow in degree)."""
+    growth: float = GROWTH
+    """The exponent of the cost of a multiply-add in the numbers' words."""
 
     def bits(self, order: int) -> int:
         """Bits of one number in Φ(t) for a tree with ``order`` vertices."""
@@ -79,12 +96,19 @@ class NumberSize:
     def unit(self, order: int) -> float:
         """The cost of one multiply-add at this order, in units."""
         words = max(1.0, self.bits(order) / WORD_BITS)
-        return self.factor * self.elements(order) * words**GROWTH
+        return self.factor * self.elements(order) * words**self.growth
 
     def stored(self, order: int) -> int:
         """Bits one stored element of Φ(t) takes at this order."""
         return self.elements(order) * (OBJECT_BITS + self.bits(order))
 
+
+FLOAT_FACTOR = 1.5
+"""Decimals decided in float64 and then extended precision with running error bounds
+(:mod:`.certified`): both passes together, per multiply-add, relative to the unit."""
+
+FLOAT = NumberSize(factor=FLOAT_FACTOR)
+"""An approximate scheme's decimals in floating point (the numbers do not grow)."""
 
 SMALL = NumberSize()
 """Small rationals: one unit per multiply-add (the measure stages² × trees)."""
@@ -124,9 +148,18 @@ def number_size(field: Any, a: Sequence[Sequence[Any]], others: Sequence[Any] = 
         return NumberSize(per_order=level + spread, fixed=fixed)
     if isinstance(field, QuadraticField):
         level, fixed = _rational_bits(entries, others, lambda x: [x.a, x.b])
-        return NumberSize(
+        bounded = NumberSize(
             factor=QUADRATIC_FACTOR,
             per_order=level + spread + field.d.bit_length(),
+            fixed=fixed,
+            parts=2,
+        )
+        if condition_work(s, PROBE_ORDER, bounded) > PROBE_WORK:
+            return bounded  # the probe itself would cost more than it could save
+        growth = _probed_growth(field, a, lambda x: [x.a, x.b])
+        return NumberSize(
+            factor=QUADRATIC_FACTOR,
+            per_order=min(bounded.per_order, growth),
             fixed=fixed,
             parts=2,
         )
@@ -157,6 +190,34 @@ def _rational_bits(entries: Sequence[Any], others: Sequence[Any], parts: Any) ->
     level = max(level, scale_bits)
     fixed = max((_fraction_bits(q) for x in others for q in parts(x)), default=0)
     return level, fixed
+
+
+def _probed_growth(field: Any, a: Sequence[Sequence[Any]], parts: Any) -> int:
+    """Bits a column of Φ grows by per order, measured: QQ(√d) multiplies reduced fractions
+    (flint's ``fmpq_mat`` scales each product to the column's own common denominator), so the
+    growth is that of A·1, A²·1, A³·1 over a common denominator each, not the common
+    denominator of all of A (Verner's 9(8) pairs: about 110 bits per order, where the
+    common denominator of A would say 1,100).  Costs three matrix-vector products; the
+    memory check on A's common denominator has run before."""
+    matrix = field.matrix(a)
+    vector = [field.rational(1)] * len(a)
+    sizes = []
+    for _ in range(3):
+        (vector,) = field.apply(matrix, [vector])
+        sizes.append(_common_bits([q for x in vector for q in parts(x)]))
+    return max(1, sizes[0], (sizes[2] - sizes[0] + 1) // 2)
+
+
+def _common_bits(rationals: Sequence[Any]) -> int:
+    """Bits of the largest numerator of ``rationals`` over their common denominator, plus
+    the bits of that denominator."""
+    import flint
+
+    scale = flint.fmpz(1)
+    for q in rationals:
+        scale = scale.lcm(q.q)
+    numerator = max((abs(q.p * (scale // q.q)) for q in rationals), default=0)
+    return int(numerator).bit_length() + int(scale).bit_length()
 
 
 def _fraction_bits(q: Any) -> int:
@@ -213,6 +274,7 @@ def _sympy_size(
         fixed=bits,
         parts=degree,
         parts_per_order=degree,
+        growth=SYMBOLIC_GROWTH,
     )
 
 

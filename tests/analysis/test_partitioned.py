@@ -241,7 +241,7 @@ def test_the_work_is_bounded_before_it_starts(monkeypatch):
     from tableau_compiler.analysis.partitioned import TREE_UNITS
 
     assert TREE_UNITS == 2000
-    monkeypatch.setattr(limits, "MAX_CONDITION_WORK", 12_000)
+    monkeypatch.setattr(limits, "MAX_PAIR_WORK", 12_000)
     analysis = analyse(load_scheme(LIBRARY / "lobatto_iiia_iiib3.toml"))
     assert analysis.order == 1 and len(analysis.levels) == 1
     assert analysis.failures[0] == (

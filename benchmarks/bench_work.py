@@ -1,0 +1,178 @@
+"""The work model against the clock: estimated units and measured time of the order conditions.
+
+For every Runge–Kutta file of the calibration set (benchmarks/calibration/, published
+schemes), the library (tableaus/) and the generated worst cases of benchmarks/bench_limits.py,
+runs the analysis ``tabc check`` makes (and, with ``--info``, the one ``tabc info`` makes) in a
+fresh process with the work limits lifted, and records the estimate the limits compare
+(:func:`tableau_compiler.analysis.runge_kutta.order_condition_work`, in units of 16 ns) beside
+the measured seconds.  Writes benchmarks/RESULTS_work.md (the README quotes its summary) and
+benchmarks/RESULTS_work.json (``tests/test_work_calibration.py`` reads it).
+
+    python benchmarks/bench_work.py               # a few minutes on a 2-core machine
+    python benchmarks/bench_work.py --only feagin
+
+Times are upper bounds when other jobs share the machine (the load average is recorded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+UNIT_SECONDS = 16e-9
+"""What one unit of work stands for on the reference machine (tableau_compiler.analysis.work)."""
+
+TIMEOUT_S = 180
+
+CHILD = r"""
+import json, sys, time
+import tableau_compiler.limits as limits
+if sys.argv[3] == "lifted":
+    limits.MAX_CONDITION_WORK = 10**18
+    limits.MAX_CONDITION_BITS = 10**18
+from tableau_compiler.parsing import load_scheme
+from tableau_compiler.analysis.rooted_trees import TREES
+from tableau_compiler.analysis.runge_kutta import analyse_tableau, order_condition_work
+scheme = load_scheme(sys.argv[1])
+full = sys.argv[2] == "info"
+import numpy, sympy  # noqa: E401 - imports warm: each row times the analysis alone
+analyse_tableau(load_scheme("tableaus/rk4.toml"), full=full)
+TREES.extend_to(8)
+start = time.perf_counter()
+analysis = analyse_tableau(scheme, full=full)
+seconds = time.perf_counter() - start
+units, bits = order_condition_work(scheme, depth=len(analysis.levels))
+print(json.dumps({"units": units, "bits": bits, "seconds": seconds, "order": analysis.order,
+                  "stages": scheme.stages, "domain": analysis.domain}))
+"""
+
+
+def runge_kutta_files(only: str | None) -> list[tuple[str, Path]]:
+    from tableau_compiler.parsing import load_scheme
+    from tableau_compiler.scheme import ButcherTableau
+
+    files = sorted((ROOT / "benchmarks" / "calibration").glob("*.toml"))
+    files += sorted((ROOT / "tableaus").glob("*.toml"))
+    out = []
+    for path in files:
+        if only and only not in f"{path.parent.name}/{path.name}":
+            continue
+        try:
+            scheme = load_scheme(path)
+        except Exception:  # noqa: BLE001 - a file the format refuses is not a calibration case
+            continue
+        if isinstance(scheme, ButcherTableau) and not scheme.parameters:
+            out.append((f"{path.parent.name}/{path.name}", path))
+    return out
+
+
+def worst_cases(directory: Path, only: str | None) -> list[tuple[str, Path]]:
+    from benchmarks.bench_limits import cases
+
+    out = []
+    for name, text in cases().items():
+        if only and only not in f"worst case: {name}":
+            continue
+        if 'kind = "runge-kutta"' not in text and "kind" in text and "[tableau]" not in text:
+            continue
+        path = directory / f"{name}.toml"
+        path.write_text(text, encoding="utf-8")
+        out.append((f"worst case: {name}", path))
+    return out
+
+
+def measure(path: Path, command: str, lifted: bool) -> dict:
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, str(path), command, "lifted" if lifted else "as-is"],
+            capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"over {TIMEOUT_S} s"}
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="only files whose name contains this")
+    parser.add_argument("--info", action="store_true", help="also measure tabc info's analysis")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS_work.md"))
+    args = parser.parse_args()
+    commands = ["check", "info"] if args.info else ["check"]
+    rows = []
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as directory:
+        cases = runge_kutta_files(args.only) + worst_cases(Path(directory), args.only)
+        for name, path in cases:
+            for command in commands:
+                result = measure(path, command, lifted=not name.startswith("worst"))
+                result.update(name=name, command=command)
+                rows.append(result)
+                if "error" in result:
+                    print(f"{name:55} {command:6} {result['error']}", flush=True)
+                else:
+                    ratio = result["units"] * UNIT_SECONDS / max(result["seconds"], 1e-4)
+                    result["ratio"] = ratio
+                    print(
+                        f"{name:55} {command:6} {result['units']:10.3g} units "
+                        f"{result['seconds']:8.3f} s  estimate/time {ratio:7.2f}",
+                        flush=True,
+                    )
+    load_after = os.getloadavg()
+    write(Path(args.out), rows, load_before, load_after)
+    return 0
+
+
+def write(out: Path, rows: list[dict], before: tuple, after: tuple) -> None:
+    import platform
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=ROOT).stdout.strip()
+    lines = [
+        "# The work model against the clock",
+        "",
+        f"Written by `python benchmarks/bench_work.py` at commit {commit} on "
+        f"{platform.machine()} with {os.cpu_count()} CPUs; load average {before[0]:.1f} before, "
+        f"{after[0]:.1f} after. Each row: the order conditions `tabc check` decides (the "
+        "claimed orders; limits lifted for the published schemes, as shipped for the worst "
+        "cases, which then decide the orders the limits allow) in a fresh process; estimate in "
+        f"units of {UNIT_SECONDS * 1e9:.0f} ns; ratio = estimate × 16 ns / measured time "
+        "(1 is exact, > 1 the estimate is high).",
+        "",
+        "| case | stages | domain | order | estimate (units) | estimate (s) | measured (s) | ratio |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if "error" in row:
+            lines.append(f"| {row['name']} ({row['command']}) | | | | | | {row['error']} | |")
+            continue
+        lines.append(
+            f"| {row['name']}{'' if row['command'] == 'check' else ' (info)'} | {row['stages']} "
+            f"| {row['domain']} | {row['order']} | {row['units']:.3g} "
+            f"| {row['units'] * UNIT_SECONDS:.3g} | {row['seconds']:.3g} | {row['ratio']:.2f} |"
+        )
+    measured = [r for r in rows if "error" not in r and r["seconds"] >= 0.05]
+    if measured:
+        ratios = sorted(r["ratio"] for r in measured)
+        lines += [
+            "",
+            f"Rows measured at 50 ms or more: {len(measured)}; estimate/time from "
+            f"{ratios[0]:.2f} to {ratios[-1]:.2f}; slowest {max(r['seconds'] for r in measured):.1f} s.",
+        ]
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
