@@ -108,7 +108,7 @@ def float_residuals(
         kinds.append((np.float64, UNIT))
     if extended < UNIT / 4 and tolerance > 2**10 * extended:
         kinds.append((np.longdouble, extended))
-    for dtype, unit in kinds:
+    for index, (dtype, unit) in enumerate(kinds):
 
         def array(values: Any, dtype: Any = dtype) -> Any:
             hi = np.array([[h for h, _ in row] for row in values], dtype=dtype)
@@ -124,6 +124,7 @@ def float_residuals(
             None if leaf_pairs is None else array([leaf_pairs])[0],
             max_order,
             unit,
+            give_up=tolerance if index + 1 < len(kinds) else None,
         )
         if found is not None and all((r.holds(tolerance) | r.fails(tolerance)).all() for r in found):
             return found
@@ -131,19 +132,33 @@ def float_residuals(
 
 
 def _evaluate(
-    np: Any, dtype: Any, matrix: Any, vectors: list[Any], leaf: Any, max_order: int, unit: float
+    np: Any,
+    dtype: Any,
+    matrix: Any,
+    vectors: list[Any],
+    leaf: Any,
+    max_order: int,
+    unit: float,
+    give_up: float | None = None,
 ) -> list[FloatResiduals] | None:
-    """The recursion of the module docstring in ``dtype`` of unit roundoff ``unit``; arrays
-    are (trees, stages), so that gathering the subtrees' rows copies contiguous memory."""
+    """The recursion of the module docstring, values in ``dtype`` of unit roundoff ``unit``,
+    error bounds in float64 (from non-negative terms, each inflated by κ for its own
+    rounding and for rounding the values to float64); arrays are (trees, stages), so that
+    gathering the subtrees' rows copies contiguous memory.  With ``give_up``, None as soon as
+    an order's bounds alone exceed it (a wider type is worth trying then)."""
+    f64 = np.float64
     s = matrix.shape[0]
     u1 = unit / (1 - unit)
     # Higham's γ_n counts the non-zero terms of a row: adding an exact zero rounds nothing
     terms = max(1, int((matrix != 0).sum(axis=1).max()))
     gamma_s = terms * unit / (1 - terms * unit)
-    kappa = 1 + (4 * s + 16) * unit
-    tiny = dtype(TINY)
+    kappa = 1 + (4 * s + 32) * UNIT
     matrix_t = matrix.T.copy()
-    absolute_t = np.abs(matrix_t)
+    absolute_t = np.abs(matrix_t).astype(f64) * (1 + 2 * UNIT)
+    weights = [np.abs(b).astype(f64) * (1 + 2 * UNIT) for b in vectors]
+
+    def magnitude(x: Any) -> Any:
+        return np.abs(x).astype(f64) if dtype is not f64 else np.abs(x)
 
     trees = TREES.extend_to(max_order)
     total = trees.start[max_order + 1]
@@ -151,52 +166,53 @@ def _evaluate(
     rest = np.asarray(trees.rest[:total])
     child = np.asarray(trees.child[:total])
     phi = np.empty((total, s), dtype=dtype)
-    phi_error = np.empty((total, s), dtype=dtype)
+    phi_error = np.empty((total, s), dtype=f64)
     a_phi = np.empty((below, s), dtype=dtype)
-    a_phi_error = np.empty((below, s), dtype=dtype)
+    a_phi_error = np.empty((below, s), dtype=f64)
     phi[0], phi_error[0] = 1, 0
     with np.errstate(over="ignore", invalid="ignore"):
         if leaf is None:
             a_phi[0] = matrix.sum(axis=1)
-            a_phi_error[0] = absolute_t.sum(axis=0) * (gamma_s + u1) * kappa + tiny
+            a_phi_error[0] = absolute_t.sum(axis=0) * (gamma_s + u1) * kappa + TINY
         else:
             a_phi[0] = leaf
-            a_phi_error[0] = np.abs(leaf) * u1 * kappa + tiny
+            a_phi_error[0] = magnitude(leaf) * u1 * kappa + TINY
         for n in range(2, max_order + 1):
             lo, hi = trees.start[n], trees.start[n + 1]
             x, e_x = phi[rest[lo:hi]], phi_error[rest[lo:hi]]
             w, e_w = a_phi[child[lo:hi]], a_phi_error[child[lo:hi]]
             z = np.multiply(x, w, out=phi[lo:hi])
-            np.abs(x, out=x)
-            np.abs(w, out=w)
+            ax, aw = magnitude(x), magnitude(w)
             error = phi_error[lo:hi]
-            np.multiply(x, w, out=error)
+            np.multiply(ax, aw, out=error)
             error *= unit
-            error += x * e_w
-            w += e_w
-            w *= e_x
-            error += w
+            error += ax * e_w
+            aw += e_w
+            aw *= e_x
+            error += aw
             error *= kappa
-            error += tiny
+            error += TINY
+            if give_up is not None and (error @ weights[0]).max() > give_up:
+                return None
             if n < max_order:
                 np.matmul(z, matrix_t, out=a_phi[lo:hi])
-                spread = np.abs(z)
+                spread = magnitude(z)
                 spread *= gamma_s + u1
                 spread += (1 + u1) * error
                 np.matmul(spread, absolute_t, out=a_phi_error[lo:hi])
                 a_phi_error[lo:hi] *= kappa
-                a_phi_error[lo:hi] += tiny
-        inverse_gamma = 1 / np.asarray(trees.gamma[:total], dtype=np.float64).astype(dtype)
-        spread = np.abs(phi)
+                a_phi_error[lo:hi] += TINY
+        inverse_gamma = 1 / np.asarray(trees.gamma[:total], dtype=f64)
+        spread = magnitude(phi)
         spread *= gamma_s + u1
         spread += (1 + u1) * phi_error
         out = []
-        for b in vectors:
-            values = phi @ b.astype(dtype) - inverse_gamma
-            errors = spread @ np.abs(b).astype(dtype)
-            errors += u1 * inverse_gamma + u1 * np.abs(values)
+        for b, absolute_b in zip(vectors, weights):
+            values = phi @ b - inverse_gamma.astype(dtype)
+            errors = spread @ absolute_b
+            errors += u1 * inverse_gamma + u1 * magnitude(values)
             errors *= kappa
-            errors += tiny
+            errors += TINY
             if not (np.isfinite(values).all() and np.isfinite(errors).all()):
                 return None
             out.append(FloatResiduals(values, errors))

@@ -385,6 +385,11 @@ def _decide(
     return _Decided(levels, embedded_levels, written_c_order, error)
 
 
+FLOAT_PATH_WORK = 5_000_000
+"""Units of ball work (about 0.08 s) above which ``tabc check`` decides an approximate scheme
+in floating point with error bounds (:mod:`.certified`) before trying the balls."""
+
+
 def _decide_in_balls(
     a: list[list[Any]],
     b: list[Any],
@@ -403,15 +408,13 @@ def _decide_in_balls(
     stages = len(b)
     error_order = args[3]
     fast = None
-    if stages <= 64:
+    # Balls certify the digits of every residual (exact zeros too); past a few hundredths of
+    # a second of them, check takes its verdicts from floats with error bounds, and info too
+    # once the balls would pass MAX_REPORT_WORK.
+    ball_work = condition_work(stages, depth, number_size(BallField(_ball_bits(tolerance)), a))
+    if stages <= 64 and ball_work > (limits.MAX_REPORT_WORK if error_order else FLOAT_PATH_WORK):
         fast = _decide_in_floats(a, b, c, b_hat, tolerance, *args)
-        # check needs the verdicts (and bounds); info reports certified digits of every level
-        # where the balls can afford them
-        if fast is not None and (
-            not error_order
-            or condition_work(stages, depth, number_size(BallField(_ball_bits(tolerance)), a))
-            > limits.MAX_REPORT_WORK
-        ):
+        if fast is not None:
             return fast
     bounds = _Bounds(
         _denominator([x for row in a for x in row]),
@@ -439,8 +442,6 @@ def _decide_in_balls(
                 )
             except Undecided:
                 bits *= 2
-    if fast is not None:
-        return fast
     exact = number_size(RationalField(), a, [*b, *(c or ()), *(b_hat or ())])
     if _over_limit(stages, depth, exact):
         from ..errors import AnalysisError

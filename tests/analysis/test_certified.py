@@ -88,9 +88,16 @@ def two_stage(b1: str, tolerance: str) -> str:
     ],
 )
 def test_a_residual_one_unit_in_the_last_digit_from_the_tolerance_is_judged_exactly(b1, holds):
-    analysis = analyse(parse_scheme(two_stage(b1, "1e-12")))
+    scheme = parse_scheme(two_stage(b1, "1e-12"))
+    analysis = analyse(scheme)
     assert analysis.levels[0].holds is holds
     assert (analysis.order == 1) is holds
+    # the float path proves the verdict, or leaves it to the balls: never the wrong one
+    _, a, b, _, _ = convert_tableau(scheme, parameter_values(scheme))
+    found = float_residuals(a, [b], 1, 1e-12)
+    if found is not None:
+        assert bool(found[0].holds(1e-12)[0]) is holds
+        assert bool(found[0].fails(1e-12)[0]) is not holds
 
 
 @pytest.mark.parametrize("path", sorted(CALIBRATION.glob("*.toml")), ids=lambda p: p.stem)
