@@ -123,11 +123,14 @@ class AlgebraicReal:
         poly = sympy.Poly(list(reversed(self.polynomial)), x)
         if self.degree == 1:
             return str(sympy.Rational(-self.polynomial[0], self.polynomial[1]))
-        if self.degree == 2:
-            lo, hi = self.enclosure()
-            for root in sympy.roots(poly, multiple=True):
-                if root.is_real and sympy.Rational(lo) <= root <= sympy.Rational(hi):
-                    return str(root)
+        if self.degree == 2 and _discriminant(self.polynomial) > 0:
+            # sympy lists the two real roots of a quadratic with a positive leading
+            # coefficient as B − D, B + D with D > 0 (roots_quadratic), so the index-th
+            # one is this number: chosen by position, never by the truth value of a
+            # sympy relational (which sympy cannot always decide for long coefficients).
+            from sympy.polys.polyroots import roots_quadratic
+
+            return str(roots_quadratic(poly)[self.index])
         return f"CRootOf({poly.as_expr()}, {self.index})"
 
     def shown(self, digits: int = 10) -> str:
@@ -164,6 +167,12 @@ class AlgebraicReal:
                 return False
             bits = 2 * max(first.bits, second.bits)
             first, second = first.refined(bits), second.refined(bits)
+
+
+def _discriminant(polynomial: tuple[int, ...]) -> int:
+    """b² − 4ac of c + bx + ax² (constant first)."""
+    c, b, a = polynomial
+    return b * b - 4 * a * c
 
 
 def _bounds(ball: Any) -> tuple[Fraction, Fraction]:
@@ -411,3 +420,4 @@ def _between(low: AlgebraicReal, high: AlgebraicReal | None) -> Fraction:
         bits = 2 * max(low.bits, high.bits)
         low, high = low.refined(bits), high.refined(bits)
     return (low.enclosure()[1] + high.enclosure()[0]) / 2
+
