@@ -35,6 +35,7 @@ __all__ = [
     "Crossing",
     "Polynomial",
     "first_failure",
+    "neglect_within_tolerance",
     "positive_roots",
     "real_roots",
 ]
@@ -421,3 +422,52 @@ def _between(low: AlgebraicReal, high: AlgebraicReal | None) -> Fraction:
         low, high = low.refined(bits), high.refined(bits)
     return (low.enclosure()[1] + high.enclosure()[0]) / 2
 
+
+# --------------------------------------------------------------------------- tolerance
+
+
+def neglect_within_tolerance(
+    poly: Polynomial, tolerance: float, scale: Polynomial | None = None
+) -> tuple[Polynomial, tuple[int, ...]]:
+    """``poly`` with each coefficient that lies within the tolerance of 0 taken as 0, and
+    the powers so neglected (ascending).
+
+    A coefficient c_k counts as 0 when |c_k| <= t·min(1, σ_k), σ_k the coefficient of the
+    same power in ``scale`` (the sum of the absolute values of the products that make up
+    c_k; None: 1).  The absolute bound t is the tolerance of the order conditions; the
+    relative one keeps a coefficient that is genuinely small because its products are (the
+    leading coefficient p_s² of a many-stage explicit method is about 1e-16), while a sum of
+    products of size about 1 that cancels to within t, as the low-order coefficients of
+    |R(iy)|² − 1 do for the intended scheme and do only to the rounding of the written
+    digits, is read as the 0 it stands for.  Decided exactly (signs in the domain)."""
+    domain = poly.domain
+    exact = Fraction(repr(tolerance))
+    t = domain.convert(exact.numerator) / domain.convert(exact.denominator)
+    kept, neglected = [], []
+    for k, c in enumerate(poly.coefficients):
+        if domain.is_zero(c):
+            kept.append(c)
+            continue
+        bound = t
+        if scale is not None:
+            sigma = scale.coefficients[k] if k < len(scale.coefficients) else domain.zero
+            if _sign(domain, sigma - domain.one) < 0:
+                bound = t * sigma
+        size = c if _sign(domain, c) > 0 else -c
+        if _sign(domain, size - bound) <= 0:
+            kept.append(domain.zero)
+            neglected.append(k)
+        else:
+            kept.append(c)
+    return Polynomial(kept, domain), tuple(neglected)
+
+
+def absolute_square(coefficients: Sequence[Any], domain: Any) -> list[Any]:
+    """The coefficients (constant first) of (Σ_k |c_k| x^k)²: for each power, the sum of the
+    absolute values of the products c_j c_k that a square of Σ c_k x^k adds up there."""
+    absolute = [c if _sign(domain, c) >= 0 else -c for c in coefficients]
+    out = [domain.zero] * max(2 * len(absolute) - 1, 0)
+    for j, x in enumerate(absolute):
+        for k, y in enumerate(absolute):
+            out[j + k] += x * y
+    return out
