@@ -82,6 +82,11 @@ MAX_SSP_STAGES = 24
 """Stages for which ``info`` computes the SSP coefficient: (s + 1)² polynomials of degree
 up to s, from s + 2 exact inverses of (s + 1) × (s + 1) matrices."""
 
+MAX_SSP_ALGEBRAIC_WORK = 2_000_000
+"""(s + 2)(s + 1)³ × (degree of the number field)² for the SSP coefficient of a tableau
+with radicals: s + 2 exact inverses of (s + 1) × (s + 1) matrices over QQ<θ> in sympy's
+domain matrices (the rational case uses python-flint and needs no such bound)."""
+
 MAX_LOCUS_STEPS = 16
 """Steps of a multistep scheme for which ``info`` computes the A(α) angle, A-stability and the
 real stability interval (resultants and boundary-locus polynomials of degree about 4k)."""
