@@ -155,6 +155,12 @@ MAX_TOLERANCE = 1e-3
 """Largest ``tolerance``: above it a scheme could pass order conditions it misses by a visible
 amount (a huge tolerance would let any approximate scheme pass any order)."""
 
+MAX_LUMPED_WORK = 16**3 * 7_700
+"""Stages³ × bits of the largest entry up to which a Runge–Kutta tableau over the rationals
+or QQ(√d) past :data:`MAX_LUMPED_STAGES` still has its symmetry decided by merging equal
+stages: the work the stage limit allowed for 7,700-bit rationals (64 stages of them took
+minutes, 16 a few seconds), so decimal tableaus of a few dozen stages are decided."""
+
 MAX_LUMPED_STAGES = 16
 """Symmetry (a tableau or pair equal to its adjoint) is decided by the stage reversal for any
 number of stages; equality up to merged equal stages (a partition refinement whose work grows

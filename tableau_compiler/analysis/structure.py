@@ -470,7 +470,7 @@ def symmetric(field: Field, a: list[list[Any]], b: list[Any], tolerance: float |
         return field.is_zero(x - y)
 
     pair = (a, b, a, b)
-    if not symmetric_by_reversal(field, pair, same) and len(b) > limits.MAX_LUMPED_STAGES:
+    if not symmetric_by_reversal(field, pair, same) and _lumping_over_limit(field, a, b):
         from .partitioned import lumping_not_tried
 
         return Judgement(None, tolerance, reason=lumping_not_tried())
@@ -482,6 +482,27 @@ def symmetric(field: Field, a: list[list[Any]], b: list[Any], tolerance: float |
         or symmetric_for(field, pair, separable=False, same=exactly_same)
     )
     return Judgement(holds, tolerance, exactly=exact)
+
+
+def _lumping_over_limit(field: Field, a: list[list[Any]], b: list[Any]) -> bool:
+    """Whether merging equal stages would cost more than the limits allow: stages³ ×
+    the bits of the largest entry (the refinement's additions) above
+    :data:`~tableau_compiler.limits.MAX_LUMPED_WORK` for rationals and QQ(√d), whose sizes
+    are known; the stage limit :data:`~tableau_compiler.limits.MAX_LUMPED_STAGES` for
+    other fields."""
+    s = len(b)
+    if s <= limits.MAX_LUMPED_STAGES:
+        return False
+    parts = []
+    for x in [*b, *(y for row in a for y in row)]:
+        if hasattr(x, "p") and hasattr(x, "q"):  # python-flint rationals
+            parts.append(x)
+        elif hasattr(x, "a") and hasattr(x, "b") and hasattr(x, "d"):  # QQ(√d)
+            parts += [x.a, x.b]
+        else:
+            return True
+    bits = max(max(int(x.p).bit_length(), int(x.q).bit_length()) for x in parts)
+    return s**3 * max(bits, 1) > limits.MAX_LUMPED_WORK
 
 
 def first_same_as_last(

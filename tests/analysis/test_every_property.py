@@ -197,6 +197,20 @@ def test_gauss2_written_in_decimals_is_symmetric_to_its_tolerance():
     assert analyse(gauss, full=True).properties.symmetric.holds is True
 
 
+def test_a_decimal_tableau_past_the_stage_limit_has_its_symmetry_decided():
+    # 20 stages of 15-digit decimals: 20³ × 50 bits is far below the work the stage limit
+    # allowed (16³ stages × 7,700 bits), so merging equal stages is tried
+    from tableau_compiler.analysis import structure
+    from tableau_compiler.analysis.runge_kutta import convert_tableau
+
+    s = 20
+    a = [[f"0.{(7 * i + 3 * j) % 97:02d}1234567890123" for j in range(i)] for i in range(s)]
+    scheme_ = tableau(a, ["0.05"] * s, order=1, tolerance=1e-12)
+    field_, a_, b_, _, _ = convert_tableau(scheme_, {})
+    judgement = structure.symmetric(field_, a_, b_, 1e-12)
+    assert judgement.holds is False and not judgement.reason
+
+
 # --------------------------------------------------------------------------- no traceback
 
 
