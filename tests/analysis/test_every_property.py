@@ -2,7 +2,8 @@
 coefficient over QQ(√d) and in decimals, decimals printed as decimals, stability intervals
 whose ends are not artefacts of the tolerance, and no traceback from any command.
 
-The schemes are in ``schemes/``: Lobatto IIIC with 4 stages (exact, √5), the Spiteri–Ruuth
+The schemes are in ``fixtures/`` (not ``schemes/``: the pre-commit hook checks every
+``schemes/`` folder as a library): Lobatto IIIC with 4 stages (exact, √5), the Spiteri–Ruuth
 SSP(5,3) and ARKODE's Billington table as published in decimals, RK4 written in 17-digit
 decimals, and Ralston's second-order method with 2/3 written as 0.6666666666666666.
 """
@@ -25,7 +26,7 @@ from tableau_compiler.parsing import parse_scheme
 from .helpers import tableau
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMES = Path(__file__).resolve().parent / "schemes"
+SCHEMES = Path(__file__).resolve().parent / "fixtures"
 
 
 def scheme(name: str, **changes):
