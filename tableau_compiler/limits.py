@@ -99,6 +99,11 @@ MAX_SSP_STAGES = 24
 """Stages for which ``info`` computes the SSP coefficient: (s + 1)² polynomials of degree
 up to s, from s + 2 exact inverses of (s + 1) × (s + 1) matrices."""
 
+MAX_SSP_ALGEBRAIC_WORK = 2_000_000
+"""(s + 2)(s + 1)³ × (degree of the number field)² for the SSP coefficient of a tableau
+with radicals: s + 2 exact inverses of (s + 1) × (s + 1) matrices over QQ<θ> in sympy's
+domain matrices (the rational case uses python-flint and needs no such bound)."""
+
 MAX_LOCUS_STEPS = 16
 """Steps of a multistep scheme for which ``info`` computes the A(α) angle, A-stability and the
 real stability interval (resultants and boundary-locus polynomials of degree about 4k)."""
@@ -166,6 +171,12 @@ MIN_TOLERANCE = 1e-300
 MAX_TOLERANCE = 1e-3
 """Largest ``tolerance``: above it a scheme could pass order conditions it misses by a visible
 amount (a huge tolerance would let any approximate scheme pass any order)."""
+
+MAX_LUMPED_WORK = 16**3 * 7_700
+"""Stages³ × bits of the largest entry up to which a Runge–Kutta tableau over the rationals
+or QQ(√d) past :data:`MAX_LUMPED_STAGES` still has its symmetry decided by merging equal
+stages: the work the stage limit allowed for 7,700-bit rationals (64 stages of them took
+minutes, 16 a few seconds), so decimal tableaus of a few dozen stages are decided."""
 
 MAX_LUMPED_STAGES = 16
 """Symmetry (a tableau or pair equal to its adjoint) is decided by the stage reversal for any

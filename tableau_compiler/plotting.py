@@ -272,23 +272,52 @@ def _exact_intervals(
 def _interval_polynomials(
     field_: Any, numerator: Any, denominator: Any, tolerance: float | None = None
 ) -> tuple[Any, Any]:
-    """Exact P(x)² − s²Q(x)² and |P(iy)|² − s²|Q(iy)|² (HW §IV.2), s = 1 + tolerance (1 for an
-    exact scheme, as the analysis judges |R| <= 1 + t), as float64 coefficients, highest
-    power first."""
+    """Exact P(x)² − Q(x)² and |P(iy)|² − |Q(iy)|² (HW §IV.2) as float64 coefficients,
+    highest power first.  For an approximate scheme a coefficient within the tolerance of 0
+    (relative to its products' size below 1) is 0, as the analysis reads it
+    (:func:`~.analysis.algebraic.neglect_within_tolerance`); decided here on 50 digits,
+    which is enough for a picture."""
     import sympy
 
     z = numerator.gens[0]
     t = sympy.Symbol("t", real=True)
-    slack = 1 if tolerance is None else (1 + sympy.Rational(repr(tolerance))) ** 2
-    real = sympy.expand(numerator.as_expr() ** 2 - slack * denominator.as_expr() ** 2)
 
-    def squared_modulus(poly: Any) -> Any:
-        value = sympy.expand(poly.as_expr().subs(z, sympy.I * t))
+    def absolute(poly: Any) -> Any:
+        return sympy.Poly([abs(c) for c in poly.all_coeffs()], z).as_expr()
+
+    def squared_modulus(expr: Any) -> Any:
+        value = sympy.expand(expr.subs(z, sympy.I * t))
         return sympy.expand(sympy.re(value) ** 2 + sympy.im(value) ** 2)
 
-    imaginary = sympy.expand(squared_modulus(numerator) - slack * squared_modulus(denominator))
-    as_floats = lambda expr, x: [float(sympy.N(c, 30)) for c in sympy.Poly(expr, x).all_coeffs()]
-    return as_floats(real, z), as_floats(imaginary, t)
+    p, q = numerator.as_expr(), denominator.as_expr()
+    real = sympy.expand(p**2 - q**2)
+    real_scale = sympy.expand(absolute(numerator) ** 2 + absolute(denominator) ** 2)
+    imaginary = sympy.expand(squared_modulus(p) - squared_modulus(q))
+    imaginary_scale = sympy.expand(
+        (absolute(numerator) ** 2 + absolute(denominator) ** 2).subs(z, t)
+    )
+
+    def as_floats(expr: Any, scale: Any, x: Any) -> list[float]:
+        poly = sympy.Poly(expr, x)
+        if poly.is_zero:  # |R| ≡ 1 there (Gauss methods on the imaginary axis)
+            return [0.0]
+        sizes = sympy.Poly(scale, x)
+        out = []
+        for (k,), c in zip(poly.monoms(), poly.coeffs()):
+            value = sympy.N(c, 50)
+            if tolerance is not None:
+                size = sympy.N(sizes.coeff_monomial(x**k), 50)
+                bound = sympy.Rational(repr(tolerance)) * min(1, size)
+                if abs(value) <= bound:
+                    value = 0
+            out.append((k, float(value)))
+        degree = poly.degree()
+        coefficients = [0.0] * (degree + 1)
+        for k, value in out:
+            coefficients[degree - k] = value
+        return coefficients
+
+    return as_floats(real, real_scale, z), as_floats(imaginary, imaginary_scale, t)
 
 
 def _first_exit(coefficients: Sequence[float], sign: float) -> float:

@@ -35,6 +35,7 @@ __all__ = [
     "Crossing",
     "Polynomial",
     "first_failure",
+    "neglect_within_tolerance",
     "positive_roots",
     "real_roots",
 ]
@@ -123,11 +124,14 @@ class AlgebraicReal:
         poly = sympy.Poly(list(reversed(self.polynomial)), x)
         if self.degree == 1:
             return str(sympy.Rational(-self.polynomial[0], self.polynomial[1]))
-        if self.degree == 2:
-            lo, hi = self.enclosure()
-            for root in sympy.roots(poly, multiple=True):
-                if root.is_real and sympy.Rational(lo) <= root <= sympy.Rational(hi):
-                    return str(root)
+        if self.degree == 2 and _discriminant(self.polynomial) > 0:
+            # sympy lists the two real roots of a quadratic with a positive leading
+            # coefficient as B − D, B + D with D > 0 (roots_quadratic), so the index-th
+            # one is this number: chosen by position, never by the truth value of a
+            # sympy relational (which sympy cannot always decide for long coefficients).
+            from sympy.polys.polyroots import roots_quadratic
+
+            return str(roots_quadratic(poly)[self.index])
         return f"CRootOf({poly.as_expr()}, {self.index})"
 
     def shown(self, digits: int = 10) -> str:
@@ -164,6 +168,12 @@ class AlgebraicReal:
                 return False
             bits = 2 * max(first.bits, second.bits)
             first, second = first.refined(bits), second.refined(bits)
+
+
+def _discriminant(polynomial: tuple[int, ...]) -> int:
+    """b² − 4ac of c + bx + ax² (constant first)."""
+    c, b, a = polynomial
+    return b * b - 4 * a * c
 
 
 def _bounds(ball: Any) -> tuple[Fraction, Fraction]:
@@ -411,3 +421,53 @@ def _between(low: AlgebraicReal, high: AlgebraicReal | None) -> Fraction:
         bits = 2 * max(low.bits, high.bits)
         low, high = low.refined(bits), high.refined(bits)
     return (low.enclosure()[1] + high.enclosure()[0]) / 2
+
+
+# --------------------------------------------------------------------------- tolerance
+
+
+def neglect_within_tolerance(
+    poly: Polynomial, tolerance: float, scale: Polynomial | None = None
+) -> tuple[Polynomial, tuple[int, ...]]:
+    """``poly`` with each coefficient that lies within the tolerance of 0 taken as 0, and
+    the powers so neglected (ascending).
+
+    A coefficient c_k counts as 0 when |c_k| <= t·min(1, σ_k), σ_k the coefficient of the
+    same power in ``scale`` (the sum of the absolute values of the products that make up
+    c_k; None: 1).  The absolute bound t is the tolerance of the order conditions; the
+    relative one keeps a coefficient that is genuinely small because its products are (the
+    leading coefficient p_s² of a many-stage explicit method is about 1e-16), while a sum of
+    products of size about 1 that cancels to within t, as the low-order coefficients of
+    |R(iy)|² − 1 do for the intended scheme and do only to the rounding of the written
+    digits, is read as the 0 it stands for.  Decided exactly (signs in the domain)."""
+    domain = poly.domain
+    exact = Fraction(repr(tolerance))
+    t = domain.convert(exact.numerator) / domain.convert(exact.denominator)
+    kept, neglected = [], []
+    for k, c in enumerate(poly.coefficients):
+        if domain.is_zero(c):
+            kept.append(c)
+            continue
+        bound = t
+        if scale is not None:
+            sigma = scale.coefficients[k] if k < len(scale.coefficients) else domain.zero
+            if _sign(domain, sigma - domain.one) < 0:
+                bound = t * sigma
+        size = c if _sign(domain, c) > 0 else -c
+        if _sign(domain, size - bound) <= 0:
+            kept.append(domain.zero)
+            neglected.append(k)
+        else:
+            kept.append(c)
+    return Polynomial(kept, domain), tuple(neglected)
+
+
+def absolute_square(coefficients: Sequence[Any], domain: Any) -> list[Any]:
+    """The coefficients (constant first) of (Σ_k |c_k| x^k)²: for each power, the sum of the
+    absolute values of the products c_j c_k that a square of Σ c_k x^k adds up there."""
+    absolute = [c if _sign(domain, c) >= 0 else -c for c in coefficients]
+    out = [domain.zero] * max(2 * len(absolute) - 1, 0)
+    for j, x in enumerate(absolute):
+        for k, y in enumerate(absolute):
+            out[j + k] += x * y
+    return out

@@ -13,8 +13,16 @@ Each is the first sign change on (0, ∞) of one polynomial with exact coefficie
 polynomial and an isolating interval), a root of odd multiplicity; a root of even
 multiplicity is a tangency (|R| touches 1 and stays below) and the interval goes on; no sign
 change at all gives β = ∞ (A-stable methods on the real axis, Gauss methods on the imaginary
-axis, where |R(iy)| ≡ 1).  For an approximate scheme (tolerance t) the bound is |R| <= 1 + t,
-as for A-stability to tolerance (:mod:`.stability`): (1 + t)²|Q|² − |P|² >= 0.
+axis, where |R(iy)| ≡ 1).
+
+For an approximate scheme (tolerance t) the endpoint must not be an artefact of t: a bound
+|R| <= 1 + t would open an interval of width about t^(1/4) wherever the intended scheme has
+|R| = 1 + O(y⁴) (every explicit method with s = p = 1, 2 on the imaginary axis), and move it
+with t.  So the tolerance is applied to the *coefficients* of the polynomial whose sign is
+read (E(y) = |Q(iy)|² − |P(iy)|², Q(x)² − P(x)²): a coefficient that the written digits
+leave within t of 0 (:func:`~.algebraic.neglect_within_tolerance`) is taken as the 0 it
+stands for, and the sign structure of what remains is decided exactly.  The report names
+the neglected powers, and the endpoint the written values alone would give when it differs.
 
 Linear multistep (ρ, σ; the stability region S = {z : ρ(ζ) − zσ(ζ) meets the root
 condition}, HNW V.1):
@@ -41,9 +49,17 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .algebraic import AlgebraicReal, Crossing, Polynomial, first_failure, real_roots
+from .algebraic import (
+    AlgebraicReal,
+    Crossing,
+    Polynomial,
+    absolute_square,
+    first_failure,
+    neglect_within_tolerance,
+    real_roots,
+)
 from .arithmetic import flint_precision
-from .values import Judgement, Value, tolerance_text
+from .values import Judgement, Value, tolerance_digits, tolerance_text
 
 __all__ = [
     "StabilityAngle",
@@ -69,6 +85,12 @@ class StabilityInterval:
     tolerance: float | None = None
     reason: str = ""
     """Why it was not computed."""
+    neglected: tuple[int, ...] = ()
+    """Powers whose coefficients were within the tolerance of 0 and taken as 0 (module
+    docstring): of y in E(y) = |Q(iy)|² − |P(iy)|², of x in Q(x)² − P(x)²."""
+    written: Crossing | None = None
+    """β of the written values alone, when it differs from :attr:`crossing` in the digits
+    the tolerance supports."""
 
     @property
     def beta(self) -> float:
@@ -89,6 +111,8 @@ class StabilityInterval:
         at = self.crossing.at
         if at is None:
             return "0"
+        if self.tolerance is not None:  # an approximate scheme: the digits t supports
+            return at.value(exact=False).decimal(tolerance_digits(self.tolerance))
         if at.degree == 1:
             return at.text()
         digits = at.value(exact=False).decimal(16)
@@ -116,9 +140,32 @@ class StabilityInterval:
             if not self.crossing.zero and not self.crossing.unbounded
             else text
         )
-        if self.tolerance is not None:
-            out += f" (|R| <= 1 + {tolerance_text(self.tolerance)})"
+        note = self.tolerance_note()
+        if note:
+            out += f" ({note})"
         return out
+
+    def _function(self) -> tuple[str, str]:
+        if self.axis == "real":
+            return "x", "Q(x)² − P(x)²"
+        return "y", "E(y) = |Q(iy)|² − |P(iy)|²"
+
+    def tolerance_note(self) -> str:
+        """For an approximate scheme: which coefficients were taken as 0, and what the
+        written values alone give when that differs ("" when nothing was neglected)."""
+        if self.tolerance is None or not self.neglected:
+            return ""
+        variable, function = self._function()
+        powers = ", ".join(f"{variable}^{k}" if k > 1 else variable for k in self.neglected)
+        plural = "s" if len(self.neglected) > 1 else ""
+        note = (
+            f"to tolerance {tolerance_text(self.tolerance)}: the coefficient{plural} of "
+            f"{powers} in {function} {'are' if plural else 'is'} within the tolerance of 0 "
+            "and taken as 0"
+        )
+        if self.written is not None:
+            note += f"; the written values alone give β = {_crossing_text(self.written, self.tolerance)}"
+        return note
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"axis": self.axis}
@@ -139,7 +186,30 @@ class StabilityInterval:
         data["beta_float"] = None if self.crossing.unbounded else float(self.crossing)
         if self.tolerance is not None:
             data["tolerance"] = self.tolerance
+            data["beta_shown"] = self.beta_words()
+            variable, function = self._function()
+            data["neglected_powers"] = list(self.neglected)
+            data["neglected_in"] = function
+            data["depends_on_tolerance"] = self.written is not None
+            if self.written is not None:
+                data["written_beta"] = _crossing_text(self.written, None)
+                data["written_beta_float"] = _crossing_float(self.written)
         return data
+
+
+def _crossing_text(crossing: Crossing, tolerance: float | None) -> str:
+    if crossing.unbounded:
+        return "∞"
+    if crossing.at is None:
+        return "0"
+    if tolerance is not None:
+        return crossing.at.value(exact=False).decimal(tolerance_digits(tolerance))
+    return crossing.at.text()
+
+
+def _crossing_float(crossing: Crossing) -> float | None:
+    """β as a JSON number (None for ∞: strict JSON has no Infinity)."""
+    return None if crossing.unbounded else float(crossing)
 
 
 def _polynomial_text(at: AlgebraicReal) -> str:
@@ -184,15 +254,6 @@ def _poly(domain: Any, coefficients: Sequence[Any], symbol: Any) -> Any:
     return Poly(list(reversed(list(coefficients))) or [0], symbol, domain=domain)
 
 
-def _slack(domain: Any, tolerance: float | None) -> Any:
-    import sympy
-
-    if tolerance is None:
-        return domain.one
-    t = Fraction(repr(tolerance))
-    return domain.from_sympy(sympy.Rational(t.numerator, t.denominator) + 1) ** 2
-
-
 def _condition(poly: Any, domain: Any) -> Polynomial:
     return Polynomial(list(reversed(poly.rep.to_list())), domain)
 
@@ -226,13 +287,33 @@ def interval_of(
         u = sympy.Symbol("u")
         p = _poly(domain, numerator, u).compose(_poly(domain, [0, -1], u))  # P(−u)
         q = _poly(domain, denominator, u).compose(_poly(domain, [0, -1], u))
-        e = q * q * _poly(domain, [_slack(domain, tolerance)], u) - p * p
+        e = q * q - p * p
+        parts = [_condition(p, domain), _condition(q, domain)]
     else:
         y = sympy.Symbol("y")
-        p = _squared_modulus_on_axis(_poly(domain, numerator, y), y, domain)
-        q = _squared_modulus_on_axis(_poly(domain, denominator, y), y, domain)
-        e = q * _poly(domain, [_slack(domain, tolerance)], y) - p
-    return StabilityInterval(axis, first_failure([_condition(e, domain)]), tolerance)
+        p_y, q_y = _poly(domain, numerator, y), _poly(domain, denominator, y)
+        p = _squared_modulus_on_axis(p_y, y, domain)
+        q = _squared_modulus_on_axis(q_y, y, domain)
+        e = q - p
+        parts = [_condition(p_y, domain), _condition(q_y, domain)]
+    condition = _condition(e, domain)
+    written = first_failure([condition])
+    if tolerance is None:
+        return StabilityInterval(axis, written, tolerance)
+    # |P(iy)|² and P(−u)² add up products p_j p_k of the same sizes (up to sign)
+    scale = [domain.zero] * (2 * max(len(x.coefficients) for x in parts))
+    for part in parts:
+        for k, c in enumerate(absolute_square(part.coefficients, domain)):
+            scale[k] += c
+    cleaned, neglected = neglect_within_tolerance(condition, tolerance, Polynomial(scale, domain))
+    if not neglected:
+        return StabilityInterval(axis, written, tolerance)
+    crossing = first_failure([cleaned])
+    # "differs" at the digits the tolerance supports: below them the two are one answer
+    differs = _crossing_text(crossing, tolerance) != _crossing_text(written, tolerance)
+    return StabilityInterval(
+        axis, crossing, tolerance, neglected=neglected, written=written if differs else None
+    )
 
 
 def _squared_modulus_on_axis(poly: Any, y: Any, domain: Any) -> Any:

@@ -656,6 +656,26 @@ class StructuralProperties:
         }
 
 
+def _ssp(
+    tableau: ButcherTableau, field_: Field, a: list[list[Any]], b: list[Any],
+    tolerance: float | None,
+) -> Any:  # fmt: skip
+    """The SSP coefficient over the scheme's field: python-flint for rationals, sympy's
+    algebraic number field for radicals (QQ(√d) is handed over as sympy's QQ<√d>)."""
+    from . import structure
+
+    if isinstance(field_, RationalField):
+        fractions = lambda xs: [Fraction(int(x.p), int(x.q)) for x in xs]
+        return structure.ssp_coefficient([fractions(row) for row in a], fractions(b), tolerance)
+    if not isinstance(field_, SympyField):
+        field_, a, b, _, _ = convert_tableau(tableau, parameter_values(tableau), quadratic=False)
+    if not isinstance(field_, SympyField) or field_.symbolic:
+        return structure.SSPCoefficient(
+            None, len(b), tolerance, f"entries in {field_.name}: not an algebraic number"
+        )
+    return structure.ssp_coefficient(a, b, tolerance, domain=field_.sympy_domain)
+
+
 def _structure(
     tableau: ButcherTableau,
     field_: Field,
@@ -668,24 +688,24 @@ def _structure(
 ) -> StructuralProperties:
     from . import structure
 
-    if isinstance(field_, RationalField):
-        fractions = lambda xs: [Fraction(int(x.p), int(x.q)) for x in xs]
-        ssp = structure.ssp_coefficient([fractions(row) for row in a], fractions(b), tolerance)
-    else:
-        ssp = structure.SSPCoefficient(
-            None, len(b), tolerance, f"computed for rational tableaus; this one is in {field_.name}"
-        )
+    from ..errors import AnalysisError
+
+    try:
+        ssp = _ssp(tableau, field_, a, b, tolerance)
+    except (*_UNDECIDABLE, AnalysisError) as error:
+        ssp = structure.SSPCoefficient(None, len(b), tolerance, f"not decided: {error}")
     metrics = None
     if b_hat is not None and embedded_order is not None and embedded_order >= 1 and order >= 1:
         depth = max(order, embedded_order) + 2
         if decidable_order(len(b), depth, number_size(field_, a, [*b, *b_hat])) >= depth:
             metrics = structure.error_metrics(field_, a, b, b_hat, order, embedded_order)
+    judge = lambda decide: _or_undecided(decide, field_, a, b, tolerance)
     return StructuralProperties(
         ssp=ssp,
-        symplectic=structure.symplectic(field_, a, b, tolerance),
-        algebraically_stable=structure.algebraic_stability(field_, a, b, tolerance),
-        symmetric=structure.symmetric(field_, a, b, tolerance),
-        fsal=structure.first_same_as_last(field_, a, b, tolerance),
+        symplectic=judge(structure.symplectic),
+        algebraically_stable=judge(structure.algebraic_stability),
+        symmetric=judge(structure.symmetric),
+        fsal=judge(structure.first_same_as_last),
         error_metrics=metrics,
         at_parameter_values=bool(tableau.parameters),
     )
@@ -706,6 +726,20 @@ def order_condition_work(
     return condition_work(tableau.stages, depth, size), condition_memory(
         tableau.stages, depth, size
     )
+
+
+_UNDECIDABLE = (ArithmeticError, TypeError, Undecided)
+"""What a decision over an exotic field can raise (a sign sympy cannot certify, a ball too
+wide): the property is then reported undecided with the reason, never as a traceback."""
+
+
+def _or_undecided(decide: Any, field_: Field, a: Any, b: Any, tolerance: float | None) -> Any:
+    from ..errors import AnalysisError
+
+    try:
+        return decide(field_, a, b, tolerance)
+    except (*_UNDECIDABLE, AnalysisError) as error:
+        return Judgement(None, tolerance, reason=f"not decided over {field_.name}: {error}")
 
 
 def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKuttaAnalysis:

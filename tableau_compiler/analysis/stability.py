@@ -248,8 +248,15 @@ def stability_intervals(
                 StabilityInterval("imaginary", None, tolerance, reason))  # fmt: skip
     p = list(reversed(numerator.rep.to_list()))
     q = list(reversed(denominator.rep.to_list()))
-    return (interval_of(domain, p, q, "real", tolerance),
-            interval_of(domain, p, q, "imaginary", tolerance))  # fmt: skip
+    from ..errors import AnalysisError
+
+    out = []
+    for axis in ("real", "imaginary"):
+        try:
+            out.append(interval_of(domain, p, q, axis, tolerance))
+        except (ArithmeticError, TypeError, AnalysisError) as error:  # reported, not raised
+            out.append(StabilityInterval(axis, None, tolerance, f"not decided: {error}"))
+    return out[0], out[1]
 
 
 def _decades(tolerance: float) -> int:

@@ -17,8 +17,14 @@ absolute value, an inequality x >= 0 when x >= −t.
   d(r)(I + rK)⁻¹ at s + 2 integer points (python-flint's exact rational matrices) and
   interpolating.  d(0) = 1, so R = sup{r : N_k >= 0 on [0, r] for every k and d != 0 on
   [0, r]}: the first point where a condition changes sign, an exact algebraic number
-  (:func:`~.algebraic.first_failure`).  To tolerance t: N_k + t·d >= 0 (entries >= −t, as
-  nodepy's bisection reads them).  Computed for rational tableaus.
+  (:func:`~.algebraic.first_failure`).  Computed for rational tableaus (python-flint) and
+  for tableaus with radicals (sympy's algebraic number fields QQ<θ>, bounded by
+  :data:`~tableau_compiler.limits.MAX_SSP_ALGEBRAIC_WORK`).  To tolerance t the crossing
+  must not be an artefact of t (entries >= −t would give 2t for RK4, whose coefficient is
+  0): a coefficient of N_k that lies within t of 0 is taken as 0
+  (:func:`~.algebraic.neglect_within_tolerance`; for an explicit tableau relative to the
+  size of its products, the same powers of |K|), and the report names the powers so
+  neglected and what the written values alone give when it differs.
 * **symplectic**: M = BA + AᵀB − bbᵀ = 0, i.e. b_i a_ij + b_j a_ji − b_i b_j = 0 (Lasagni 1988,
   Sanz-Serna 1988, Suris 1988; HLW Theorem VI.4.3).
 * **algebraically stable**: b_i >= 0 and M positive semidefinite (Burrage & Butcher 1979,
@@ -51,7 +57,7 @@ from typing import Any
 
 from .. import limits
 from .arithmetic import Field, flint_precision
-from .values import Judgement, Value, tolerance_text
+from .values import Judgement, Value, tolerance_digits, tolerance_text
 
 __all__ = [
     "ErrorMetrics",
@@ -75,36 +81,66 @@ class SSPCoefficient:
     stages: int
     tolerance: float | None = None
     reason: str = ""
+    neglected: tuple[int, ...] = ()
+    """Powers of r whose coefficients, in some condition, were within the tolerance of 0
+    and taken as 0 (approximate schemes; module docstring)."""
+    written: Any = None
+    """The crossing of the written values alone, when it differs in the digits the
+    tolerance supports."""
 
     @property
     def value(self) -> float:
         return math.nan if self.crossing is None else float(self.crossing)
+
+    def _shown(self, crossing: Any) -> str:
+        """The number: exactly for an exact scheme, the digits the tolerance supports for
+        an approximate one."""
+        if crossing.unbounded:
+            return "∞"
+        if crossing.zero:
+            return "0"
+        at = crossing.at
+        if self.tolerance is not None:
+            return at.value(exact=False).decimal(tolerance_digits(self.tolerance))
+        exact = at.text()
+        digits = at.value(exact=False).decimal(10)
+        if at.degree == 1:
+            return exact
+        if at.degree == 2 and len(exact) <= 40:
+            return f"{exact} ≈ {digits}"
+        return f"{digits} (a root of a polynomial of degree {at.degree})"
 
     def words(self) -> str:
         if self.crossing is None:
             return f"not computed ({self.reason})"
         if self.crossing.unbounded:
             text = "∞ (absolutely monotonic on the whole negative real axis)"
-        elif self.crossing.zero:
-            text = "0"
         else:
-            at = self.crossing.at
-            exact = at.text()
-            digits = at.value(exact=False).decimal(10)
-            if at.degree == 1:
-                text = exact
-            elif at.degree == 2 and len(exact) <= 40:
-                text = f"{exact} ≈ {digits}"
-            else:
-                text = f"{digits} (a root of a polynomial of degree {at.degree})"
-            effective = at.value(exact=False)
+            text = self._shown(self.crossing)
+        if not self.crossing.zero and not self.crossing.unbounded:
+            effective = self.crossing.at.value(exact=False)
             eff = Value.of_fraction(
                 Fraction(effective.mantissa) * Fraction(10) ** effective.exponent / self.stages
             ).decimal(6)
             text += f"; effective r/s = {eff}"
-        if self.tolerance is not None:
-            text += f" (entries >= −{tolerance_text(self.tolerance)})"
+        note = self.tolerance_note()
+        if note:
+            text += f" ({note})"
         return text
+
+    def tolerance_note(self) -> str:
+        if self.tolerance is None or not self.neglected:
+            return ""
+        powers = ", ".join(
+            "r^0" if k == 0 else ("r" if k == 1 else f"r^{k}") for k in self.neglected
+        )
+        note = (
+            f"to tolerance {tolerance_text(self.tolerance)}: coefficients of {powers} in the "
+            "conditions that are within the tolerance of 0 are taken as 0"
+        )
+        if self.written is not None:
+            note += f"; the written values alone give {self._shown(self.written)}"
+        return note
 
     def to_dict(self) -> dict[str, Any]:
         if self.crossing is None:
@@ -121,22 +157,76 @@ class SSPCoefficient:
         data["float"] = None if self.crossing.unbounded else float(self.crossing)
         if self.tolerance is not None:
             data["tolerance"] = self.tolerance
+            data["shown"] = self._shown(self.crossing)
+            data["neglected_powers"] = list(self.neglected)
+            data["depends_on_tolerance"] = self.written is not None
+            if self.written is not None:
+                data["written_value"] = (
+                    None if self.written.unbounded
+                    else ("0" if self.written.zero else self.written.at.text())
+                )  # fmt: skip
+                data["written_float"] = None if self.written.unbounded else float(self.written)
         return data
 
 
 def ssp_coefficient(
-    a: list[list[Fraction]], b: list[Fraction], tolerance: float | None = None
+    a: list[list[Any]], b: list[Any], tolerance: float | None = None, domain: Any = None
 ) -> SSPCoefficient:
-    """The radius of absolute monotonicity of a rational tableau (module docstring)."""
-    import flint
-
-    from .. import limits
-    from .algebraic import Polynomial, first_failure
-
+    """The radius of absolute monotonicity (module docstring) of a tableau with rational
+    entries (Fractions; ``domain`` None) or with entries in a sympy ``domain``: QQ or an
+    algebraic number field QQ<θ> (radicals)."""
     s = len(b)
     if s > limits.MAX_SSP_STAGES:
         return SSPCoefficient(None, s, tolerance,
                               f"{s} stages, above the limit of {limits.MAX_SSP_STAGES}")  # fmt: skip
+    if domain is not None and not (domain.is_QQ or domain.is_AlgebraicField):
+        return SSPCoefficient(
+            None, s, tolerance, f"entries in {domain}: the coefficient is not an algebraic number"
+        )
+    if domain is not None and not domain.is_QQ:
+        degree = len(domain.mod.to_list()) - 1
+        work = (s + 2) * (s + 1) ** 3 * degree**2
+        if work > limits.MAX_SSP_ALGEBRAIC_WORK:
+            return SSPCoefficient(
+                None, s, tolerance,
+                f"(s + 2)(s + 1)³ × degree² = {work:.2g} operations in {domain}, above the "
+                f"limit of {limits.MAX_SSP_ALGEBRAIC_WORK:.2g}",
+            )  # fmt: skip
+    if domain is None:
+        conditions, scales, singular = _ssp_rational(a, b)
+    else:
+        conditions, scales, singular = _ssp_algebraic(a, b, domain)
+    from .algebraic import first_failure, neglect_within_tolerance
+
+    written = first_failure(conditions, singular=singular)
+    if tolerance is None:
+        return SSPCoefficient(written, s, tolerance)
+    cleaned, neglected = [], set()
+    for condition, scale in zip(conditions, scales):
+        kept, powers = neglect_within_tolerance(condition, tolerance, scale)
+        cleaned.append(kept)
+        neglected.update(powers)
+    if not neglected:
+        return SSPCoefficient(written, s, tolerance)
+    crossing = first_failure(cleaned, singular=singular)
+    result = SSPCoefficient(crossing, s, tolerance, neglected=tuple(sorted(neglected)))
+    if result._shown(crossing) != result._shown(written):
+        result = SSPCoefficient(
+            crossing, s, tolerance, neglected=result.neglected, written=written
+        )
+    return result
+
+
+def _ssp_rational(a: list[list[Fraction]], b: list[Fraction]) -> tuple[list, list, list]:
+    """The conditions N_k(r) >= 0 (with the sizes of their coefficients' products, explicit
+    tableaus only) and the polynomial d(r) that must not vanish, for rational entries:
+    python-flint's exact matrices."""
+    import flint
+    from sympy import QQ
+
+    from .algebraic import Polynomial
+
+    s = len(b)
     n = s + 1
     entries = [flint.fmpq(0)] * (n * n)
     for i in range(s):
@@ -147,26 +237,32 @@ def ssp_coefficient(
     k = flint.fmpq_mat(n, n, entries)
     identity = flint.fmpq_mat(n, n, [flint.fmpq(int(i == j)) for i in range(n) for j in range(n)])
     ones = flint.fmpq_mat(n, 1, [flint.fmpq(1)] * n)
-    from sympy import QQ
 
-    as_poly = lambda cs: Polynomial([QQ(int(c.p), int(c.q)) for c in cs], QQ)
-    t = None if tolerance is None else Fraction(repr(tolerance))
+    def as_poly(cs: Any) -> Polynomial:
+        return Polynomial([QQ(int(c.p), int(c.q)) for c in cs], QQ)
+
     if all(a[i][j] == 0 for i in range(s) for j in range(i, s)):
-        # explicit: K is nilpotent, (I + rK)⁻¹ = Σ_k (−r)^k K^k and d = 1
-        powers = [identity]
+        # explicit: K is nilpotent, (I + rK)⁻¹ = Σ_k (−r)^k K^k and d = 1; the sizes of the
+        # products in each coefficient are the same powers of |K|
+        absolute = flint.fmpq_mat(n, n, [abs(x) for x in entries])
+        powers, sizes = [identity], [identity]
         for _ in range(n):
             powers.append(powers[-1] * k)
-        columns = []
+            sizes.append(sizes[-1] * absolute)
+        found: dict[tuple, tuple] = {}
         for index in range(n * n + n):
             if index < n * n:
-                values = [(-1) ** e * powers[e + 1].entries()[index] for e in range(n)]
+                values = tuple((-1) ** e * powers[e + 1].entries()[index] for e in range(n))
+                scale = tuple(sizes[e + 1].entries()[index] for e in range(n))
             else:
-                values = [(-1) ** e * (powers[e] * ones).entries()[index - n * n] for e in range(n)]
-            if t is not None:
-                values[0] += flint.fmpq(t.numerator, t.denominator)
-            columns.append(tuple(values))
-        conditions = [as_poly(c) for c in set(columns) if any(v != 0 for v in c)]
-        return SSPCoefficient(first_failure(conditions), s, tolerance)
+                values = tuple(
+                    (-1) ** e * (powers[e] * ones).entries()[index - n * n] for e in range(n)
+                )
+                scale = tuple((sizes[e] * ones).entries()[index - n * n] for e in range(n))
+            if any(v != 0 for v in values):
+                found.setdefault(values, scale)
+        conditions = [as_poly(c) for c in found]
+        return conditions, [as_poly(c) for c in found.values()], []
     points, dets, products, sums = [], [], [], []
     r = 0
     while len(points) < n + 1:
@@ -183,10 +279,6 @@ def ssp_coefficient(
     seen = set()
     for index in range(n * n + n):
         values = [p[index] for p in products] if index < n * n else [q[index - n * n] for q in sums]
-        if t is not None:
-            values = [
-                v + flint.fmpq(t.numerator, t.denominator) * dd for v, dd in zip(values, dets)
-            ]
         key = tuple(values)
         if key in seen or all(v == 0 for v in values):
             continue
@@ -194,9 +286,81 @@ def ssp_coefficient(
         columns.append(values)
     polynomials = _interpolate(points, columns)
     d, conditions = polynomials[0], polynomials[1:]
-    return SSPCoefficient(
-        first_failure([as_poly(c) for c in conditions], singular=[as_poly(d)]), s, tolerance
-    )
+    return [as_poly(c) for c in conditions], [None] * len(conditions), [as_poly(d)]
+
+
+def _ssp_algebraic(a: list[list[Any]], b: list[Any], domain: Any) -> tuple[list, list, list]:
+    """As :func:`_ssp_rational`, for entries in a sympy algebraic number field: sympy's
+    domain matrices, then the same interpolation (a rational Vandermonde inverse)."""
+    import flint
+    from sympy.polys.matrices import DomainMatrix
+
+    from .algebraic import Polynomial, _sign
+
+    s = len(b)
+    n = s + 1
+    zero = domain.zero
+    rows = [[*a[i], zero] for i in range(s)] + [[*b, zero]]
+    k = DomainMatrix(rows, (n, n), domain)
+    identity = DomainMatrix.eye(n, domain)
+    ones = DomainMatrix([[domain.one] for _ in range(n)], (n, 1), domain)
+
+    def flat(matrix: Any) -> list[Any]:
+        return [x for row in matrix.to_list() for x in row]
+
+    if all(domain.is_zero(a[i][j]) for i in range(s) for j in range(i, s)):
+        absolute = DomainMatrix(
+            [[x if _sign(domain, x) >= 0 else -x for x in row] for row in rows], (n, n), domain
+        )
+        powers, sizes = [identity], [identity]
+        for _ in range(n):
+            powers.append(powers[-1] * k)
+            sizes.append(sizes[-1] * absolute)
+        power_entries = [flat(p) for p in powers]
+        size_entries = [flat(p) for p in sizes]
+        power_sums = [flat(p * ones) for p in powers]
+        size_sums = [flat(p * ones) for p in sizes]
+        conditions, scales, seen = [], [], []
+        for index in range(n * n + n):
+            if index < n * n:
+                values = [power_entries[e + 1][index] * (-1) ** e for e in range(n)]
+                scale = [size_entries[e + 1][index] for e in range(n)]
+            else:
+                values = [power_sums[e][index - n * n] * (-1) ** e for e in range(n)]
+                scale = [size_sums[e][index - n * n] for e in range(n)]
+            if all(domain.is_zero(v) for v in values) or values in seen:
+                continue
+            seen.append(values)
+            conditions.append(Polynomial(values, domain))
+            scales.append(Polynomial(scale, domain))
+        return conditions, scales, []
+    points, columns_by_point = [], []
+    r = 0
+    while len(points) < n + 1:
+        m = identity + k * domain.convert(r)
+        det = m.det()
+        if not domain.is_zero(det):
+            adjugate = m.inv() * det
+            points.append(r)
+            columns_by_point.append([det, *flat(k * adjugate), *flat(adjugate * ones)])
+        r += 1
+    size = len(points)
+    vandermonde = flint.fmpq_mat(size, size, [flint.fmpq(p) ** j for p in points for j in range(size)])
+    inverse = vandermonde.inv()
+    weights = [
+        [domain.convert(int(x.p)) / domain.convert(int(x.q)) for x in inverse.entries()[j * size : (j + 1) * size]]
+        for j in range(size)
+    ]  # fmt: skip
+    polynomials, seen = [], []
+    for index in range(len(columns_by_point[0])):
+        values = [column[index] for column in columns_by_point]
+        if index > 0 and (all(domain.is_zero(v) for v in values) or values in seen):
+            continue
+        seen.append(values)
+        coefficients = [sum((w * v for w, v in zip(row, values)), zero) for row in weights]
+        polynomials.append(Polynomial(coefficients, domain))
+    d, conditions = polynomials[0], polynomials[1:]
+    return conditions, [None] * len(conditions), [d]
 
 
 def _interpolate(points: list[int], columns: list[list[Any]]) -> list[list[Any]]:
@@ -306,7 +470,7 @@ def symmetric(field: Field, a: list[list[Any]], b: list[Any], tolerance: float |
         return field.is_zero(x - y)
 
     pair = (a, b, a, b)
-    if not symmetric_by_reversal(field, pair, same) and len(b) > limits.MAX_LUMPED_STAGES:
+    if not symmetric_by_reversal(field, pair, same) and _lumping_over_limit(field, a, b):
         from .partitioned import lumping_not_tried
 
         return Judgement(None, tolerance, reason=lumping_not_tried())
@@ -318,6 +482,27 @@ def symmetric(field: Field, a: list[list[Any]], b: list[Any], tolerance: float |
         or symmetric_for(field, pair, separable=False, same=exactly_same)
     )
     return Judgement(holds, tolerance, exactly=exact)
+
+
+def _lumping_over_limit(field: Field, a: list[list[Any]], b: list[Any]) -> bool:
+    """Whether merging equal stages would cost more than the limits allow: stages³ ×
+    the bits of the largest entry (the refinement's additions) above
+    :data:`~tableau_compiler.limits.MAX_LUMPED_WORK` for rationals and QQ(√d), whose sizes
+    are known; the stage limit :data:`~tableau_compiler.limits.MAX_LUMPED_STAGES` for
+    other fields."""
+    s = len(b)
+    if s <= limits.MAX_LUMPED_STAGES:
+        return False
+    parts = []
+    for x in [*b, *(y for row in a for y in row)]:
+        if hasattr(x, "p") and hasattr(x, "q"):  # python-flint rationals
+            parts.append(x)
+        elif hasattr(x, "a") and hasattr(x, "b") and hasattr(x, "d"):  # QQ(√d)
+            parts += [x.a, x.b]
+        else:
+            return True
+    bits = max(max(int(x.p).bit_length(), int(x.q).bit_length()) for x in parts)
+    return s**3 * max(bits, 1) > limits.MAX_LUMPED_WORK
 
 
 def first_same_as_last(

@@ -28,6 +28,7 @@ __all__ = [
     "shown_apart",
     "shown_size",
     "sympy_text",
+    "tolerance_digits",
     "tolerance_text",
 ]
 
@@ -298,6 +299,14 @@ def _format(mantissa: int, exponent: int) -> str:
 
 def tolerance_text(tolerance: float) -> str:
     return f"{tolerance:g}"
+
+
+def tolerance_digits(tolerance: float) -> int:
+    """Significant digits an approximate scheme's derived values are printed with: as many
+    as its tolerance supports (1e-9: 9), at least 3 and at most :data:`SIGNIFICANT`."""
+    import math
+
+    return max(3, min(SIGNIFICANT, math.ceil(-math.log10(tolerance))))
 
 
 def _digits_against(value: Value, tolerance: float | None, least: int) -> int:
