@@ -277,7 +277,11 @@ def test_conditions_over_pi_count_their_measured_cost():
     p_tableau = ([["1/2", "0"], ["1/2", "0"]], ["1/2", "1/2"])
     rational = size_of(_pair(([["0", "0"], ["1/3", "0"]], ["1/4", "3/4"]), p_tableau))
     with_pi = size_of(_pair(([["0", "0"], ["pi/3", "0"]], ["1/4", "3/4"]), p_tableau))
-    assert SYMBOLIC_FACTOR == 6 and with_pi.parts_per_order > 0 == rational.parts_per_order
+    from tableau_compiler.analysis import work as work_model
+
+    # the measured 6 units of the model that counted 60 per coefficient: 360 per coefficient
+    assert SYMBOLIC_FACTOR * work_model.SYMBOLIC_FACTOR == pytest.approx(360)
+    assert with_pi.parts_per_order > 0 == rational.parts_per_order
     work = condition_work(64, 6, with_pi, general=True)
     expected = sum(
         c * (64**2 * with_pi.unit(n) * SYMBOLIC_FACTOR + 2000)
