@@ -166,10 +166,13 @@ def _evaluate(
     rest = np.asarray(trees.rest[:total])
     child = np.asarray(trees.child[:total])
     phi = np.empty((total, s), dtype=dtype)
-    phi_error = np.empty((total, s), dtype=f64)
     a_phi = np.empty((below, s), dtype=dtype)
+    # float64 beside the values: their magnitudes (rounded: within κ) and error bounds
+    phi_size = np.empty((total, s), dtype=f64)
+    phi_error = np.empty((total, s), dtype=f64)
+    a_phi_size = np.empty((below, s), dtype=f64)
     a_phi_error = np.empty((below, s), dtype=f64)
-    phi[0], phi_error[0] = 1, 0
+    phi[0], phi_size[0], phi_error[0] = 1, 1, 0
     with np.errstate(over="ignore", invalid="ignore"):
         if leaf is None:
             a_phi[0] = matrix.sum(axis=1)
@@ -177,15 +180,17 @@ def _evaluate(
         else:
             a_phi[0] = leaf
             a_phi_error[0] = magnitude(leaf) * u1 * kappa + TINY
+        a_phi_size[0] = magnitude(a_phi[0])
         for n in range(2, max_order + 1):
             lo, hi = trees.start[n], trees.start[n + 1]
-            x, e_x = phi[rest[lo:hi]], phi_error[rest[lo:hi]]
-            w, e_w = a_phi[child[lo:hi]], a_phi_error[child[lo:hi]]
-            z = np.multiply(x, w, out=phi[lo:hi])
-            ax, aw = magnitude(x), magnitude(w)
+            left, right = rest[lo:hi], child[lo:hi]
+            z = np.multiply(phi[left], a_phi[right], out=phi[lo:hi])
+            ax, e_x = phi_size[left], phi_error[left]
+            aw, e_w = a_phi_size[right], a_phi_error[right]
+            size = phi_size[lo:hi]
+            np.multiply(ax, aw, out=size)
             error = phi_error[lo:hi]
-            np.multiply(ax, aw, out=error)
-            error *= unit
+            np.multiply(size, unit, out=error)
             error += ax * e_w
             aw += e_w
             aw *= e_x
@@ -194,16 +199,18 @@ def _evaluate(
             error += TINY
             if give_up is not None and (error @ weights[0]).max() > give_up:
                 return None
+            if dtype is not f64:  # the product's own magnitude, not that of its factors
+                np.abs(z, out=size, casting="unsafe")
             if n < max_order:
                 np.matmul(z, matrix_t, out=a_phi[lo:hi])
-                spread = magnitude(z)
-                spread *= gamma_s + u1
+                np.abs(a_phi[lo:hi], out=a_phi_size[lo:hi], casting="unsafe")
+                spread = size * (gamma_s + u1)
                 spread += (1 + u1) * error
                 np.matmul(spread, absolute_t, out=a_phi_error[lo:hi])
                 a_phi_error[lo:hi] *= kappa
                 a_phi_error[lo:hi] += TINY
         inverse_gamma = 1 / np.asarray(trees.gamma[:total], dtype=f64)
-        spread = magnitude(phi)
+        spread = phi_size
         spread *= gamma_s + u1
         spread += (1 + u1) * phi_error
         out = []

@@ -20,6 +20,7 @@ vertex •.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -52,11 +53,16 @@ class TreeTable:
         """Generate every tree with up to ``max_order`` vertices (idempotent)."""
         for n in range(self.max_order + 1, max_order + 1):
             for m in range(1, n):  # order of the largest child u
+                # the trees r of order n - m, by their largest child: those with one <= u
+                # are a prefix of this list (generation order kept within equal children)
+                candidates = sorted(
+                    range(self.start[n - m], self.start[n - m + 1]),
+                    key=self.largest_child.__getitem__,
+                )
+                bounds = [self.largest_child[r] for r in candidates]
                 for u in range(self.start[m], self.start[m + 1]):
                     # r has order n - m and all its children are <= u
-                    for r in range(self.start[n - m], self.start[n - m + 1]):
-                        if self.largest_child[r] > u:
-                            continue
+                    for r in candidates[: bisect.bisect_right(bounds, u)]:
                         same = self.largest_child[r] == u
                         multiplicity = self.multiplicity[r] + 1 if same else 1
                         self.order.append(n)
