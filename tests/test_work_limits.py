@@ -100,10 +100,12 @@ def test_radicals_and_pi_cost_more_than_rationals_per_condition(entry, field):
     assert field in analysis.domain and analysis.checked_order <= top
 
 
-def test_the_work_of_small_rationals_is_stages_squared_times_trees():
-    # The measure the README states for ordinary schemes is unchanged.
+def test_the_work_of_small_rationals_is_stages_squared_times_trees_and_the_set_up():
+    # The measure the README states for ordinary schemes: s² × (trees + 4 products of set-up).
+    from tableau_compiler.analysis.work import SETUP_PRODUCTS
+
     _, size = size_of(explicit(4, 4, lambda i, j: "1/2"))
-    assert condition_work(4, 4, size) == 16 * sum(limits.ROOTED_TREES[:5])
+    assert condition_work(4, 4, size) == 16 * (sum(limits.ROOTED_TREES[:5]) + SETUP_PRODUCTS)
 
 
 def test_pi_mixed_with_square_roots_is_refused_naming_the_coefficient():

@@ -113,3 +113,25 @@ def test_calibration_schemes_reach_their_published_order_and_fail_the_next(path)
     higher = analyse(parse_scheme(text))
     assert higher.order == scheme.order
     assert not getattr(higher, "undecided", ""), higher.undecided
+
+
+def _strict(constant: str):
+    raise AssertionError(f"non-standard JSON literal {constant}")
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(CALIBRATION.glob("*.toml")) + sorted((ROOT / "tableaus").glob("*.toml")),
+    ids=lambda p: f"{p.parent.name}/{p.stem}",
+)
+def test_info_of_every_calibration_and_library_scheme_is_strict_json_with_no_error(path):
+    """What ``tabc info --format json`` prints for each published scheme (in-process: the
+    same functions): no exception, and JSON without NaN or Infinity."""
+    import json
+
+    from tableau_compiler.report import info_text, to_dict
+
+    analysis = analyse(load_scheme(path), full=True)
+    text = json.dumps(to_dict(analysis), ensure_ascii=False)
+    json.loads(text, parse_constant=_strict)
+    assert info_text(analysis)
