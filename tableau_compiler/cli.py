@@ -12,7 +12,6 @@ that does not exist and is a bare library name is the library's file (:mod:`.lib
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -20,10 +19,26 @@ from pathlib import Path
 
 from . import __version__
 from .errors import SchemeError, TabcError
-from .extras import require
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED = 0, 1, 2, 3
 DEFAULT_LIBRARY, DEFAULT_OUTPUT = "tableaus", "generated"
+
+# Imports: the module level holds only what every command needs; each command imports what it
+# uses, so that `tabc check` of a Runge–Kutta file loads no other kind's analysis, no JSON
+# encoder, no library lookup and never torch (tests/test_cli_imports.py).
+
+
+def _print_json(value: object) -> None:
+    import json
+
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def require(extra: str) -> None:
+    """:func:`.extras.require`, imported only by the commands that need an extra."""
+    from .extras import require
+
+    require(extra)
 
 
 def _scheme_path(name: str) -> str:
@@ -32,6 +47,8 @@ def _scheme_path(name: str) -> str:
     See :mod:`tableau_compiler.library`: ``rk4`` and ``rk4.toml`` that are not files here
     are the library's ``tableaus/rk4.toml``.
     """
+    if Path(name).exists():  # a path that exists is used as it is: no library lookup
+        return name
     from .library import find_in_library
 
     match = find_in_library(name)
@@ -102,16 +119,18 @@ def command_check(args: argparse.Namespace) -> int:
             if error.path is None:  # found by the analysis, after the file was read
                 error = error.located(path=path, line=_line_for(path, error.key))
             status = EXIT_INVALID
-            records.append(error_dict(path, error))
-            if args.format == "text":
+            if args.format == "json":
+                records.append(error_dict(path, error))
+            elif args.format == "text":
                 print(f"ERROR {error}")
             elif args.format == "github":
                 print(github_annotation("error", error.path or path, error.line, str(error)))
             continue
         if not analysis.passed:
             status = max(status, EXIT_FAILED)
-        records.append(to_dict(analysis))
-        if args.format == "text":
+        if args.format == "json":  # (to_dict judges reversibility too: only JSON reports it)
+            records.append(to_dict(analysis))
+        elif args.format == "text":
             print(verdict_line(analysis))
             for warning in analysis.warnings:
                 print(f"      warning: {warning}")
@@ -129,7 +148,7 @@ def command_check(args: argparse.Namespace) -> int:
                     line = _line_for(path, ("order",))
                 print(github_annotation(level, path, line, f"{head}: {found.message}"))
     if args.format == "json":
-        print(json.dumps(records, indent=2, ensure_ascii=False))
+        _print_json(records)
     return status
 
 
@@ -145,12 +164,12 @@ def command_info(args: argparse.Namespace) -> int:
         if error.path is None:
             error = error.located(path=path, line=_line_for(path, error.key))
         if args.format == "json":
-            print(json.dumps(error_dict(path, error), indent=2, ensure_ascii=False))
+            _print_json(error_dict(path, error))
         else:
             print(f"ERROR {error}", file=sys.stderr)
         return EXIT_INVALID
     if args.format == "json":
-        print(json.dumps(to_dict(analysis), indent=2, ensure_ascii=False))
+        _print_json(to_dict(analysis))
     else:
         print(info_text(analysis))
     return EXIT_OK if analysis.passed else EXIT_FAILED
@@ -269,7 +288,7 @@ def command_models(args: argparse.Namespace) -> int:
 
     rows = model_inventory(num_classes=args.classes, in_channels=args.channels)
     if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        _print_json(rows)
         return EXIT_OK
     width = max(len(row["name"]) for row in rows)
     counts = [f"{row['parameters']:,}" for row in rows]
@@ -343,7 +362,7 @@ def command_inspect(args: argparse.Namespace) -> int:
         raise TabcError(f"--tolerance must be positive, not {args.tolerance}")
     reading = inspect_run(args.path, tolerance=args.tolerance)
     if args.json:
-        print(json.dumps(reading.to_json(), indent=2, ensure_ascii=False))
+        _print_json(reading.to_json())
     else:
         print("\n".join(reading.lines()))
     return EXIT_OK
