@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import SchemeError, TabcError
@@ -523,7 +524,29 @@ def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
                      help="no progress bar and no per-epoch lines")  # fmt: skip
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS = ("check", "compile", "export", "info", "plot", "inspect", "models", "train", "compare")
+
+
+class _NotBuilt:
+    """The parser of a subcommand that is not being run: its options are not built."""
+
+    def add_argument(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def add_argument_group(self, *args: object, **kwargs: object) -> _NotBuilt:
+        return self
+
+    def set_defaults(self, **kwargs: object) -> None:
+        pass
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``tabc`` parser; given ``command``, with that subcommand's parser alone.
+
+    ``tabc check`` has no use for train's two dozen options, and building every subcommand
+    costs milliseconds at each start: :func:`main` builds all of them only when the first
+    argument names none (``--help``, ``--version``, a misspelt command).
+    """
     parser = argparse.ArgumentParser(
         prog="tabc",
         description="tabc, the Butcher-tableau architecture compiler: check numerical schemes "
@@ -532,7 +555,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tabc {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = commands.add_parser(
+    def add_command(name: str, **kwargs: Any) -> Any:
+        if command is not None and name != command:
+            return _NotBuilt()
+        return commands.add_parser(name, **kwargs)
+
+    check = add_command(
         "check",
         help="decide whether schemes reach the order they claim",
         description="Exit 0 when every scheme is valid and reaches its claimed order (multistep "
@@ -545,7 +573,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="one line per file (default), JSON, or GitHub annotations")  # fmt: skip
     check.set_defaults(handler=command_check)
 
-    compile_ = commands.add_parser(
+    compile_ = add_command(
         "compile",
         help="emit the PyTorch module of each scheme (generated/<name>.py)",
         description="Refuses a scheme that fails `tabc check` (exit 1). With --check, writes "
@@ -563,7 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="overwrite modules that were edited by hand")  # fmt: skip
     compile_.set_defaults(handler=command_compile)
 
-    export = commands.add_parser(
+    export = add_command(
         "export",
         help="script the scheme's ResNet and save it, verified in a fresh process",
         description="Builds build_model() of the compiled scheme, saves it as TorchScript (or a "
@@ -583,14 +611,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--channels", type=int, default=3, help="input channels (default 3)")
     export.set_defaults(handler=command_export)
 
-    info = commands.add_parser("info", help="the full report on one scheme")
+    info = add_command("info", help="the full report on one scheme")
     info.add_argument("path", metavar="FILE",
                       help="the scheme file (a missing NAME or NAME.toml: the library's)")  # fmt: skip
     info.add_argument("--format", choices=("text", "json"), default="text",
                       help="a report for people (default) or JSON")  # fmt: skip
     info.set_defaults(handler=command_info)
 
-    plot = commands.add_parser(
+    plot = add_command(
         "plot",
         help="draw stability regions (Runge–Kutta) and boundary loci (multistep) as PNG or SVG",
         description="Draws {z : |R(z)| <= 1} of Runge–Kutta schemes (R exact, evaluated in "
@@ -613,7 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="grid points along the real axis (default 600)")  # fmt: skip
     plot.set_defaults(handler=command_plot)
 
-    inspect = commands.add_parser(
+    inspect = add_command(
         "inspect",
         help="read a trained network back as a scheme (k_n of LM blocks, learned mixing)",
         description="Reads RUN_DIR/checkpoint.pt (or a checkpoint file) with weights_only, "
@@ -630,7 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "residual is at most T (default 1e-6)")  # fmt: skip
     inspect.set_defaults(handler=command_inspect)
 
-    models = commands.add_parser(
+    models = add_command(
         "models",
         help="list the registered networks with their parameter counts",
         description="Every name `tabc train` accepts, with its parameter count (built on "
@@ -641,7 +669,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--channels", type=int, default=3, help="input channels (default 3)")
     models.set_defaults(handler=command_models)
 
-    train = commands.add_parser(
+    train = add_command(
         "train",
         help="train a registered network or a scheme file's network",
         description="Train MODEL (a name from `tabc models`, or a scheme file *.toml, compiled "
@@ -663,7 +691,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_recipe_options(train)
     train.set_defaults(handler=command_train)
 
-    compare = commands.add_parser(
+    compare = add_command(
         "compare",
         help="train several models over several seeds and tabulate test error",
         description="Train each MODEL with each seed under one recipe (sequentially, in "
@@ -682,7 +710,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
     try:
         if args.command in ("check", "info", "compile", "export"):  # they print scheme text
             from .terminal import guarded_output
