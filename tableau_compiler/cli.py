@@ -12,18 +12,34 @@ that does not exist and is a bare library name is the library's file (:mod:`.lib
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import SchemeError, TabcError
-from .extras import require
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED = 0, 1, 2, 3
 DEFAULT_LIBRARY, DEFAULT_OUTPUT = "tableaus", "generated"
+
+# Imports: the module level holds only what every command needs; each command imports what it
+# uses, so that `tabc check` of a Runge–Kutta file loads no other kind's analysis, no JSON
+# encoder, no library lookup and never torch (tests/test_cli_imports.py).
+
+
+def _print_json(value: object) -> None:
+    import json
+
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def require(extra: str) -> None:
+    """:func:`.extras.require`, imported only by the commands that need an extra."""
+    from .extras import require
+
+    require(extra)
 
 
 def _scheme_path(name: str) -> str:
@@ -32,6 +48,8 @@ def _scheme_path(name: str) -> str:
     See :mod:`tableau_compiler.library`: ``rk4`` and ``rk4.toml`` that are not files here
     are the library's ``tableaus/rk4.toml``.
     """
+    if Path(name).exists():  # a path that exists is used as it is: no library lookup
+        return name
     from .library import find_in_library
 
     match = find_in_library(name)
@@ -102,16 +120,18 @@ def command_check(args: argparse.Namespace) -> int:
             if error.path is None:  # found by the analysis, after the file was read
                 error = error.located(path=path, line=_line_for(path, error.key))
             status = EXIT_INVALID
-            records.append(error_dict(path, error))
-            if args.format == "text":
+            if args.format == "json":
+                records.append(error_dict(path, error))
+            elif args.format == "text":
                 print(f"ERROR {error}")
             elif args.format == "github":
                 print(github_annotation("error", error.path or path, error.line, str(error)))
             continue
         if not analysis.passed:
             status = max(status, EXIT_FAILED)
-        records.append(to_dict(analysis))
-        if args.format == "text":
+        if args.format == "json":  # (to_dict judges reversibility too: only JSON reports it)
+            records.append(to_dict(analysis))
+        elif args.format == "text":
             print(verdict_line(analysis))
             for warning in analysis.warnings:
                 print(f"      warning: {warning}")
@@ -129,7 +149,7 @@ def command_check(args: argparse.Namespace) -> int:
                     line = _line_for(path, ("order",))
                 print(github_annotation(level, path, line, f"{head}: {found.message}"))
     if args.format == "json":
-        print(json.dumps(records, indent=2, ensure_ascii=False))
+        _print_json(records)
     return status
 
 
@@ -145,12 +165,12 @@ def command_info(args: argparse.Namespace) -> int:
         if error.path is None:
             error = error.located(path=path, line=_line_for(path, error.key))
         if args.format == "json":
-            print(json.dumps(error_dict(path, error), indent=2, ensure_ascii=False))
+            _print_json(error_dict(path, error))
         else:
             print(f"ERROR {error}", file=sys.stderr)
         return EXIT_INVALID
     if args.format == "json":
-        print(json.dumps(to_dict(analysis), indent=2, ensure_ascii=False))
+        _print_json(to_dict(analysis))
     else:
         print(info_text(analysis))
     return EXIT_OK if analysis.passed else EXIT_FAILED
@@ -269,7 +289,7 @@ def command_models(args: argparse.Namespace) -> int:
 
     rows = model_inventory(num_classes=args.classes, in_channels=args.channels)
     if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        _print_json(rows)
         return EXIT_OK
     width = max(len(row["name"]) for row in rows)
     counts = [f"{row['parameters']:,}" for row in rows]
@@ -343,7 +363,7 @@ def command_inspect(args: argparse.Namespace) -> int:
         raise TabcError(f"--tolerance must be positive, not {args.tolerance}")
     reading = inspect_run(args.path, tolerance=args.tolerance)
     if args.json:
-        print(json.dumps(reading.to_json(), indent=2, ensure_ascii=False))
+        _print_json(reading.to_json())
     else:
         print("\n".join(reading.lines()))
     return EXIT_OK
@@ -504,7 +524,29 @@ def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
                      help="no progress bar and no per-epoch lines")  # fmt: skip
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS = ("check", "compile", "export", "info", "plot", "inspect", "models", "train", "compare")
+
+
+class _NotBuilt:
+    """The parser of a subcommand that is not being run: its options are not built."""
+
+    def add_argument(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def add_argument_group(self, *args: object, **kwargs: object) -> _NotBuilt:
+        return self
+
+    def set_defaults(self, **kwargs: object) -> None:
+        pass
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``tabc`` parser; given ``command``, with that subcommand's parser alone.
+
+    ``tabc check`` has no use for train's two dozen options, and building every subcommand
+    costs milliseconds at each start: :func:`main` builds all of them only when the first
+    argument names none (``--help``, ``--version``, a misspelt command).
+    """
     parser = argparse.ArgumentParser(
         prog="tabc",
         description="tabc, the Butcher-tableau architecture compiler: check numerical schemes "
@@ -513,7 +555,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tabc {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = commands.add_parser(
+    def add_command(name: str, **kwargs: Any) -> Any:
+        if command is not None and name != command:
+            return _NotBuilt()
+        return commands.add_parser(name, **kwargs)
+
+    check = add_command(
         "check",
         help="decide whether schemes reach the order they claim",
         description="Exit 0 when every scheme is valid and reaches its claimed order (multistep "
@@ -526,7 +573,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="one line per file (default), JSON, or GitHub annotations")  # fmt: skip
     check.set_defaults(handler=command_check)
 
-    compile_ = commands.add_parser(
+    compile_ = add_command(
         "compile",
         help="emit the PyTorch module of each scheme (generated/<name>.py)",
         description="Refuses a scheme that fails `tabc check` (exit 1). With --check, writes "
@@ -544,7 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="overwrite modules that were edited by hand")  # fmt: skip
     compile_.set_defaults(handler=command_compile)
 
-    export = commands.add_parser(
+    export = add_command(
         "export",
         help="script the scheme's ResNet and save it, verified in a fresh process",
         description="Builds build_model() of the compiled scheme, saves it as TorchScript (or a "
@@ -564,14 +611,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--channels", type=int, default=3, help="input channels (default 3)")
     export.set_defaults(handler=command_export)
 
-    info = commands.add_parser("info", help="the full report on one scheme")
+    info = add_command("info", help="the full report on one scheme")
     info.add_argument("path", metavar="FILE",
                       help="the scheme file (a missing NAME or NAME.toml: the library's)")  # fmt: skip
     info.add_argument("--format", choices=("text", "json"), default="text",
                       help="a report for people (default) or JSON")  # fmt: skip
     info.set_defaults(handler=command_info)
 
-    plot = commands.add_parser(
+    plot = add_command(
         "plot",
         help="draw stability regions (Runge–Kutta) and boundary loci (multistep) as PNG or SVG",
         description="Draws {z : |R(z)| <= 1} of Runge–Kutta schemes (R exact, evaluated in "
@@ -594,7 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="grid points along the real axis (default 600)")  # fmt: skip
     plot.set_defaults(handler=command_plot)
 
-    inspect = commands.add_parser(
+    inspect = add_command(
         "inspect",
         help="read a trained network back as a scheme (k_n of LM blocks, learned mixing)",
         description="Reads RUN_DIR/checkpoint.pt (or a checkpoint file) with weights_only, "
@@ -611,7 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "residual is at most T (default 1e-6)")  # fmt: skip
     inspect.set_defaults(handler=command_inspect)
 
-    models = commands.add_parser(
+    models = add_command(
         "models",
         help="list the registered networks with their parameter counts",
         description="Every name `tabc train` accepts, with its parameter count (built on "
@@ -622,7 +669,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--channels", type=int, default=3, help="input channels (default 3)")
     models.set_defaults(handler=command_models)
 
-    train = commands.add_parser(
+    train = add_command(
         "train",
         help="train a registered network or a scheme file's network",
         description="Train MODEL (a name from `tabc models`, or a scheme file *.toml, compiled "
@@ -644,7 +691,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_recipe_options(train)
     train.set_defaults(handler=command_train)
 
-    compare = commands.add_parser(
+    compare = add_command(
         "compare",
         help="train several models over several seeds and tabulate test error",
         description="Train each MODEL with each seed under one recipe (sequentially, in "
@@ -663,7 +710,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from .lazy_flint import install
+
+    install()  # python-flint's types imported as used, not all forty at each start
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
     try:
         if args.command in ("check", "info", "compile", "export"):  # they print scheme text
             from .terminal import guarded_output

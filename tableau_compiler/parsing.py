@@ -8,14 +8,13 @@ line.  Reading is strict: an unknown key is an error, because a misspelt
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import limits
 from .errors import (
@@ -26,16 +25,19 @@ from .errors import (
     SchemeError,
     TomlSyntaxError,
 )
+from .deferred import deferred_class
 from .expression import Expression, expression_from_toml, written_float
 from .regular_file import read_regular_file, regular_file_size
-from .scheme import (
-    ButcherTableau,
-    MultistepScheme,
-    Parameter,
-    PartitionedTableau,
-    Scheme,
-    TableauComponent,
-)
+from .scheme import Parameter, Scheme
+
+if TYPE_CHECKING:
+    from .scheme import ButcherTableau, MultistepScheme, PartitionedTableau
+else:  # for isinstance; each kind's class is imported where a scheme of that kind is built
+    ButcherTableau = deferred_class("tableau_compiler.scheme.butcher", "ButcherTableau")
+    MultistepScheme = deferred_class("tableau_compiler.scheme.multistep", "MultistepScheme")
+    PartitionedTableau = deferred_class(
+        "tableau_compiler.scheme.partitioned", "PartitionedTableau"
+    )
 
 __all__ = ["NAME_PATTERN", "load_scheme", "parse_scheme", "read_scheme_file"]
 
@@ -215,6 +217,8 @@ def _bare_value(text: str, line: int, column: int) -> tuple[int, int] | None:
 
 
 def _quoted(value: str) -> str:
+    import json
+
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -268,6 +272,8 @@ def _quote_bare_values(
 
     def replacement(a: int, b: int) -> tuple[str, int]:
         if marker == (a, b):
+            import json
+
             return json.dumps(_MARKER), 0
         return _quoted(text[a:b]), 1
 
@@ -762,6 +768,8 @@ def _sized_table(table: object, name: str, allowed: set[str], sizing: str) -> tu
 
 
 def _tableau(table: object, names: frozenset[str], common: dict[str, Any]) -> ButcherTableau:
+    from .scheme.butcher import ButcherTableau
+
     table, stages = _sized_table(table, "tableau", TABLEAU_KEYS, "b")
     a, b, c = _tableau_arrays(table, stages, names, ("tableau",))
     per_stage = f"one per stage, as b lists {stages} weights"
@@ -818,6 +826,8 @@ def _partitioned(
     document: dict[str, Any], names: frozenset[str], common: dict[str, Any]
 ) -> PartitionedTableau:
     """The pair [tableau.q], [tableau.p] and the optional ``separable_order`` claim."""
+    from .scheme.partitioned import PartitionedTableau, TableauComponent
+
     table = document["tableau"]
     if not isinstance(table, dict):
         raise _fail(f"expected a table, got {_a_type(table)}", "tableau")
@@ -979,6 +989,8 @@ def _check_short_rows_of_an_implicit_tableau(
 
 
 def _multistep(table: object, names: frozenset[str], common: dict[str, Any]) -> MultistepScheme:
+    from .scheme.multistep import MultistepScheme
+
     table, length = _sized_table(table, "coefficients", COEFFICIENT_KEYS, "alpha")
     if length < 2:
         raise _fail("a k-step method needs k+1 >= 2 coefficients", "coefficients", "alpha")

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .analysis.multistep import MultistepAnalysis
-from .analysis.partitioned import PartitionedAnalysis
 from .analysis.rooted_trees import TREES
-from .analysis.runge_kutta import RungeKuttaAnalysis
 from .analysis.values import Judgement, bounded, shown, shown_size, tolerance_text
+from .deferred import deferred_class
 from .errors import SchemeError, format_key_path
+
+if TYPE_CHECKING:
+    from .analysis.multistep import MultistepAnalysis
+    from .analysis.partitioned import PartitionedAnalysis
+    from .analysis.runge_kutta import RungeKuttaAnalysis
+else:  # for isinstance only: a report imports no analysis its scheme's kind does not use
+    MultistepAnalysis = deferred_class("tableau_compiler.analysis.multistep", "MultistepAnalysis")
+    PartitionedAnalysis = deferred_class(
+        "tableau_compiler.analysis.partitioned", "PartitionedAnalysis"
+    )
+    RungeKuttaAnalysis = deferred_class(
+        "tableau_compiler.analysis.runge_kutta", "RungeKuttaAnalysis"
+    )
 
 CELL_LIMIT = 24
 """Widest coefficient shown in the tableau and coefficient tables (cut with …)."""

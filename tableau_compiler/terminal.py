@@ -11,7 +11,6 @@ JSON report stays valid JSON that decodes to the same strings.
 from __future__ import annotations
 
 import sys
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
@@ -32,6 +31,8 @@ def visible(text: str) -> str:
     character except the newline written as an escape."""
     if text.isprintable():  # the common case: nothing to do
         return text
+    import unicodedata  # only for text that needs it
+
     return "".join(
         _escape(ch) if ch not in _KEPT and unicodedata.category(ch) in _HIDDEN_CATEGORIES else ch
         for ch in text

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..deferred import deferred_class
+
 if TYPE_CHECKING:
     from ..scheme import Scheme
     from .multistep import MultistepAnalysis
@@ -12,13 +14,16 @@ if TYPE_CHECKING:
 
 __all__ = ["analyse"]
 
+# Stand-ins for isinstance (see tableau_compiler.deferred): each kind's analysis is imported for
+# a scheme of that kind alone.
+ButcherTableau = deferred_class("tableau_compiler.scheme.butcher", "ButcherTableau")
+PartitionedTableau = deferred_class("tableau_compiler.scheme.partitioned", "PartitionedTableau")
+
 
 def analyse(
     scheme: Scheme, *, full: bool = False
 ) -> RungeKuttaAnalysis | MultistepAnalysis | PartitionedAnalysis:
     """The analysis ``tabc check`` (``full=False``) or ``tabc info`` (``full=True``) reports."""
-    from ..scheme import ButcherTableau, PartitionedTableau
-
     if any(p.learnable and p.bounds is not None for p in scheme.parameters):
         from .regions import check_learnable_bounds
 
