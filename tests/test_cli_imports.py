@@ -81,11 +81,6 @@ def test_check_of_a_runge_kutta_file_imports_no_other_kind_and_no_extra():
             "tableau_compiler.analysis.reversibility",  # only --format json and info report it
             "tableau_compiler.library",  # the path exists: no library lookup
             "tableau_compiler.toml_locations",  # only for an error's line
-            # python-flint types QQ does not use (tableau_compiler/lazy_flint.py)
-            "flint.types.nmod",
-            "flint.types.fmpz_mpoly",
-            "flint.types.fmpz_series",
-            "flint.types.fq_default",
         }
     )
     assert sorted(unused & modules) == []
@@ -101,27 +96,3 @@ def test_check_of_a_runge_kutta_file_imports_no_other_kind_and_no_extra():
 def test_check_of_another_kind_imports_no_runge_kutta_analysis(path, unused):
     modules = imported_by_check(path)
     assert sorted((NEVER_FOR_CHECK | unused) & modules) == []
-
-
-def test_lazy_flint_gives_the_package_s_own_objects():
-    script = """
-import sys
-from tableau_compiler.lazy_flint import install
-install()
-import flint
-fmpq, fmpq_mat = flint.fmpq, flint.fmpq_mat
-assert "flint.types.nmod" not in sys.modules
-assert str(fmpq_mat(1, 2, [fmpq(1, 3), 2]) * fmpq(3)) == "[1, 6]"
-version = flint.__version__  # not a type: runs flint/__init__.py
-assert "flint.types.nmod" in sys.modules
-import importlib
-real = importlib.import_module("flint.types.fmpq")
-assert flint.fmpq is fmpq is real.fmpq and flint.ctx is not None and "arb" in dir(flint)
-from flint import nmod
-print("ok", version)
-"""
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("ok ")
