@@ -752,8 +752,9 @@ def test_create_model_without_torch_names_the_extra():
     ids=["check", "info", "compile"],
 )
 def test_the_core_commands_run_without_any_extra(argv):
-    """No torch, numpy, matplotlib, scikit-learn or tqdm: the core install is enough."""
-    done = run_without(HEAVY, argv)
+    """No torch, matplotlib, scikit-learn or tqdm: the core install is enough (numpy is part of
+    it: the checker decides decimal schemes in floating point with error bounds)."""
+    done = run_without(tuple(name for name in HEAVY if name != "numpy"), argv)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
