@@ -52,6 +52,7 @@ analysis = analyse_tableau(scheme, full=full)
 seconds = time.perf_counter() - start
 units, bits = order_condition_work(scheme, depth=len(analysis.levels))
 print(json.dumps({"units": units, "bits": bits, "seconds": seconds, "order": analysis.order,
+                  "claimed": scheme.order, "undecided": analysis.undecided,
                   "stages": scheme.stages, "domain": analysis.domain}))
 """
 
