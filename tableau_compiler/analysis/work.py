@@ -103,9 +103,10 @@ class NumberSize:
         return self.elements(order) * (OBJECT_BITS + self.bits(order))
 
 
-FLOAT_FACTOR = 1.5
-"""Decimals decided in float64 and then extended precision with running error bounds
-(:mod:`.certified`): both passes together, per multiply-add, relative to the unit."""
+FLOAT_FACTOR = 0.3
+"""Decimals decided in float64 (or extended precision) with running error bounds
+(:mod:`.certified`), per multiply-add, relative to the unit: numpy's products per order
+(Feagin 12 in float64 and Feagin 14 in extended precision: about 0.25, benchmarks/RESULTS_work.md)."""
 
 FLOAT = NumberSize(factor=FLOAT_FACTOR)
 """An approximate scheme's decimals in floating point (the numbers do not grow)."""
