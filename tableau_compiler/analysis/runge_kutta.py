@@ -658,12 +658,27 @@ class StructuralProperties:
 
 def _ssp(
     tableau: ButcherTableau, field_: Field, a: list[list[Any]], b: list[Any],
-    tolerance: float | None,
+    tolerance: float | None, order: int,
 ) -> Any:  # fmt: skip
     """The SSP coefficient over the scheme's field: python-flint for rationals, sympy's
-    algebraic number field for radicals (QQ(√d) is handed over as sympy's QQ<√d>)."""
-    from . import structure
+    algebraic number field for radicals (QQ(√d) is handed over as sympy's QQ<√d>).
 
+    An exact scheme whose order exceeds what a positive radius of absolute monotonicity
+    allows has coefficient 0 without computation: order <= 4 for explicit methods and
+    <= 6 for implicit ones (Kraaijevanger, "Contractivity of Runge–Kutta methods", BIT 31
+    (1991); Gottlieb, Ketcheson & Shu, *Strong Stability Preserving Runge–Kutta and Multistep
+    Time Discretizations*, 2011, on the order barriers)."""
+    from . import structure
+    from .algebraic import Crossing
+
+    explicit = classify(field_, a) == "explicit"
+    if tolerance is None and order > (4 if explicit else 6):
+        bound = "4 for explicit methods" if explicit else "6"
+        return structure.SSPCoefficient(
+            Crossing(None), len(b), tolerance,
+            theorem=f"order {order}: a positive SSP coefficient needs order <= {bound} "
+            "(Kraaijevanger 1991)",
+        )  # fmt: skip
     if isinstance(field_, RationalField):
         fractions = lambda xs: [Fraction(int(x.p), int(x.q)) for x in xs]
         return structure.ssp_coefficient([fractions(row) for row in a], fractions(b), tolerance)
@@ -691,7 +706,7 @@ def _structure(
     from ..errors import AnalysisError
 
     try:
-        ssp = _ssp(tableau, field_, a, b, tolerance)
+        ssp = _ssp(tableau, field_, a, b, tolerance, order)
     except (*_UNDECIDABLE, AnalysisError) as error:
         ssp = structure.SSPCoefficient(None, len(b), tolerance, f"not decided: {error}")
     metrics = None

@@ -87,6 +87,8 @@ class SSPCoefficient:
     written: Any = None
     """The crossing of the written values alone, when it differs in the digits the
     tolerance supports."""
+    theorem: str = ""
+    """Why the value follows from the order alone, when it does (no computation made)."""
 
     @property
     def value(self) -> float:
@@ -123,7 +125,7 @@ class SSPCoefficient:
                 Fraction(effective.mantissa) * Fraction(10) ** effective.exponent / self.stages
             ).decimal(6)
             text += f"; effective r/s = {eff}"
-        note = self.tolerance_note()
+        note = self.tolerance_note() or self.theorem
         if note:
             text += f" ({note})"
         return text
@@ -155,6 +157,8 @@ class SSPCoefficient:
             data["decimal"] = self.crossing.at.value(exact=False).decimal(20)
             data["root"] = self.crossing.at.to_dict()
         data["float"] = None if self.crossing.unbounded else float(self.crossing)
+        if self.theorem:
+            data["theorem"] = self.theorem
         if self.tolerance is not None:
             data["tolerance"] = self.tolerance
             data["shown"] = self._shown(self.crossing)
@@ -185,12 +189,20 @@ def ssp_coefficient(
         )
     if domain is not None and not domain.is_QQ:
         degree = len(domain.mod.to_list()) - 1
-        work = (s + 2) * (s + 1) ** 3 * degree**2
+        bits = max(
+            (
+                int(c.numerator).bit_length() + int(c.denominator).bit_length()
+                for x in [*(v for row in a for v in row), *b]
+                for c in x.to_list()
+            ),
+            default=1,
+        )
+        work = (s + 2) * (s + 1) ** 3 * degree**2 * max(1, bits // 16)
         if work > limits.MAX_SSP_ALGEBRAIC_WORK:
             return SSPCoefficient(
                 None, s, tolerance,
-                f"(s + 2)(s + 1)³ × degree² = {work:.2g} operations in {domain}, above the "
-                f"limit of {limits.MAX_SSP_ALGEBRAIC_WORK:.2g}",
+                f"(s + 2)(s + 1)³ × degree² × bits/16 = {work:.2g} operations in {domain}, "
+                f"above the limit of {limits.MAX_SSP_ALGEBRAIC_WORK:.2g}",
             )  # fmt: skip
     if domain is None:
         conditions, scales, singular = _ssp_rational(a, b)

@@ -234,3 +234,22 @@ def test_every_command_on_every_scheme_here_ends_without_a_traceback(path, tmp_p
             record = strict_json(done.stdout)
             for name in ("ssp_coefficient", "symmetric"):
                 assert record[name] is not None
+
+
+@pytest.mark.parametrize("name", ["dopri5", "verner65", "cash_karp"])  # exact (tsit5 has a tolerance)
+def test_the_order_barrier_gives_the_ssp_coefficient_the_computation_gives(name):
+    """Explicit methods of order 5 or more have SSP coefficient 0 (Kraaijevanger 1991): the
+    analysis says so without computing, and the computation agrees."""
+    from fractions import Fraction
+
+    from tableau_compiler.analysis.runge_kutta import convert_tableau, parameter_values
+    from tableau_compiler.analysis.structure import ssp_coefficient
+    from tableau_compiler.parsing import load_scheme
+
+    scheme = load_scheme(ROOT / "tableaus" / f"{name}.toml")
+    analysis = analyse(scheme, full=True)
+    assert analysis.order >= 5 and analysis.properties.ssp.crossing.zero
+    assert "Kraaijevanger" in analysis.properties.ssp.words()
+    _, a, b, _, _ = convert_tableau(scheme, parameter_values(scheme))
+    exact = lambda xs: [Fraction(int(x.p), int(x.q)) for x in xs]  # noqa: E731
+    assert ssp_coefficient([exact(row) for row in a], exact(b), None).crossing.zero
