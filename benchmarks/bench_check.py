@@ -19,10 +19,12 @@ of their exact coefficients and checks them.  It imports nothing from tabc.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -30,10 +32,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_FEAGIN = REPO / "benchmarks" / "inputs" / "feagin10.toml"
+# The in-process rows time this checkout's tabc, whatever an installed (e.g. editable) copy is.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
 
 # Subprocesses run as an installed package runs: with byte-code caching, even where the
@@ -110,26 +117,51 @@ def nodepy_shipped(a, b, b_hat, embedded_order):
 
 
 def worker(spec_path: str, mode: str) -> int:
-    """Row 2's nodepy subprocess: sympify the coefficient strings, check every scheme."""
+    """The nodepy subprocess of rows 2 and 5: check every scheme of the spec, report as JSON.
+
+    Modes ``same`` and ``shipped`` sympify the coefficient strings of the spec (row 2);
+    ``library`` takes the methods by key from nodepy's own ``loadRKM('All')`` (row 5).
+    """
     t0 = time.perf_counter()
     import sympy
     from nodepy import rk  # noqa: F401  (the import is part of what is measured)
 
     t1 = time.perf_counter()
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-    results = []
-    for item in spec:
-        a = [[sympy.sympify(x) for x in row] for row in item["a"]]
-        b = [sympy.sympify(x) for x in item["b"]]
-        b_hat = [sympy.sympify(x) for x in item["b_hat"]] if item["b_hat"] else None
-        if mode == "same":
-            result = nodepy_same_conditions(a, b, b_hat, item["order"], item["embedded_order"])
-        else:
-            result = nodepy_shipped(a, b, b_hat, item["embedded_order"])
-        results.append({"name": item["name"], **result})
+    if mode == "library":
+        results = nodepy_library_orders(spec)
+    elif mode == "calibration":
+        with contextlib.redirect_stdout(sys.stderr):  # nodepy prints notes of its own
+            results = [nodepy_calibration_result(item) for item in spec]
+    else:
+        results = []
+        for item in spec:
+            a = [[sympy.sympify(x) for x in row] for row in item["a"]]
+            b = [sympy.sympify(x) for x in item["b"]]
+            b_hat = [sympy.sympify(x) for x in item["b_hat"]] if item["b_hat"] else None
+            if mode == "same":
+                result = nodepy_same_conditions(a, b, b_hat, item["order"], item["embedded_order"])
+            else:
+                result = nodepy_shipped(a, b, b_hat, item["embedded_order"])
+            results.append({"name": item["name"], **result})
     t2 = time.perf_counter()
     json.dump({"import_s": t1 - t0, "compute_s": t2 - t1, "schemes": results}, sys.stdout)
     return 0
+
+
+def nodepy_library_orders(spec) -> list[dict]:
+    """nodepy's exact ``order()`` of b (and of b̂, its ``embedded_method``) by library key."""
+    from nodepy import runge_kutta_method as rkm
+
+    methods = rkm.loadRKM("All")
+    results = []
+    for item in spec:
+        method = methods[item["key"]]
+        orders = [int(method.order(mode="exact"))]
+        if item["embedded"]:
+            orders.append(int(method.embedded_method.order(mode="exact")))
+        results.append({"key": item["key"], "orders": orders})
+    return results
 
 
 # --------------------------------------------------------------------------- helpers
@@ -145,11 +177,30 @@ def sympy_coefficients(scheme):
 
 
 def tabc_command() -> list[str]:
+    """The ``tabc`` console script next to this interpreter when it runs this checkout's code
+    (an editable install of this repository), else ``python -m tableau_compiler`` run from the
+    repository root (whose directory comes first on sys.path): the subprocess rows must time the
+    same code as the in-process rows."""
     exe = Path(sys.executable).with_name("tabc")
-    if exe.exists():
+    if exe.exists() and _installed_from() == REPO.resolve():
         return [str(exe)]
-    found = shutil.which("tabc")
-    return [found] if found else [sys.executable, "-m", "tableau_compiler"]
+    return [sys.executable, "-m", "tableau_compiler"]
+
+
+def _installed_from() -> Path | None:
+    """The directory the installed tableau-compiler distribution was installed from, if any."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        text = distribution("tableau-compiler").read_text("direct_url.json")
+    except PackageNotFoundError:
+        return None
+    if not text:
+        return None
+    info = json.loads(text)
+    if not info.get("dir_info", {}).get("editable"):
+        return None
+    return Path(unquote(urlparse(info.get("url", "")).path)).resolve()
 
 
 def clear_caches() -> None:
@@ -224,8 +275,9 @@ def spread(samples: list[float]) -> str:
 class Row:
     """One line of the table: tabc samples, nodepy samples (or a cap), a target."""
 
-    def __init__(self, key, label, target=None, kind="ratio", limit=None, note=""):
+    def __init__(self, key, label, target=None, kind="ratio", limit=None, note="", inclusive=False):
         self.key, self.label, self.target, self.kind, self.limit = key, label, target, kind, limit
+        self.inclusive = inclusive  # a time target met at the limit itself (≤ rather than <)
         self.note = note
         self.tabc: list[float] = []
         self.nodepy: list[float] = []
@@ -261,6 +313,8 @@ class Row:
         if self.kind == "ratio" and self.target is not None and self.ratio is not None:
             return self.ratio >= self.target
         if self.kind == "time" and self.limit is not None and self.tabc:
+            if self.inclusive:
+                return self.tabc_median <= self.limit
             return self.tabc_median < self.limit
         return None
 
@@ -282,7 +336,7 @@ class Row:
         if self.kind == "ratio" and self.target is not None:
             target = f"≥ {self.target:g}×"
         elif self.kind == "time" and self.limit is not None:
-            target = f"< {self.limit:g} s"
+            target = f"{'≤' if self.inclusive else '<'} {self.limit:g} s"
         else:
             target = "info"
         met = {True: "met", False: "**missed**", None: "—"}[self.met]
@@ -304,6 +358,204 @@ class Row:
             "note": self.note,
             "info": self.info,
         }
+
+
+# --------------------------------------------------------------------------- nodepy's own library
+
+
+def _exact_value(x) -> bool:
+    """An exact coefficient of a nodepy method: an int or a sympy number without a Float."""
+    import sympy
+
+    return isinstance(x, int) or (isinstance(x, sympy.Basic) and not x.has(sympy.Float))
+
+
+def _tabc_name(key: str) -> str:
+    """nodepy's key as a tabc scheme name (ASCII, lower case, ``_`` for anything else)."""
+    plain = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
+
+
+def nodepy_library_selection():
+    """nodepy's ``loadRKM('All')`` split into the methods written as tabc files and the rest.
+
+    Kept: every method whose A and b are exact (ints and sympy numbers, no Float), written once
+    (a later exact duplicate of A, b and b̂ is left out) and only with numbers tabc's grammar
+    reads (no sympy function but sqrt). Claimed order: nodepy's ``p``; for b̂, the order
+    nodepy's exact ``order()`` gives it (nodepy stores none). A b̂ in floating point is left
+    off the file.  Returns (kept, left_out) with left_out mapping a key to the reason.
+    """
+    import sympy
+    from nodepy import runge_kutta_method as rkm
+
+    kept, left_out, seen = [], {}, {}
+    for key, method in rkm.loadRKM("All").items():
+        s = len(method)
+        a = [[method.A[i, j] for j in range(s)] for i in range(s)]
+        b = list(method.b)
+        b_hat = list(method.bhat) if hasattr(method, "bhat") else None
+        if not all(_exact_value(x) for x in [*(x for row in a for x in row), *b]):
+            left_out[key] = "floating-point coefficients"
+            continue
+        note = ""
+        if b_hat is not None and not all(_exact_value(x) for x in b_hat):
+            b_hat, note = None, "its b̂ is floating point: written without it"
+        values = [sympy.sympify(x) for x in [*(x for row in a for x in row), *b, *(b_hat or [])]]
+        fingerprint = tuple(str(v) for v in values) + (len(b), b_hat is None)
+        if fingerprint in seen:
+            left_out[key] = f"exact duplicate of {seen[fingerprint]}"
+            continue
+        seen[fingerprint] = key
+        functions = sorted({str(f) for v in values for f in v.atoms(sympy.Function)})
+        if functions:
+            left_out[key] = f"{', '.join(functions)} is outside tabc's coefficient grammar"
+            continue
+        order = int(getattr(method, "p", 0) or method.order(mode="exact"))
+        embedded = int(method.embedded_method.order(mode="exact")) if b_hat is not None else 0
+        kept.append(
+            {
+                "key": key,
+                "name": _tabc_name(key),
+                "title": str(getattr(method, "name", key)),
+                "a": a,
+                "b": b,
+                "b_hat": b_hat if embedded else None,
+                "order": order,
+                "embedded_order": embedded or None,
+                "note": note,
+            }
+        )
+    return kept, left_out
+
+
+def scheme_toml(item, nodepy_version: str) -> str:
+    """A tabc scheme file for one method of nodepy's library (full rows, c left to A)."""
+
+    def vector(values):
+        return "[" + ", ".join(json.dumps(str(x), ensure_ascii=False) for x in values) + "]"
+
+    lines = [
+        f"name = {json.dumps(item['name'])}",
+        'kind = "runge-kutta"',
+        f"title = {json.dumps(item['title'], ensure_ascii=False)}",
+        f"order = {item['order']}",
+        (
+            f"description = \"nodepy {nodepy_version} loadRKM('All')"
+            f'[{json.dumps(item["key"], ensure_ascii=False)[1:-1]}], written by bench_check.py"'
+        ),
+        "",
+        "[tableau]",
+        "a = [",
+        *(f"  {vector(row)}," for row in item["a"]),
+        "]",
+        f"b = {vector(item['b'])}",
+    ]
+    if item["b_hat"] is not None:
+        lines += [f"b_hat = {vector(item['b_hat'])}", f"embedded_order = {item['embedded_order']}"]
+    return "\n".join(lines) + "\n"
+
+
+CHECK_LINE = re.compile(
+    r"^(?P<status>\S+)\s+(?P<path>.+?): (?P<name>[a-z][a-z0-9_]*), .*?: order (?P<order>\d+)"
+    r"(?:.*?embedded order (?P<embedded>\d+))?"
+)
+
+
+def parse_check_output(out: str) -> dict:
+    """``tabc check``'s text lines as {name: (status, order, embedded order or None)}."""
+    verdicts = {}
+    for line in out.splitlines():
+        match = CHECK_LINE.match(line)
+        if match:
+            embedded = match["embedded"]
+            verdicts[match["name"]] = (
+                match["status"],
+                int(match["order"]),
+                int(embedded) if embedded else None,
+            )
+    return verdicts
+
+
+def compare_verdicts(kept, tabc_verdicts: dict, nodepy_orders: dict) -> list[str]:
+    """Methods on which tabc's verdict and nodepy's exact orders differ, one line each."""
+    differences = []
+    for item in kept:
+        status, order, embedded = tabc_verdicts.get(item["name"], ("missing", None, None))
+        tabc_orders = [order] + ([embedded] if item["b_hat"] is not None else [])
+        theirs = nodepy_orders.get(item["key"])
+        if status != "ok" or tabc_orders != theirs:
+            differences.append(
+                f"{item['key']}: tabc {status} {tabc_orders}, nodepy {theirs}, "
+                f"claimed {item['order']}"
+                + (f"({item['embedded_order']})" if item["embedded_order"] else "")
+            )
+    return differences
+
+
+# --------------------------------------------------------------------------- calibration set
+
+CALIBRATION_TARGETS = {
+    "feagin10": 0.3,
+    "feagin12": 0.3,
+    "feagin14": 1.0,
+    "verner9_robust": 0.3,
+    "verner9_efficient": 0.3,
+    "sharp9": 0.3,
+    "tsitouras9": 0.3,
+}
+"""Wall-time targets (in-process, warm, load + analyse) of the calibration table, seconds."""
+
+
+def calibration_set():
+    """(path, scheme) of every Runge–Kutta file of benchmarks/calibration without parameters."""
+    from tableau_compiler.parsing import load_scheme
+
+    chosen = []
+    for path in sorted((REPO / "benchmarks" / "calibration").glob("*.toml")):
+        scheme = load_scheme(path)
+        if scheme.kind == "runge-kutta" and not scheme.parameters:
+            chosen.append((str(path.relative_to(REPO)), scheme))
+    return chosen
+
+
+def nodepy_float_orders(a, b, b_hat, order, embedded_order, tol):
+    """nodepy's float-mode ``order(tol=tol)`` of b (and b̂) with float64 coefficients."""
+    import numpy as np
+    from nodepy import rk
+
+    s = len(b)
+    A = np.array([[float(x) for x in row] for row in a], dtype=float).reshape(s, s)
+    explicit = not np.any(np.triu(A))
+    cls = rk.ExplicitRungeKuttaMethod if explicit else rk.RungeKuttaMethod
+    orders = []
+    for weights, top in [(b, order), (b_hat, embedded_order)]:
+        if weights is None or not top:
+            continue
+        method = cls(A, np.array([float(x) for x in weights]))
+        orders.append(int(method.order(tol=tol, extremely_high_order=top >= 13)))
+    return {"exact_order": orders}
+
+
+def nodepy_calibration_result(item) -> dict:
+    """The calibration worker's check of one scheme: exact mode for an exact file, float mode
+    (tol = the file's tolerance, at least nodepy's default 1e-14) for an approximate one."""
+    import sympy
+
+    a = [[sympy.sympify(x) for x in row] for row in item["a"]]
+    b = [sympy.sympify(x) for x in item["b"]]
+    b_hat = [sympy.sympify(x) for x in item["b_hat"]] if item["b_hat"] else None
+    if item["approximate"]:
+        tol = max(item["tolerance"], 1e-14)
+        return nodepy_float_orders(a, b, b_hat, item["order"], item["embedded_order"], tol)
+    return nodepy_same_conditions(a, b, b_hat, item["order"], item["embedded_order"])
+
+
+def calibration_spec(path: Path, scheme) -> None:
+    """Write the calibration worker's spec of one scheme to ``path``."""
+    (item,) = spec_for([(None, scheme)])
+    item["approximate"] = scheme.is_approximate
+    item["tolerance"] = scheme.effective_tolerance if scheme.is_approximate else 0.0
+    path.write_text(json.dumps([item]), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- the benchmark
@@ -338,7 +590,7 @@ def spec_for(schemes) -> list[dict]:
     return spec
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--repeats", type=int, default=5, help="interleaved repetitions (default 5)"
@@ -358,79 +610,96 @@ def main(argv=None) -> int:
         help="wall-time cap on any single nodepy run (default 300 s)",
     )
     parser.add_argument(
+        "--calibration-cap",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="wall-time cap on nodepy's run per calibration scheme (default 60 s; 0 skips them)",
+    )
+    parser.add_argument(
         "--skip-shipped",
         action="store_true",
         help="skip the one-shot rows timing nodepy's order(mode='exact') as shipped",
     )
     parser.add_argument("--nodepy-worker", metavar="SPEC", help=argparse.SUPPRESS)
     parser.add_argument(
-        "--worker-mode", choices=("same", "shipped"), default="same", help=argparse.SUPPRESS
+        "--worker-mode",
+        choices=("same", "shipped", "library", "calibration"),
+        default="same",
+        help=argparse.SUPPRESS,
     )
-    args = parser.parse_args(argv)
-    if args.nodepy_worker:
-        return worker(args.nodepy_worker, args.worker_mode)
+    return parser
 
-    os.chdir(REPO)
-    cap = args.nodepy_cap
 
-    def progress(*parts):
-        print(*parts, file=sys.stderr, flush=True)
+def progress(*parts) -> None:
+    print(*parts, file=sys.stderr, flush=True)
 
-    import nodepy  # noqa: F401  (imported before timing: row 1 is warm, in-process)
-    import sympy  # noqa: F401
 
-    from tableau_compiler.analysis import analyse
-    from tableau_compiler.parsing import load_scheme
+class Inputs:
+    """Everything prepared before the timings: schemes, spec files, the written nodepy library."""
 
-    feagin = args.feagin if args.feagin.is_absolute() else (REPO / args.feagin)
-    if not feagin.exists():
-        parser.error(f"Feagin file not found: {feagin} (pass --feagin PATH)")
-    tabc = tabc_command()
-    this = [sys.executable, str(Path(__file__).resolve())]
+    def __init__(self, args, parser):
+        from tableau_compiler.analysis import analyse
+        from tableau_compiler.analysis.runge_kutta import order_condition_work
+        from tableau_compiler.parsing import load_scheme
 
-    # ---- inputs
-    single = {"pd87": "tableaus/pd87.toml", "gl3": "tableaus/gl3.toml"}
-    prepared = {}
-    for key, path in single.items():
-        scheme = load_scheme(path)
-        prepared[key] = (path, scheme, sympy_coefficients(scheme))
-    library = exact_library(
-        sorted(str(p.relative_to(REPO)) for p in (REPO / "tableaus").glob("*.toml"))
-    )
-    library_files = [path for path, _ in library]
-    conditions = {}
-    for key, (path, scheme, _) in prepared.items():
-        result = analyse(scheme)
-        n = sum(level.count for level in result.levels)
-        m = sum(level.count for level in result.embedded_levels or ())
-        conditions[key] = (n, m, result)
-    spec_dir = Path(tempfile.mkdtemp(prefix="tabc-bench-"))
-    spec_file = spec_dir / "library.json"
-    spec_file.write_text(json.dumps(spec_for(library)), encoding="utf-8")
-    empty_spec = spec_dir / "empty.json"
-    empty_spec.write_text("[]", encoding="utf-8")
+        self.feagin = args.feagin if args.feagin.is_absolute() else (REPO / args.feagin)
+        if not self.feagin.exists():
+            parser.error(f"Feagin file not found: {self.feagin} (pass --feagin PATH)")
+        self.feagin14 = REPO / "benchmarks" / "calibration" / "feagin14.toml"
+        self.single = {"pd87": "tableaus/pd87.toml", "gl3": "tableaus/gl3.toml"}
+        self.prepared = {}
+        self.conditions = {}
+        for key, path in self.single.items():
+            scheme = load_scheme(path)
+            self.prepared[key] = (path, scheme, sympy_coefficients(scheme))
+            result = analyse(scheme)
+            n = sum(level.count for level in result.levels)
+            m = sum(level.count for level in result.embedded_levels or ())
+            self.conditions[key] = (n, m, result)
+        self.library = exact_library(
+            sorted(str(p.relative_to(REPO)) for p in (REPO / "tableaus").glob("*.toml"))
+        )
+        self.library_files = [path for path, _ in self.library]
+        self.library_domains = {s.name: analyse(s).domain for _, s in self.library}
+        self.radical = sorted(n for n, d in self.library_domains.items() if d != "QQ")
+        self.calibration = calibration_set()
+        self.work = {s.name: order_condition_work(s)[0] for _, s in self.calibration}
+        self.tmp = Path(tempfile.mkdtemp(prefix="tabc-bench-"))
+        self.spec_file = self.tmp / "library.json"
+        self.spec_file.write_text(json.dumps(spec_for(self.library)), encoding="utf-8")
+        self.empty_spec = self.tmp / "empty.json"
+        self.empty_spec.write_text("[]", encoding="utf-8")
+        self._write_nodepy_library()
 
-    def label_for(key):
-        n, m, _ = conditions[key]
+    def _write_nodepy_library(self):
+        self.nodepy_kept, self.nodepy_left_out = nodepy_library_selection()
+        self.nodepy_dir = self.tmp / "nodepy-library"
+        self.nodepy_dir.mkdir()
+        for item in self.nodepy_kept:
+            text = scheme_toml(item, _version("nodepy"))
+            (self.nodepy_dir / f"{item['name']}.toml").write_text(text, encoding="utf-8")
+        spec = [{"key": i["key"], "embedded": i["b_hat"] is not None} for i in self.nodepy_kept]
+        self.nodepy_spec = self.tmp / "nodepy-library.json"
+        self.nodepy_spec.write_text(json.dumps(spec), encoding="utf-8")
+
+    def label_for(self, key):
+        n, m, _ = self.conditions[key]
         return f"{n} + {m} (b̂)" if m else f"{n}"
 
-    library_domains = {}
-    for path, scheme in library:
-        library_domains[scheme.name] = analyse(scheme).domain
-    radical = sorted(name for name, domain in library_domains.items() if domain != "QQ")
 
-    count = len(library)
+def _pair_specs(inputs):
     pd87_label = (
         "1a. PD 8(7), 13 stages, in-process warm: tabc load+analyse vs nodepy exact residuals "
-        f"of the same {label_for('pd87')} conditions"
+        f"of the same {inputs.label_for('pd87')} conditions"
     )
-    specs = [
+    return [
         ("pd87", pd87_label, {"target": 50}),
         (
             "gl3",
             (
                 f"1b. Gauss–Legendre 3 (sqrt 15), in-process warm: the same, "
-                f"{label_for('gl3')} conditions"
+                f"{inputs.label_for('gl3')} conditions"
             ),
             {"target": 50},
         ),
@@ -455,6 +724,12 @@ def main(argv=None) -> int:
             ("1d. Gauss–Legendre 3: nodepy `order(mode='exact')` as shipped, 1 run, vs 1b's tabc"),
             {"kind": "info"},
         ),
+    ]
+
+
+def _library_specs(inputs):
+    count = len(inputs.library)
+    return [
         (
             "library",
             (
@@ -492,6 +767,11 @@ def main(argv=None) -> int:
             ),
             {"kind": "info"},
         ),
+    ]
+
+
+def _timing_specs(inputs):
+    return [
         (
             "feagin_cli",
             (
@@ -506,32 +786,74 @@ def main(argv=None) -> int:
             {"kind": "time", "limit": 2.0},
         ),
         (
+            "feagin14_cli",
+            (
+                "3c. Feagin 14 (35 stages, 85-digit decimals, tolerance 1e-12): `tabc check` "
+                "subprocess, start-up included (its in-process time is judged in the "
+                "calibration table)"
+            ),
+            {"kind": "info"},
+        ),
+        (
             "rk4",
             "4. `tabc check tableaus/rk4.toml` subprocess, start-up included",
-            {"kind": "time", "limit": 0.5},
+            {"kind": "time", "limit": 0.15, "inclusive": True},
         ),
         ("python", "4a. `python -c pass` (interpreter start-up floor)", {"kind": "info"}),
+        (
+            "nodepy_library",
+            (
+                f"5. nodepy's own library (`loadRKM('All')`), the {len(inputs.nodepy_kept)} "
+                "exact methods written as tabc files: one `tabc check DIR` subprocess vs one "
+                "subprocess importing nodepy and running its `order(mode='exact')` on them "
+                "(b and b̂), start-up included"
+            ),
+            {"target": 100},
+        ),
     ]
+
+
+def make_rows(inputs):
+    specs = [*_pair_specs(inputs), *_library_specs(inputs), *_timing_specs(inputs)]
     rows = {key: Row(key, label, **options) for key, label, options in specs}
+    calibration = {
+        scheme.name: Row(
+            f"cal:{scheme.name}",
+            scheme.name,
+            kind="time",
+            limit=CALIBRATION_TARGETS.get(scheme.name),
+        )
+        for _, scheme in inputs.calibration
+    }
+    return rows, calibration
 
-    # ---- the measurements: each returns (seconds, result)
-    def tabc_inprocess(path):
-        def run():
-            return analyse(load_scheme(path))
 
+class Bench:
+    """The measurements: each returns (seconds, result); one_repetition runs every row once."""
+
+    def __init__(self, inputs, rows, calibration, cap):
+        from tableau_compiler.analysis import analyse
+        from tableau_compiler.parsing import load_scheme
+
+        self.analyse, self.load_scheme = analyse, load_scheme
+        self.inputs, self.rows, self.calibration, self.cap = inputs, rows, calibration, cap
+        self.tabc = tabc_command()
+        self.this = [sys.executable, str(Path(__file__).resolve())]
+
+    def tabc_inprocess(self, path, require_pass=True):
         clear_caches()
-        seconds, result = timed_call(run, None)
-        if not result.passed:
+        seconds, result = timed_call(lambda: self.analyse(self.load_scheme(path)), None)
+        if require_pass and not result.passed:
             raise RuntimeError(f"tabc: {path} did not pass: {result.failures}")
         return seconds, result
 
-    def tabc_exact_rationals(path):
+    def tabc_exact_rationals(self, path):
         """PD8 decided with exact rational residuals throughout (what nodepy's exact mode does)."""
         from tableau_compiler.analysis.arithmetic import RationalField
         from tableau_compiler.analysis.runge_kutta import _decide, convert_tableau
 
         def run():
-            scheme = load_scheme(path)
+            scheme = self.load_scheme(path)
             field, a, b, c, b_hat = convert_tableau(scheme, {})
             assert isinstance(field, RationalField)
             decided = _decide(
@@ -555,28 +877,16 @@ def main(argv=None) -> int:
         clear_caches()
         return timed_call(run, None)
 
-    def nodepy_inprocess(key):
-        _, scheme, (a, b, b_hat) = prepared[key]
+    def nodepy_inprocess(self, key):
+        _, scheme, (a, b, b_hat) = self.inputs.prepared[key]
         clear_caches()
         return timed_call(
-            lambda: nodepy_same_conditions(a, b, b_hat, scheme.order, scheme.embedded_order), cap
+            lambda: nodepy_same_conditions(a, b, b_hat, scheme.order, scheme.embedded_order),
+            self.cap,
         )
 
-    def summarise(result):
-        if hasattr(result, "levels"):  # a tabc analysis
-            return {
-                "passed": result.passed,
-                "order": result.order,
-                "embedded_order": result.embedded_order,
-                "domain": result.domain,
-                "tolerance": result.tolerance,
-                "largest_residual": max(level.largest_residual for level in result.levels),
-            }
-        return result
-
-    def measure_pair(row_key, tabc_fn, nodepy_fn, rep, record=True):
+    def measure_pair(self, row, tabc_fn, nodepy_fn, rep, record=True):
         """Run both sides once; which goes first alternates with the repetition."""
-        row = rows[row_key]
         order = [("tabc", tabc_fn), ("nodepy", nodepy_fn)]
         if rep % 2:
             order.reverse()
@@ -586,8 +896,8 @@ def main(argv=None) -> int:
             try:
                 seconds, result = fn()
             except Capped:
-                row.capped_at = cap
-                progress(f"  {row_key}: nodepy capped at {cap:g} s")
+                row.capped_at = self.cap
+                progress(f"  {row.key}: nodepy capped at {self.cap:g} s")
                 continue
             if record:
                 row.add(tool, seconds)
@@ -595,14 +905,16 @@ def main(argv=None) -> int:
                 row.info[f"{tool}_first_call_s"] = seconds
             row.info[f"{tool}_result"] = summarise(result)
 
-    def library_tabc():
+    def library_tabc(self):
         clear_caches()
-        seconds, out = timed_run([*tabc, "check", *library_files], None)
+        seconds, out = timed_run([*self.tabc, "check", *self.inputs.library_files], None)
         return seconds, {"ok_lines": sum(line.startswith("ok") for line in out.splitlines())}
 
-    def library_nodepy():
+    def library_nodepy(self):
         clear_caches()
-        seconds, out = timed_run([*this, "--nodepy-worker", str(spec_file)], cap)
+        seconds, out = timed_run(
+            [*self.this, "--nodepy-worker", str(self.inputs.spec_file)], self.cap
+        )
         report = json.loads(out)
         return seconds, {
             "import_s": report["import_s"],
@@ -611,96 +923,214 @@ def main(argv=None) -> int:
             "conditions": sum(s["conditions"] for s in report["schemes"]),
         }
 
-    def library_api():
+    def library_api(self):
         total = 0.0
-        for path in library_files:
-            seconds, _ = tabc_inprocess(path)
+        for path in self.inputs.library_files:
+            seconds, _ = self.tabc_inprocess(path)
             total += seconds
         return total, None
 
-    def worker_floor():
-        seconds, out = timed_run([*this, "--nodepy-worker", str(empty_spec)], cap)
+    def worker_floor(self):
+        seconds, out = timed_run(
+            [*self.this, "--nodepy-worker", str(self.inputs.empty_spec)], self.cap
+        )
         return seconds, {"import_s": json.loads(out)["import_s"]}
 
-    def command(cmd):
+    def nodepy_library_tabc(self):
+        clear_caches()
+        cmd = [*self.tabc, "check", str(self.inputs.nodepy_dir)]
+        seconds, out = timed_run(cmd, None, expect_rc=None)
+        return seconds, {"verdicts": parse_check_output(out)}
+
+    def nodepy_library_nodepy(self):
+        clear_caches()
+        cmd = [*self.this, "--nodepy-worker", str(self.inputs.nodepy_spec), "--worker-mode"]
+        seconds, out = timed_run([*cmd, "library"], self.cap)
+        report = json.loads(out)
+        orders = {s["key"]: s["orders"] for s in report["schemes"]}
+        return seconds, {
+            "import_s": report["import_s"],
+            "compute_s": report["compute_s"],
+            "orders": orders,
+        }
+
+    def calibration_tabc(self, record=True):
+        """tabc in-process, warm, on every calibration file (its verdict kept, pass or fail)."""
+        for path, scheme in self.inputs.calibration:
+            row = self.calibration[scheme.name]
+            seconds, result = self.tabc_inprocess(path, require_pass=False)
+            if record:
+                row.add("tabc", seconds)
+            row.info["tabc_result"] = summarise(result)
+
+    def command(self, cmd):
         return lambda: timed_run(cmd, None)
 
-    def one_repetition(rep, record=True):
+    def one_repetition(self, rep, record=True):
+        single, rows = self.inputs.single, self.rows
+        feagin, feagin14 = str(self.inputs.feagin), str(self.inputs.feagin14)
+
         def pair(key, tabc_fn, nodepy_fn):
-            measure_pair(key, tabc_fn, nodepy_fn, rep, record)
+            self.measure_pair(rows[key], tabc_fn, nodepy_fn, rep, record)
 
-        pair("pd87", lambda: tabc_inprocess(single["pd87"]), lambda: nodepy_inprocess("pd87"))
-        pair("gl3", lambda: tabc_inprocess(single["gl3"]), lambda: nodepy_inprocess("gl3"))
-        pair("pd87_exact", lambda: tabc_exact_rationals(single["pd87"]), None)
-        pair("feagin_api", lambda: tabc_inprocess(str(feagin)), None)
-        pair("library_api", library_api, None)
-        pair("library", library_tabc, library_nodepy)
-        pair("feagin_cli", command([*tabc, "check", str(feagin)]), None)
-        pair("rk4", command([*tabc, "check", "tableaus/rk4.toml"]), None)
-        pair("python", command([sys.executable, "-c", "pass"]), None)
-        pair("sympy_import", command([sys.executable, "-c", "import sympy"]), None)
-        pair("worker0", None, worker_floor)
+        pair(
+            "pd87",
+            lambda: self.tabc_inprocess(single["pd87"]),
+            lambda: self.nodepy_inprocess("pd87"),
+        )
+        pair(
+            "gl3", lambda: self.tabc_inprocess(single["gl3"]), lambda: self.nodepy_inprocess("gl3")
+        )
+        pair("pd87_exact", lambda: self.tabc_exact_rationals(single["pd87"]), None)
+        pair("feagin_api", lambda: self.tabc_inprocess(feagin), None)
+        pair("library_api", self.library_api, None)
+        pair("library", self.library_tabc, self.library_nodepy)
+        pair("nodepy_library", self.nodepy_library_tabc, self.nodepy_library_nodepy)
+        pair("feagin_cli", self.command([*self.tabc, "check", feagin]), None)
+        pair("feagin14_cli", self.command([*self.tabc, "check", feagin14]), None)
+        pair("rk4", self.command([*self.tabc, "check", "tableaus/rk4.toml"]), None)
+        pair("python", self.command([sys.executable, "-c", "pass"]), None)
+        pair("sympy_import", self.command([sys.executable, "-c", "import sympy"]), None)
+        pair("worker0", None, self.worker_floor)
+        self.calibration_tabc(record)
 
-    progress(f"tabc: {' '.join(tabc)}; library: {len(library)} exact Runge–Kutta files")
-    progress("warm-up (untimed)...")
-    one_repetition(0, record=False)
-    for rep in range(args.repeats):
-        progress(f"repetition {rep + 1}/{args.repeats}...")
-        one_repetition(rep)
 
-    rows["pd87_exact"].nodepy = list(rows["pd87"].nodepy)
+def summarise(result):
+    if hasattr(result, "levels"):  # a tabc analysis
+        levels = result.levels or ()
+        return {
+            "passed": result.passed,
+            "order": result.order,
+            "embedded_order": result.embedded_order,
+            "domain": result.domain,
+            "tolerance": result.tolerance,
+            "largest_residual": max((lv.largest_residual for lv in levels), default=None),
+        }
+    return result
 
-    # ---- one-shot: nodepy's order(mode='exact') exactly as shipped (it goes on to order p+1)
-    if not args.skip_shipped:
-        progress("one-shot: nodepy order(mode='exact') as shipped...")
-        for key in ("pd87", "gl3"):
-            _, scheme, (a, b, b_hat) = prepared[key]
-            row = rows[f"{key}_shipped"]
-            row.tabc = list(rows[key].tabc)
-            clear_caches()
-            try:
-                seconds, result = timed_call(
-                    lambda a=a, b=b, b_hat=b_hat, scheme=scheme: nodepy_shipped(
-                        a, b, b_hat, scheme.embedded_order
-                    ),
-                    cap,
-                )
-                row.add("nodepy", seconds)
-                row.info["nodepy_result"] = result
-            except Capped:
-                row.capped_at = cap
-        row = rows["library_shipped"]
-        row.tabc = list(rows["library"].tabc)
+
+def run_shipped(bench) -> None:
+    """One-shot: nodepy's order(mode='exact') as shipped (it goes on to order p+1)."""
+    rows, cap = bench.rows, bench.cap
+    progress("one-shot: nodepy order(mode='exact') as shipped...")
+    for key in ("pd87", "gl3"):
+        _, scheme, (a, b, b_hat) = bench.inputs.prepared[key]
+        row = rows[f"{key}_shipped"]
+        row.tabc = list(rows[key].tabc)
+        clear_caches()
         try:
-            seconds, out = timed_run(
-                [*this, "--nodepy-worker", str(spec_file), "--worker-mode", "shipped"], cap
+            seconds, result = timed_call(
+                lambda a=a, b=b, b_hat=b_hat, scheme=scheme: nodepy_shipped(
+                    a, b, b_hat, scheme.embedded_order
+                ),
+                cap,
             )
-            report = json.loads(out)
             row.add("nodepy", seconds)
-            row.info["nodepy_result"] = {
-                "compute_s": report["compute_s"],
-                "orders": {s["name"]: s["orders"] for s in report["schemes"]},
-            }
+            row.info["nodepy_result"] = result
         except Capped:
             row.capped_at = cap
-
-    shutil.rmtree(spec_dir, ignore_errors=True)
-    print(render(args, rows, conditions, library, radical, feagin))
-    if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "machine": machine(),
-                    "repeats": args.repeats,
-                    "library": library_files,
-                    "library_domains": library_domains,
-                    "rows": {k: r.to_json() for k, r in rows.items()},
-                },
-                indent=2,
-                default=str,
-            ),
-            encoding="utf-8",
+    row = rows["library_shipped"]
+    row.tabc = list(rows["library"].tabc)
+    try:
+        seconds, out = timed_run(
+            [
+                *bench.this,
+                "--nodepy-worker",
+                str(bench.inputs.spec_file),
+                "--worker-mode",
+                "shipped",
+            ],
+            cap,
         )
+        report = json.loads(out)
+        row.add("nodepy", seconds)
+        row.info["nodepy_result"] = {
+            "compute_s": report["compute_s"],
+            "orders": {s["name"]: s["orders"] for s in report["schemes"]},
+        }
+    except Capped:
+        row.capped_at = cap
+
+
+def run_calibration_nodepy(bench, cap: float) -> None:
+    """One nodepy subprocess per calibration scheme, killed at ``cap`` seconds of wall time;
+    the time shown is the worker's own (sympify and check, no start-up or imports), to sit
+    beside tabc's in-process time."""
+    spec = bench.inputs.tmp / "calibration.json"
+    for _, scheme in bench.inputs.calibration:
+        progress(f"  nodepy on calibration/{scheme.name}...")
+        calibration_spec(spec, scheme)
+        row = bench.calibration[scheme.name]
+        row.info["nodepy_mode"] = "float" if scheme.is_approximate else "exact"
+        cmd = [*bench.this, "--nodepy-worker", str(spec), "--worker-mode", "calibration"]
+        try:
+            wall, out = timed_run(cmd, cap)
+        except Capped:
+            row.capped_at = cap
+            continue
+        report = json.loads(out)
+        row.add("nodepy", report["compute_s"])
+        row.info["nodepy_wall_s"] = wall
+        row.info["nodepy_orders"] = report["schemes"][0]["exact_order"]
+
+
+def write_json(path: Path, args, inputs, rows, calibration) -> None:
+    path.write_text(
+        json.dumps(
+            {
+                "machine": machine(),
+                "repeats": args.repeats,
+                "library": inputs.library_files,
+                "library_domains": inputs.library_domains,
+                "nodepy_library": [i["key"] for i in inputs.nodepy_kept],
+                "nodepy_left_out": inputs.nodepy_left_out,
+                "calibration_work": inputs.work,
+                "rows": {k: r.to_json() for k, r in rows.items()},
+                "calibration": {k: r.to_json() for k, r in calibration.items()},
+            },
+            indent=2,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.nodepy_worker:
+        return worker(args.nodepy_worker, args.worker_mode)
+
+    os.chdir(REPO)
+    import nodepy  # noqa: F401  (imported before timing: row 1 is warm, in-process)
+    import sympy  # noqa: F401
+
+    load_before = os.getloadavg()
+    inputs = Inputs(args, parser)
+    rows, calibration = make_rows(inputs)
+    bench = Bench(inputs, rows, calibration, args.nodepy_cap)
+    progress(
+        f"tabc: {' '.join(bench.tabc)}; library: {len(inputs.library)} exact Runge–Kutta files; "
+        f"nodepy's library: {len(inputs.nodepy_kept)} methods; "
+        f"calibration: {len(inputs.calibration)} files"
+    )
+    progress("warm-up (untimed)...")
+    bench.one_repetition(0, record=False)
+    for rep in range(args.repeats):
+        progress(f"repetition {rep + 1}/{args.repeats}...")
+        bench.one_repetition(rep)
+    rows["pd87_exact"].nodepy = list(rows["pd87"].nodepy)
+    if not args.skip_shipped:
+        run_shipped(bench)
+    if args.calibration_cap > 0:
+        progress("one-shot: nodepy on the calibration set...")
+        run_calibration_nodepy(bench, args.calibration_cap)
+    load = {"before": load_before, "after": os.getloadavg()}
+    print(render(args, rows, inputs, load))
+    print(render_calibration(args, calibration, inputs))
+    if args.json:
+        write_json(args.json, args, inputs, rows, calibration)
+    shutil.rmtree(inputs.tmp, ignore_errors=True)
     return 0
 
 
@@ -735,16 +1165,17 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def render(args, rows, conditions, library, radical, feagin) -> str:
+def render(args, rows, inputs, load) -> str:
     m = machine()
     out = [
         f"## tabc check benchmark ({args.repeats} interleaved repetitions, medians)",
         "",
         (
             f"Python {m['python']}, {m['cpus']} CPUs, sympy {m['sympy']}, python-flint "
-            f"{m['python-flint']}, nodepy {m['nodepy']}. Cells: median (min–max) over the "
-            "repetitions; ratio: nodepy median / tabc median (min–max of the per-repetition ratios, "
-            "each taken within one repetition)."
+            f"{m['python-flint']}, nodepy {m['nodepy']}; load average (1, 5, 15 min) "
+            f"{_load(load['before'])} before the run, {_load(load['after'])} after it. Cells: "
+            "median (min–max) over the repetitions; ratio: nodepy median / tabc median (min–max "
+            "of the per-repetition ratios, each taken within one repetition)."
         ),
         "",
         "| Measurement | tabc | nodepy | nodepy / tabc | target | status |",
@@ -753,19 +1184,34 @@ def render(args, rows, conditions, library, radical, feagin) -> str:
     for row in rows.values():
         if row.tabc or row.nodepy or row.capped_at is not None:
             out.append("| " + " | ".join(row.cells()) + " |")
+    out += ["", "Notes:", *_notes_pairs(rows, inputs), *_notes_library(rows, inputs)]
+    out += [
+        *_notes_nodepy_library(rows, inputs),
+        (
+            "- 1, 2a and 3b are warm (imports done and one untimed warm-up call first); sympy's cache "
+            "is cleared before every timed call of either tool. First calls in this process "
+            f"(including tabc's lazy imports of python-flint / sympy): PD8 "
+            f"{fmt_s(rows['pd87'].info.get('tabc_first_call_s'))}, GL3 "
+            f"{fmt_s(rows['gl3'].info.get('tabc_first_call_s'))}, Feagin "
+            f"{fmt_s(rows['feagin_api'].info.get('tabc_first_call_s'))}."
+        ),
+        f"- Feagin file: {shown_path(inputs.feagin)}",
+    ]
+    return "\n".join(out)
 
-    n, nh, pd = conditions["pd87"]
-    gl = conditions["gl3"][2]
+
+def _load(triple) -> str:
+    return ", ".join(f"{x:.2f}" for x in triple)
+
+
+def _notes_pairs(rows, inputs) -> list[str]:
+    n, nh, pd = inputs.conditions["pd87"]
+    gl = inputs.conditions["gl3"][2]
     pd_np = rows["pd87"].info.get("nodepy_result", {})
     gl_np = rows["gl3"].info.get("nodepy_result", {})
-    lib_np = rows["library"].info.get("nodepy_result", {})
-    lib_tabc = rows["library"].info.get("tabc_result", {})
     shipped_pd = rows["pd87_shipped"].info.get("nodepy_result", {}).get("orders", "?")
     shipped_gl = rows["gl3_shipped"].info.get("nodepy_result", {}).get("orders", "?")
-    nan = float("nan")
-    out += [
-        "",
-        "Notes:",
+    return [
         (
             f"- 1a: pd87.toml is an approximate scheme (its published rationals meet the conditions "
             f"only to ~1e-18), so tabc decides the {n} conditions of b and the {nh} of b̂ against the "
@@ -778,8 +1224,8 @@ def render(args, rows, conditions, library, radical, feagin) -> str:
             f"same {pd_np.get('conditions', '?')} conditions exactly (its order_condition_residuals + "
             "sympy.simplify, the body of order(mode='exact'), for p up to the claimed orders): "
             f"{pd_np.get('exactly_zero', '?')} of them are exactly zero, largest |residual| "
-            f"{pd_np.get('largest', nan):.2g}. So with tol=0 nodepy's exact mode would report order "
-            f"{min(pd_np.get('exact_order', ['?']))}. With its "
+            f"{pd_np.get('largest', float('nan')):.2g}. So with tol=0 nodepy's exact mode would "
+            f"report order {min(pd_np.get('exact_order', ['?']))}. With its "
             f"default tol=1e-14 nodepy's order(mode='exact') returns {shipped_pd} (b, b̂) but must "
             "also evaluate every order-9 (b) / order-8 (b̂) condition to stop (row 1c)."
         ),
@@ -789,24 +1235,137 @@ def render(args, rows, conditions, library, radical, feagin) -> str:
             f"sympy.simplify). As shipped, nodepy returns {shipped_gl} after also evaluating the 48 "
             "order-7 conditions (row 1d)."
         ),
-        (
-            f"- 2: files: {', '.join(scheme.name for _, scheme in library)}; with radicals "
-            f"(decided in QQ(sqrt d) without sympy): {', '.join(radical) or 'none'}. tabc printed "
-            f"{lib_tabc.get('ok_lines', '?')} `ok` lines; nodepy found every residual exactly zero: "
-            f"{lib_np.get('all_exact', '?')} ({lib_np.get('conditions', '?')} conditions, b and b̂). "
-            f"nodepy's last run: {lib_np.get('import_s', nan):.2f} s importing sympy+nodepy, "
-            f"{lib_np.get('compute_s', nan):.2f} s sympifying and checking."
-        ),
-        (
-            "- 1, 2a and 3b are warm (imports done and one untimed warm-up call first); sympy's cache "
-            "is cleared before every timed call of either tool. First calls in this process "
-            f"(including tabc's lazy imports of python-flint / sympy): PD8 "
-            f"{fmt_s(rows['pd87'].info.get('tabc_first_call_s'))}, GL3 "
-            f"{fmt_s(rows['gl3'].info.get('tabc_first_call_s'))}, Feagin "
-            f"{fmt_s(rows['feagin_api'].info.get('tabc_first_call_s'))}."
-        ),
-        f"- Feagin file: {shown_path(feagin)}",
     ]
+
+
+def _notes_library(rows, inputs) -> list[str]:
+    lib_np = rows["library"].info.get("nodepy_result", {})
+    lib_tabc = rows["library"].info.get("tabc_result", {})
+    nan = float("nan")
+    return [
+        (
+            f"- 2: files: {', '.join(scheme.name for _, scheme in inputs.library)}; with radicals "
+            f"(decided in QQ(sqrt d) without sympy): {', '.join(inputs.radical) or 'none'}. tabc "
+            f"printed {lib_tabc.get('ok_lines', '?')} `ok` lines; nodepy found every residual "
+            f"exactly zero: {lib_np.get('all_exact', '?')} ({lib_np.get('conditions', '?')} "
+            "conditions, b and b̂). nodepy's last run: "
+            f"{lib_np.get('import_s', nan):.2f} s importing sympy+nodepy, "
+            f"{lib_np.get('compute_s', nan):.2f} s sympifying and checking."
+        )
+    ]
+
+
+def _notes_nodepy_library(rows, inputs) -> list[str]:
+    row = rows["nodepy_library"]
+    verdicts = row.info.get("tabc_result", {}).get("verdicts", {})
+    theirs = row.info.get("nodepy_result", {})
+    differences = compare_verdicts(inputs.nodepy_kept, verdicts, theirs.get("orders", {}))
+    left_out = "; ".join(f"{key} ({why})" for key, why in inputs.nodepy_left_out.items())
+    notes = "; ".join(f"{i['key']}: {i['note']}" for i in inputs.nodepy_kept if i["note"])
+    nan = float("nan")
+    return [
+        (
+            f"- 5: nodepy's `loadRKM('All')` holds "
+            f"{len(inputs.nodepy_kept) + len(inputs.nodepy_left_out)} methods; "
+            f"{len(inputs.nodepy_kept)} were written as tabc files into a temporary directory "
+            f"(claimed order: nodepy's `p`; for b̂, the order nodepy's exact `order()` gives it). "
+            f"Left out: {left_out}. {notes + '. ' if notes else ''}"
+            f"Methods: {', '.join(i['key'] for i in inputs.nodepy_kept)}. The nodepy worker "
+            "calls `loadRKM('All')` itself and `order(mode='exact')` (default tol 1e-14, which "
+            "evaluates order p+1 too) on each method and on its `embedded_method`; its last run: "
+            f"{theirs.get('import_s', nan):.2f} s importing sympy+nodepy, "
+            f"{theirs.get('compute_s', nan):.2f} s loading and checking."
+        ),
+        (
+            f"- 5, verdicts: tabc reported {len(verdicts)} files, "
+            f"{sum(v[0] == 'ok' for v in verdicts.values())} `ok`; "
+            + (
+                "tabc's order (and embedded order) equals nodepy's exact order for every method."
+                if not differences
+                else f"they differ on {len(differences)}: " + "; ".join(differences) + "."
+            )
+            + " tabc decides the conditions up to the claimed order only, so agreement means "
+            "nodepy's exact order is the claimed one and tabc verifies it."
+        ),
+    ]
+
+
+def _verdict(orders) -> str:
+    if not orders:
+        return "—"
+    return f"{orders[0]}" + (f"({orders[1]})" if len(orders) > 1 else "")
+
+
+def _calibration_line(name, row, inputs, scheme) -> str:
+    result = row.info.get("tabc_result", {})
+    tabc_orders = [result.get("order")] + (
+        [result.get("embedded_order")] if scheme.embedded_order else []
+    )
+    tabc_verdict = ("ok " if result.get("passed") else "FAIL ") + _verdict(tabc_orders)
+    mode = row.info.get("nodepy_mode", "—")
+    if row.capped_at is not None:
+        nodepy, nodepy_verdict = f"> {fmt_s(row.capped_at)}", "over cap"
+    elif row.nodepy:
+        nodepy = fmt_s(row.nodepy_median)
+        orders = row.info.get("nodepy_orders")
+        nodepy_verdict = _verdict(orders) + ("" if orders == tabc_orders else " **differs**")
+    else:
+        nodepy, nodepy_verdict = "—", "—"
+    ratio = row.ratio
+    if ratio is None:
+        ratio_text = "—"
+    else:
+        ratio_text = ("> " if row.capped_at else "") + (
+            f"{ratio:.0f}×" if ratio >= 10 else f"{ratio:.2g}×"
+        )
+    work = inputs.work[name]
+    cells = [
+        f"`{name}`",
+        str(scheme.stages),
+        _verdict(
+            [scheme.order, scheme.embedded_order] if scheme.embedded_order else [scheme.order]
+        ),
+        "decimal" if scheme.is_approximate else "exact",
+        fmt_s(row.tabc_median) + spread(row.tabc),
+        f"{work:,} ({fmt_s(work * 16e-9)})",
+        tabc_verdict,
+        mode,
+        nodepy,
+        nodepy_verdict,
+        ratio_text.strip(),
+        f"< {row.limit:g} s" if row.limit is not None else "—",
+        {True: "met", False: "**missed**", None: "—"}[row.met],
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def render_calibration(args, calibration, inputs) -> str:
+    out = [
+        "",
+        f"## Calibration set, per scheme ({args.repeats} repetitions for tabc, medians)",
+        "",
+        (
+            "Runge–Kutta files of benchmarks/calibration without parameters. tabc: in-process, "
+            "warm, `analyse(load_scheme(path))` as `tabc check` runs it, timed in every "
+            "repetition; work: `order_condition_work(scheme)[0]`, units of 16 ns, with that "
+            "estimate in time. nodepy: one subprocess per scheme, killed at "
+            f'{args.calibration_cap:g} s of wall time, start-up included ("over cap"); its '
+            "time is the worker's own, sympify and check without start-up: exact mode (the body "
+            "of `order(mode='exact')` for p up to the claimed orders, from sympy values of the "
+            "file's coefficients) for exact files, float mode (`order(tol)`, tol the file's "
+            "tolerance but at least nodepy's default 1e-14, float64 coefficients; "
+            "`extremely_high_order` from order 13) for decimal ones. Verdicts: order(embedded)."
+        ),
+        "",
+        (
+            "| scheme | stages | claimed | coefficients | tabc | work estimate | tabc verdict "
+            "| nodepy mode | nodepy | nodepy verdict | nodepy / tabc | target | status |"
+        ),
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    schemes = {scheme.name: scheme for _, scheme in inputs.calibration}
+    for name, row in calibration.items():
+        out.append(_calibration_line(name, row, inputs, schemes[name]))
     return "\n".join(out)
 
 
