@@ -50,9 +50,10 @@ TREES.extend_to(8)
 start = time.perf_counter()
 analysis = analyse_tableau(scheme, full=full)
 seconds = time.perf_counter() - start
-units, bits = order_condition_work(scheme, depth=len(analysis.levels))
+units, bits = order_condition_work(scheme, depth=len(analysis.levels), full=full)
 print(json.dumps({"units": units, "bits": bits, "seconds": seconds, "order": analysis.order,
                   "claimed": scheme.order, "undecided": analysis.undecided,
+                  "depth": len(analysis.levels),
                   "stages": scheme.stages, "domain": analysis.domain}))
 """
 
@@ -95,7 +96,10 @@ def measure(path: Path, command: str, lifted: bool) -> dict:
     try:
         done = subprocess.run(
             [sys.executable, "-c", CHILD, str(path), command, "lifted" if lifted else "as-is"],
-            capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            cwd=ROOT,
         )
     except subprocess.TimeoutExpired:
         return {"error": f"over {TIMEOUT_S} s"}
@@ -138,8 +142,9 @@ def main() -> int:
 def write(out: Path, rows: list[dict], before: tuple, after: tuple) -> None:
     import platform
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True, cwd=ROOT).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
     lines = [
         "# The work model against the clock",
         "",

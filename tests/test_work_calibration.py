@@ -38,16 +38,19 @@ def test_published_schemes_reach_their_claimed_order_within_the_limit(row):
 
 
 @pytest.mark.parametrize(
-    "row", [r for r in ROWS if r["seconds"] >= 0.05], ids=lambda r: r["name"]
+    "row", [r for r in ROWS if r["seconds"] >= 0.05 and r["depth"] >= 1], ids=lambda r: r["name"]
 )
 def test_the_estimate_is_within_a_factor_3_of_the_clock(row):
+    # Rows that decided no order at all measure the refusal, not the work the model counts.
     assert 1 / 3 <= row["units"] * UNIT_SECONDS / row["seconds"] <= 3, row
 
 
 def test_the_readme_quotes_the_calibration_summary():
     summary = [
         line
-        for line in (ROOT / "benchmarks" / "RESULTS_work.md").read_text(encoding="utf-8").splitlines()
+        for line in (ROOT / "benchmarks" / "RESULTS_work.md")
+        .read_text(encoding="utf-8")
+        .splitlines()
         if line.startswith("Rows measured at 50 ms or more")
     ]
     assert summary and summary[0] in (ROOT / "README.md").read_text(encoding="utf-8")

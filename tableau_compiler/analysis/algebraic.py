@@ -120,6 +120,11 @@ class AlgebraicReal:
         ``CRootOf(polynomial, index)`` in sympy's notation (its ``index``-th real root)."""
         import sympy
 
+        if self.unprintable:
+            return (
+                f"root {self.index} of a polynomial of degree {self.degree} whose coefficients "
+                "pass 4,000 digits"
+            )
         x = sympy.Symbol("x")
         poly = sympy.Poly(list(reversed(self.polynomial)), x)
         if self.degree == 1:
@@ -141,9 +146,29 @@ class AlgebraicReal:
             return text
         return "≈ " + self.value(exact=False).decimal(digits)
 
+    @property
+    def unprintable(self) -> bool:
+        """A coefficient of the polynomial passes 4,000 digits (Python prints no integer
+        beyond 4,300): reports then describe the number by its degree and digits."""
+        return any(
+            max(
+                int(getattr(c, "numerator", c)).bit_length(),
+                int(getattr(c, "denominator", 1)).bit_length(),
+            )
+            > 13_000
+            for c in self.polynomial
+        )
+
     def to_dict(self) -> dict[str, Any]:
         import sympy
 
+        if self.unprintable:
+            return {
+                "exact": self.text(),
+                "decimal": self.value(exact=False).decimal(20),
+                "minimal_polynomial": None,
+                "isolating_interval": None,
+            }
         lo, hi = self.isolating_interval()
         x = sympy.Symbol("x")
         return {

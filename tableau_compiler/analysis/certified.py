@@ -126,7 +126,9 @@ def float_residuals(
             unit,
             give_up=tolerance if index + 1 < len(kinds) else None,
         )
-        if found is not None and all((r.holds(tolerance) | r.fails(tolerance)).all() for r in found):
+        if found is not None and all(
+            (r.holds(tolerance) | r.fails(tolerance)).all() for r in found
+        ):
             return found
     return None
 
@@ -259,7 +261,7 @@ def float_levels(found: FloatResiduals, max_order: int, tolerance: float) -> lis
 
 
 def _certified(value: Any, error: Any) -> Any:
-    """The digits of the ball value ± error (6 at least), or None."""
+    """The digits of the ball value ± error (3 at least, what a report shows), or None."""
     import flint
 
     from .arithmetic import flint_precision
@@ -268,19 +270,20 @@ def _certified(value: Any, error: Any) -> Any:
     middle = Fraction(*value.as_integer_ratio())
     with flint_precision(128):
         ball = flint.arb(flint.fmpq(middle.numerator, middle.denominator), float(error) * 2)
-        return Value.of_ball(ball)
+        return Value.of_ball(ball, minimum_digits=3)
 
 
 def float_principal_error(found: FloatResiduals, order: int) -> tuple[float, list[float]] | None:
     """The error coefficients (b·Φ(t) − 1/γ(t))/σ(t) of the trees of ``order`` and their
-    2-norm, as :func:`~.order.principal_error` gives them; None unless every |r̂| is certified
-    to a relative 10^-6 (the ball arithmetic computes them then)."""
+    2-norm, as :func:`~.order.principal_error` gives them; None unless the bounds move the
+    norm by less than a relative 10^-6 (the ball arithmetic computes them then)."""
     import numpy as np
 
     lo, hi = TREES.start[order], TREES.start[order + 1]
-    values, errors = np.abs(found.values[lo:hi]), found.errors[lo:hi]
-    if (errors > 1e-6 * values).any():
-        return None
     sigma = np.asarray(TREES.sigma[lo:hi], dtype=np.float64)
-    coefficients = [float(x) for x in values.astype(np.float64) / sigma]
-    return float(np.sqrt(sum(x * x for x in coefficients))), coefficients
+    values = np.abs(found.values[lo:hi]).astype(np.float64) / sigma
+    errors = found.errors[lo:hi].astype(np.float64) / sigma
+    norm = float(np.sqrt((values * values).sum()))
+    if float(np.sqrt((errors * errors).sum())) > 1e-6 * norm:
+        return None
+    return norm, [float(x) for x in values]

@@ -385,9 +385,11 @@ def _decide(
     return _Decided(levels, embedded_levels, written_c_order, error)
 
 
-FLOAT_PATH_WORK = 5_000_000
-"""Units of ball work (about 0.08 s) above which ``tabc check`` decides an approximate scheme
-in floating point with error bounds (:mod:`.certified`) before trying the balls."""
+FLOAT_PATH_WORK = 50_000_000
+"""Units of ball work (the ball factor measured: Feagin 10's 1.4e7 take 0.1 s) above which
+``tabc check`` decides an approximate scheme in floating point with error bounds
+(:mod:`.certified`) before trying the balls; below it the balls certify every digit and
+exact zero at little cost."""
 
 
 def _decide_in_balls(
@@ -454,15 +456,28 @@ def _decide_in_balls(
 
 
 def condition_size(
-    field_: Field, a: list[list[Any]], others: list[Any], tolerance: float | None
+    field_: Field,
+    a: list[list[Any]],
+    others: list[Any],
+    tolerance: float | None,
+    depth: int,
+    full: bool = False,
 ) -> NumberSize:
-    """The :class:`~.work.NumberSize` the order conditions are decided with: an approximate
-    scheme's decimals in floating point with error bounds (up to 64 stages), exact values in
-    their field."""
+    """The :class:`~.work.NumberSize` the order conditions up to ``depth`` are decided with,
+    as :func:`_decide_in_balls` chooses: an approximate scheme's decimals in floating point
+    with error bounds (up to 64 stages) once the balls would cost more than
+    :data:`FLOAT_PATH_WORK` (``check``) or :data:`~tableau_compiler.limits.MAX_REPORT_WORK`
+    (``info``), else in balls; exact values in their field."""
     if tolerance is not None and isinstance(field_, RationalField):
-        if len(a) <= 64 and tolerance > float_floor():
+        balls = number_size(BallField(_ball_bits(tolerance)), a, others)
+        threshold = limits.MAX_REPORT_WORK if full else FLOAT_PATH_WORK
+        if (
+            len(a) <= 64
+            and tolerance > float_floor()
+            and condition_work(len(a), depth, balls) > threshold
+        ):
             return FLOAT
-        return number_size(BallField(_ball_bits(tolerance)), a, others)
+        return balls
     return number_size(field_, a, others)
 
 
@@ -735,9 +750,9 @@ def order_condition_work(
     against the clock)."""
     field_, a, b, c, b_hat = convert_tableau(tableau, parameter_values(tableau))
     tolerance = tableau.effective_tolerance if tableau.is_approximate else None
-    size = condition_size(field_, a, [*b, *(c or ()), *(b_hat or ())], tolerance)
     if depth is None:
         depth = max(tableau.order, tableau.embedded_order or 0) + (1 if full else 0)
+    size = condition_size(field_, a, [*b, *(c or ()), *(b_hat or ())], tolerance, depth, full)
     return condition_work(tableau.stages, depth, size), condition_memory(
         tableau.stages, depth, size
     )
@@ -774,7 +789,7 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
     extra = 1 if full else 0
     wanted = max(claimed, claimed_hat or 0) + extra
     others = [*b, *(c or ()), *(b_hat or ())]
-    size = condition_size(field_, a, others, tolerance)
+    size = condition_size(field_, a, others, tolerance, wanted, full)
     if condition_memory(s, 0, size) > limits.MAX_CONDITION_BITS:
         from ..errors import LimitError
 

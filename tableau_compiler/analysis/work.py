@@ -39,8 +39,11 @@ GROWTH = 1.5
 OBJECT_BITS = 512
 """The Python object around each stored number (a flint integer or rational)."""
 
-BALL_FACTOR = 2
-"""A multiply-add of real balls relative to one of integers of the same size."""
+BALL_FACTOR = 20
+"""A multiply-add of real balls relative to one of integers of the same size, the precision
+doublings included until every reported digit is certified (Gauss and Radau IIA with 5-7
+stages in 72-digit decimals at tolerance 1e-40: ten times what a factor 2 said,
+benchmarks/RESULTS_work.md)."""
 
 QUADRATIC_FACTOR = 1.5
 """QQ(√d), per stored rational (two per element): rational, not scaled-integer, products
@@ -127,7 +130,9 @@ def condition_work(stages: int, order: int, size: NumberSize = SMALL) -> int:
     stages² × (Σ trees × unit + the set-up, :data:`SETUP_PRODUCTS` × unit at order 2), with
     the trees counted as in :data:`limits.ROOTED_TREES` up to ``order`` + 1 vertices (the
     conditions of order p + 1 that ``info`` adds)."""
-    trees = sum(count * size.unit(n + 1) for n, count in enumerate(limits.ROOTED_TREES[: order + 1]))
+    trees = sum(
+        count * size.unit(n + 1) for n, count in enumerate(limits.ROOTED_TREES[: order + 1])
+    )
     return math.ceil(stages**2 * (trees + SETUP_PRODUCTS * size.unit(2)))
 
 

@@ -74,7 +74,7 @@ def test_feagin_residuals_are_bounded_and_the_bounds_decide_the_claimed_order(na
 def two_stage(b1: str, tolerance: str) -> str:
     return (
         'name = "near"\nkind = "runge-kutta"\norder = 1\n'
-        f"tolerance = {tolerance}\n[tableau]\na = [[], [\"0.5\"]]\nb = [\"{b1}\", \"0.5\"]\n"
+        f'tolerance = {tolerance}\n[tableau]\na = [[], ["0.5"]]\nb = ["{b1}", "0.5"]\n'
     )
 
 
