@@ -22,7 +22,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +98,7 @@ def measure(path: Path, command: str, lifted: bool) -> dict:
             capture_output=True,
             text=True,
             timeout=TIMEOUT_S,
+            check=False,
             cwd=ROOT,
         )
     except subprocess.TimeoutExpired:
@@ -143,7 +143,11 @@ def write(out: Path, rows: list[dict], before: tuple, after: tuple) -> None:
     import platform
 
     commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     ).stdout.strip()
     lines = [
         "# The work model against the clock",

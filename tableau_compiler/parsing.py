@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import limits
+from .deferred import deferred_class
 from .errors import (
     CoefficientError,
     KeyPart,
@@ -25,7 +26,6 @@ from .errors import (
     SchemeError,
     TomlSyntaxError,
 )
-from .deferred import deferred_class
 from .expression import Expression, expression_from_toml, written_float
 from .regular_file import read_regular_file, regular_file_size
 from .scheme import Parameter, Scheme

@@ -187,7 +187,7 @@ class StabilityInterval:
         if self.tolerance is not None:
             data["tolerance"] = self.tolerance
             data["beta_shown"] = self.beta_words()
-            variable, function = self._function()
+            _, function = self._function()
             data["neglected_powers"] = list(self.neglected)
             data["neglected_in"] = function
             data["depends_on_tolerance"] = self.written is not None

@@ -32,6 +32,7 @@ from ..errors import CoefficientError
 from ..expression import Expression
 from ..scheme import ButcherTableau
 from .arithmetic import BallField, Field, RationalField, SympyField, Undecided, field_for
+from .certified import float_floor
 from .order import (
     ConditionLevel,
     achieved_order,
@@ -51,7 +52,6 @@ from .values import (
     shown_size,
     tolerance_text,
 )
-from .certified import float_floor
 from .work import FLOAT, SMALL, NumberSize, condition_memory, condition_work, number_size
 
 __all__ = [
@@ -716,9 +716,8 @@ def _structure(
     order: int,
     embedded_order: int | None,
 ) -> StructuralProperties:
-    from . import structure
-
     from ..errors import AnalysisError
+    from . import structure
 
     try:
         ssp = _ssp(tableau, field_, a, b, tolerance, order)

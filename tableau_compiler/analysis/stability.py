@@ -402,8 +402,10 @@ def _largest_excess(p: Any, q: Any, decades: int) -> Value:
             return Value.zero_value()
         found = Value.of_ball(excess, minimum_digits=6)
         if found is None:  # within the ball's width of 0: no digit to show
-            return Value.zero_value() if excess.mid() <= 0 else Value.upper_bound(
-                float(excess.upper())
+            return (
+                Value.zero_value()
+                if excess.mid() <= 0
+                else Value.upper_bound(float(excess.upper()))
             )
         return Value(found.mantissa, found.exponent, 6, None)
 

@@ -223,9 +223,7 @@ def ssp_coefficient(
     crossing = first_failure(cleaned, singular=singular)
     result = SSPCoefficient(crossing, s, tolerance, neglected=tuple(sorted(neglected)))
     if result._shown(crossing) != result._shown(written):
-        result = SSPCoefficient(
-            crossing, s, tolerance, neglected=result.neglected, written=written
-        )
+        result = SSPCoefficient(crossing, s, tolerance, neglected=result.neglected, written=written)
     return result
 
 
@@ -357,7 +355,9 @@ def _ssp_algebraic(a: list[list[Any]], b: list[Any], domain: Any) -> tuple[list,
             columns_by_point.append([det, *flat(k * adjugate), *flat(adjugate * ones)])
         r += 1
     size = len(points)
-    vandermonde = flint.fmpq_mat(size, size, [flint.fmpq(p) ** j for p in points for j in range(size)])
+    vandermonde = flint.fmpq_mat(
+        size, size, [flint.fmpq(p) ** j for p in points for j in range(size)]
+    )
     inverse = vandermonde.inv()
     weights = [
         [domain.convert(int(x.p)) / domain.convert(int(x.q)) for x in inverse.entries()[j * size : (j + 1) * size]]
