@@ -49,8 +49,8 @@ QUADRATIC_FACTOR = 1.5
 """QQ(√d), per stored rational (two per element): rational, not scaled-integer, products
 (fitted on Verner's, Sharp's and Tsitouras' 9(8) pairs: benchmarks/RESULTS_work.md)."""
 
-ALGEBRAIC_FACTOR = 25
-"""sympy's algebraic field of degree d, per stored rational (d per element): 25·d units
+ALGEBRAIC_FACTOR = 18
+"""sympy's algebraic field of degree d, per stored rational (d per element): 18·d units
 (fitted on Gauss 5 in closed form and 64 stages of four square roots:
 benchmarks/RESULTS_work.md)."""
 
