@@ -135,3 +135,17 @@ def test_info_of_every_calibration_and_library_scheme_is_strict_json_with_no_err
     text = json.dumps(to_dict(analysis), ensure_ascii=False)
     json.loads(text, parse_constant=_strict)
     assert info_text(analysis)
+
+
+def test_an_upper_bound_is_rounded_up_and_printed_as_one():
+    from tableau_compiler.analysis.values import Value
+
+    bound = Value.upper_bound(2.01e-14)
+    assert bound.decimal(3) == "< 2.1e-14" and abs(bound).decimal(3) == "< 2.1e-14"
+    assert bound.magnitude >= 2.01e-14 and not bound.zero
+
+
+def test_check_of_feagin_14_reports_bounds_where_no_digit_is_certified():
+    analysis = analyse(load_scheme(CALIBRATION / "feagin14.toml"))
+    assert analysis.order == 14 and analysis.passed
+    assert all(level.worst.bound and level.largest_residual < 1e-12 for level in analysis.levels)
