@@ -152,7 +152,9 @@ def _evaluate(
     s = matrix.shape[0]
     u1 = unit / (1 - unit)
     # Higham's γ_n counts the non-zero terms of a row: adding an exact zero rounds nothing
-    terms = max(1, int((matrix != 0).sum(axis=1).max()))
+    terms = max(
+        [1, int((matrix != 0).sum(axis=1).max())] + [int((b != 0).sum()) for b in vectors]
+    )
     gamma_s = terms * unit / (1 - terms * unit)
     kappa = 1 + (4 * s + 32) * UNIT
     matrix_t = matrix.T.copy()
@@ -211,13 +213,16 @@ def _evaluate(
                 np.matmul(spread, absolute_t, out=a_phi_error[lo:hi])
                 a_phi_error[lo:hi] *= kappa
                 a_phi_error[lo:hi] += TINY
-        inverse_gamma = 1 / np.asarray(trees.gamma[:total], dtype=f64)
+        # γ(t) <= 17! < 2^53 is exact in float64; 1/γ is rounded once, in ``dtype``
+        gamma = np.asarray(trees.gamma[:total], dtype=f64)
+        inverse = 1 / gamma.astype(dtype)
+        inverse_gamma = 1 / gamma
         spread = phi_size
         spread *= gamma_s + u1
         spread += (1 + u1) * phi_error
         out = []
         for b, absolute_b in zip(vectors, weights):
-            values = phi @ b - inverse_gamma.astype(dtype)
+            values = phi @ b - inverse
             errors = spread @ absolute_b
             errors += u1 * inverse_gamma + u1 * magnitude(values)
             errors *= kappa
