@@ -408,13 +408,8 @@ def _decide_in_balls(
     """
     depth = max(args[0], args[1] or 0)
     stages = len(b)
-    error_order = args[3]
-    fast = None
-    # Balls certify the digits of every residual (exact zeros too); past a few hundredths of
-    # a second of them, check takes its verdicts from floats with error bounds, and info too
-    # once the balls would pass MAX_REPORT_WORK.
-    ball_work = condition_work(stages, depth, number_size(BallField(_ball_bits(tolerance)), a))
-    if stages <= 64 and ball_work > (limits.MAX_REPORT_WORK if error_order else FLOAT_PATH_WORK):
+    balls = number_size(BallField(_ball_bits(tolerance)), a)
+    if _takes_floats(stages, depth, tolerance, balls, full=args[3]):
         fast = _decide_in_floats(a, b, c, b_hat, tolerance, *args)
         if fast is not None:
             return fast
@@ -470,15 +465,24 @@ def condition_size(
     (``info``), else in balls; exact values in their field."""
     if tolerance is not None and isinstance(field_, RationalField):
         balls = number_size(BallField(_ball_bits(tolerance)), a, others)
-        threshold = limits.MAX_REPORT_WORK if full else FLOAT_PATH_WORK
-        if (
-            len(a) <= 64
-            and tolerance > float_floor()
-            and condition_work(len(a), depth, balls) > threshold
-        ):
-            return FLOAT
-        return balls
+        return FLOAT if _takes_floats(len(a), depth, tolerance, balls, full=full) else balls
     return number_size(field_, a, others)
+
+
+def _takes_floats(
+    stages: int, depth: int, tolerance: float, balls: NumberSize, *, full: bool
+) -> bool:
+    """Whether an approximate scheme's conditions are decided in floating point first: balls
+    certify every digit (exact zeros too), so they decide while cheap; past FLOAT_PATH_WORK
+    (check) or MAX_REPORT_WORK (info) of them, floats with error bounds do, where the
+    platform's floats can reach the tolerance and up to 64 stages (the exactness argument of
+    :mod:`.certified` for sums of products)."""
+    threshold = limits.MAX_REPORT_WORK if full else FLOAT_PATH_WORK
+    return (
+        stages <= 64
+        and tolerance > float_floor()
+        and condition_work(stages, depth, balls) > threshold
+    )
 
 
 def _decide_in_floats(
