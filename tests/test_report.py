@@ -112,21 +112,21 @@ def test_library_reports_print_no_number_longer_than_40_characters(capsys, name)
 
 
 def test_a_claim_beyond_the_work_limit_fails_with_the_order_verified(capsys, monkeypatch):
-    # With the limit lowered to 200 units, RK4's order-4 conditions (16 × 17 = 272 units)
-    # cannot be decided; order 3 (16 × 8 = 128) can: the claim fails (exit 1), it is not an
-    # input error.
+    # With the limit lowered to 200 units, RK4's order-4 conditions (16 × (17 trees + 4 of
+    # set-up) = 336 units) cannot be decided; order 3 (16 × (8 + 4) = 192) can: the claim
+    # fails (exit 1), it is not an input error.
     monkeypatch.setattr(limits, "MAX_CONDITION_WORK", 200)
     path = str(TABLEAUS / "rk4.toml")
     code, out = tabc(capsys, "check", path)
     assert code == 1
     assert (
-        "order >= 3 verified; order 4 not decided: 4 stages at order 4 mean 2.7e+02 units of "
+        "order >= 3 verified; order 4 not decided: 4 stages at order 4 mean 3.4e+02 units of "
         "order-condition work (stages² × trees), above the limit of 2e+02"
     ) in out
     record = json.loads(tabc(capsys, "check", "--format", "json", path)[1])[0]
     assert (record["status"], record["order"], record["claimed_order"]) == ("fail", 3, 4)
     assert record["undecided"] == (
-        "4 stages at order 4 mean 2.7e+02 units of order-condition work (stages² × trees), "
+        "4 stages at order 4 mean 3.4e+02 units of order-condition work (stages² × trees), "
         "above the limit of 2e+02"
     )
     assert record["failure_keys"] == ["order"]
