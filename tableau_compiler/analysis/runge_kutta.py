@@ -32,7 +32,6 @@ from ..errors import CoefficientError
 from ..expression import Expression
 from ..scheme import ButcherTableau
 from .arithmetic import BallField, Field, RationalField, SympyField, Undecided, field_for
-from .certified import float_floor
 from .order import (
     ConditionLevel,
     achieved_order,
@@ -477,6 +476,8 @@ def _takes_floats(
     (check) or MAX_REPORT_WORK (info) of them, floats with error bounds do, where the
     platform's floats can reach the tolerance and up to 64 stages (the exactness argument of
     :mod:`.certified` for sums of products)."""
+    from .certified import float_floor  # numpy's finfo: only for approximate schemes
+
     threshold = limits.MAX_REPORT_WORK if full else FLOAT_PATH_WORK
     return (
         stages <= 64
