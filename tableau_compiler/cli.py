@@ -115,7 +115,7 @@ def command_check(args: argparse.Namespace) -> int:
         try:
             if missing is not None:
                 raise missing
-            analysis = analyse(load_scheme(path))
+            analysis = analyse(load_scheme(path), strict=args.strict)
         except SchemeError as error:
             if error.path is None:  # found by the analysis, after the file was read
                 error = error.located(path=path, line=_line_for(path, error.key))
@@ -160,7 +160,7 @@ def command_info(args: argparse.Namespace) -> int:
 
     path = _scheme_path(args.path)
     try:
-        analysis = analyse(load_scheme(path), full=True)
+        analysis = analyse(load_scheme(path), full=True, strict=args.strict)
     except SchemeError as error:
         if error.path is None:
             error = error.located(path=path, line=_line_for(path, error.key))
@@ -203,7 +203,9 @@ def command_compile(args: argparse.Namespace) -> int:
             if path in clashes:
                 line = _line_for(path, ("name",))
                 raise SchemeError(clashes[path], path=path, key=("name",), line=line)
-            result = compile_file(path, output, force=args.force, write=not args.check)
+            result = compile_file(
+                path, output, force=args.force, write=not args.check, strict=args.strict
+            )
         except SchemeError as error:
             if error.path is None:
                 error = error.located(path=path, line=_line_for(path, error.key))
@@ -524,6 +526,14 @@ def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
                      help="no progress bar and no per-epoch lines")  # fmt: skip
 
 
+def _add_strict(parser: Any) -> None:
+    """``--strict``, a plain switch shared by the commands that judge a scheme."""
+    parser.add_argument("--strict", action="store_true",
+                        help="for CI: fail on what a file's conventions would excuse (a step "
+                        'rescaling under step_scaling = "absorbed", a written c that lowers '
+                        'the order under nodes = "row-sums")')  # fmt: skip
+
+
 COMMANDS = ("check", "compile", "export", "info", "plot", "inspect", "models", "train", "compare")
 
 
@@ -571,6 +581,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                        "NAME or NAME.toml is the library's tableaus/NAME.toml")  # fmt: skip
     check.add_argument("--format", choices=("text", "json", "github"), default="text",
                        help="one line per file (default), JSON, or GitHub annotations")  # fmt: skip
+    _add_strict(check)
     check.set_defaults(handler=command_check)
 
     compile_ = add_command(
@@ -589,6 +600,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                           "writing (a directory: also that DIR holds no module left over)")  # fmt: skip
     compile_.add_argument("--force", action="store_true",
                           help="overwrite modules that were edited by hand")  # fmt: skip
+    _add_strict(compile_)
     compile_.set_defaults(handler=command_compile)
 
     export = add_command(
@@ -616,6 +628,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                       help="the scheme file (a missing NAME or NAME.toml: the library's)")  # fmt: skip
     info.add_argument("--format", choices=("text", "json"), default="text",
                       help="a report for people (default) or JSON")  # fmt: skip
+    _add_strict(info)
     info.set_defaults(handler=command_info)
 
     plot = add_command(

@@ -53,8 +53,9 @@ def _display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def generated_text(path: str | Path) -> tuple[Any, Any, str | None]:
-    """(scheme, analysis, module source or None if the scheme fails its check)."""
+def generated_text(path: str | Path, strict: bool = False) -> tuple[Any, Any, str | None]:
+    """(scheme, analysis, module source or None if the scheme fails its check, judged
+    ``strict``ly under ``--strict``)."""
     from .analysis import analyse
     from .codegen.render import render
     from .parsing import parse_scheme, read_scheme_file
@@ -62,7 +63,7 @@ def generated_text(path: str | Path) -> tuple[Any, Any, str | None]:
     path = Path(path)
     raw = read_scheme_file(path)  # read once: the header hashes the bytes that were checked
     scheme = parse_scheme(raw, source=str(path))
-    analysis = analyse(scheme)
+    analysis = analyse(scheme, strict=strict)
     if not analysis.passed:
         return scheme, analysis, None
     return scheme, analysis, render(scheme, analysis, _display_path(path), raw)
@@ -91,15 +92,16 @@ def is_hand_edited(text: str) -> bool:
 
 
 def compile_file(
-    path: str | Path, output: Path, *, force: bool = False, write: bool = True
-) -> CompileResult:
+    path: str | Path, output: Path, *, force: bool = False, write: bool = True,
+    strict: bool = False,
+) -> CompileResult:  # fmt: skip
     """Check and render one scheme; write ``output/<name>.py`` unless ``write`` is False.
 
     A target whose bytes already are the generated text is left alone (not even touched),
     so ``written`` tells a caller whether anything changed on disk.  Raises
     :class:`HandEditedError` when the target was edited by hand and ``force`` is not set.
     """
-    scheme, analysis, text = generated_text(path)
+    scheme, analysis, text = generated_text(path, strict=strict)
     target = output / f"{scheme.name}.py"
     written = False
     if text is not None and write:

@@ -50,9 +50,13 @@ KINDS = ("runge-kutta", "linear-multistep", "partitioned-runge-kutta")
 PARTITIONED = "partitioned-runge-kutta"
 TOP_LEVEL_KEYS = {
     "name", "kind", "order", "title", "description", "references", "tolerance",
-    "tableau", "coefficients", "parameters", "separable_order",
+    "tableau", "coefficients", "parameters", "separable_order", "step_scaling",
 }  # fmt: skip
-TABLEAU_KEYS = {"a", "b", "c", "b_hat", "embedded_order"}
+TABLEAU_KEYS = {"a", "b", "c", "b_hat", "embedded_order", "nodes"}
+STEP_SCALINGS = ("fixed", "absorbed")
+"""``step_scaling`` of a linear multistep scheme: see :attr:`MultistepScheme.step_scaling`."""
+NODES = ("written", "row-sums")
+"""``[tableau] nodes`` of a Runge–Kutta scheme: see :attr:`ButcherTableau.nodes`."""
 COMPONENT_KEYS = {"a", "b", "c"}
 COMPONENTS = ("q", "p")
 """The two tableaus of a partitioned pair, in file order: [tableau.q] advances q from f,
@@ -480,6 +484,11 @@ def _scheme_from_document(document: dict[str, Any], source: str) -> Scheme:
             f"belongs to {PARTITIONED} schemes (the order claimed for separable systems)",
             "separable_order",
         )
+    if "step_scaling" in document and kind != "linear-multistep":
+        raise _fail(
+            "belongs to linear-multistep schemes (whether a network absorbs the step)",
+            "step_scaling",
+        )
     title = _string(document, "title")
     if "\n" in title or "\r" in title:
         raise _fail("must be one line", "title")
@@ -663,7 +672,10 @@ def _scheme_of_kind(
         raise _fail("belongs to runge-kutta schemes; use [coefficients]", "tableau")
     if "coefficients" not in document:
         raise _fail("required table is missing for a linear-multistep scheme", "coefficients")
-    return _multistep(document["coefficients"], names, common)
+    step_scaling = "fixed"
+    if "step_scaling" in document:
+        step_scaling = _choice(document, "step_scaling", STEP_SCALINGS)
+    return _multistep(document["coefficients"], names, common, step_scaling)
 
 
 def _parameters(table: object) -> tuple[Parameter, ...]:
@@ -784,7 +796,18 @@ def _tableau(table: object, names: frozenset[str], common: dict[str, Any]) -> Bu
         )
     elif "embedded_order" in table:
         raise _fail("given without b_hat", "tableau", "embedded_order")
-    return ButcherTableau(a=a, b=b, c=c, b_hat=b_hat, embedded_order=embedded_order, **common)
+    nodes = _choice(table, "nodes", NODES, "tableau") if "nodes" in table else "written"
+    return ButcherTableau(
+        a=a, b=b, c=c, b_hat=b_hat, embedded_order=embedded_order, nodes=nodes, **common
+    )
+
+
+def _choice(table: dict[str, Any], name: str, choices: tuple[str, ...], *key: KeyPart) -> str:
+    """The string ``name`` of ``table``, one of ``choices``."""
+    value = _string(table, name, *key, required=True)
+    if value not in choices:
+        raise _fail(f"must be one of {', '.join(map(repr, choices))}, got {value!r}", *key, name)
+    return value
 
 
 def _tableau_arrays(
@@ -834,7 +857,7 @@ def _partitioned(
     for name in table:
         if name in COMPONENTS:
             continue
-        if name in TABLEAU_KEYS:
+        if name in TABLEAU_KEYS - {"nodes"}:
             raise _fail(
                 f"a {PARTITIONED} scheme writes its two tableaus as [tableau.q] (advancing q "
                 "from f) and [tableau.p] (advancing p from g), each with a, b and optional c: "
@@ -988,7 +1011,9 @@ def _check_short_rows_of_an_implicit_tableau(
             )  # fmt: skip
 
 
-def _multistep(table: object, names: frozenset[str], common: dict[str, Any]) -> MultistepScheme:
+def _multistep(
+    table: object, names: frozenset[str], common: dict[str, Any], step_scaling: str = "fixed"
+) -> MultistepScheme:
     from .scheme.multistep import MultistepScheme
 
     table, length = _sized_table(table, "coefficients", COEFFICIENT_KEYS, "alpha")
@@ -999,7 +1024,7 @@ def _multistep(table: object, names: frozenset[str], common: dict[str, Any]) -> 
                          key=("coefficients", "alpha"))  # fmt: skip
     alpha = _vector(table, "alpha", length, names, "coefficients")
     beta = _vector(table, "beta", length, names, "coefficients")
-    scheme = MultistepScheme(alpha=alpha, beta=beta, **common)
+    scheme = MultistepScheme(alpha=alpha, beta=beta, step_scaling=step_scaling, **common)
     if _is_zero_at_values(alpha[-1], scheme.parameters):
         raise _fail(
             "alpha_k (the last entry) must not be zero", "coefficients", "alpha", length - 1

@@ -475,6 +475,7 @@ EULER_TIMES_PI = """\
 name = "euler_pi"
 kind = "linear-multistep"
 order = 1
+step_scaling = "absorbed"  # rho'(1) = pi: consistent with the step rescaled
 
 [coefficients]
 alpha = ["-pi", "pi"]
@@ -845,6 +846,7 @@ SQRT_K_MULTISTEP = """\
 name = "sqrt_k"
 kind = "linear-multistep"
 order = 1
+step_scaling = "absorbed"
 [coefficients]
 alpha = ["-sqrt(k)", "sqrt(k) - 1", "1"]
 beta = ["0", "1", "0"]

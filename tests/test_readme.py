@@ -493,7 +493,7 @@ def test_the_readme_pre_commit_config_names_hooks_that_exist_at_a_commit():
         # no tags exist: a full commit SHA, or the placeholder the README explains
         assert re.fullmatch(r"[0-9a-f]{40}|<commit-sha>", rev), rev
     for hook in local:
-        assert hook["language"] == "system" and hook["entry"] == "tabc check"
+        assert hook["language"] == "system" and hook["entry"] == "tabc check --strict"
 
 
 def test_the_hook_entry_checks_the_library_and_nothing_else(clone):
@@ -535,7 +535,21 @@ def test_the_actions_snippet_installs_this_repository_not_an_index_package():
                     word
                 )
             assert not word.startswith("torch"), command
-    assert any("tabc check --format github" in step["run"] for step in steps)
+    assert any("tabc check --strict --format github" in step["run"] for step in steps)
+
+
+def test_every_ci_recipe_checks_strictly():
+    """A typo a file's conventions would excuse (step_scaling, nodes) fails in CI."""
+    entries = [hook["entry"] for hook in hooks() + readme_hooks() if "entry" in hook]
+    runs = [
+        step["run"]
+        for block in blocks_of("yaml")
+        for step in (parse_yaml(block.body) or [])
+        if isinstance(step, dict) and "tabc check" in step.get("run", "")
+    ]
+    assert entries and runs
+    for command in entries + runs:
+        assert "--strict" in shlex.split(command), command
 
 
 def test_the_ci_setup_block_installs_everything_for_development_with_torch_pinned():

@@ -188,6 +188,7 @@ kind = "runge-kutta"
 order = 4
 
 [tableau]
+nodes = "row-sums"
 c = [
   "0",
   "1/2",
@@ -204,7 +205,7 @@ def test_the_c_mismatch_warning_is_annotated_at_the_c_entry(capsys, tmp_path):
     code, out = tabc(capsys, "check", "--format", "github", path)
     assert code == 0
     ((level, line, message),) = annotations(out)
-    assert level == "warning" and line == line_of(C_MISMATCH, ("tableau", "c", 3)) == 10
+    assert level == "warning" and line == line_of(C_MISMATCH, ("tableau", "c", 3)) == 11
     assert "c differs from the row sums of A at stage 4" in message
 
 
@@ -215,7 +216,7 @@ order = 1
 
 [coefficients]
 alpha = ["2", "-3", "1"]
-beta = ["0", "1", "0"]
+beta = ["0", "-1", "0"]
 """
 
 

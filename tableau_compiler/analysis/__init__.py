@@ -21,9 +21,13 @@ PartitionedTableau = deferred_class("tableau_compiler.scheme.partitioned", "Part
 
 
 def analyse(
-    scheme: Scheme, *, full: bool = False
+    scheme: Scheme, *, full: bool = False, strict: bool = False
 ) -> RungeKuttaAnalysis | MultistepAnalysis | PartitionedAnalysis:
-    """The analysis ``tabc check`` (``full=False``) or ``tabc info`` (``full=True``) reports."""
+    """The analysis ``tabc check`` (``full=False``) or ``tabc info`` (``full=True``) reports.
+
+    ``strict`` (``--strict``): what the file's conventions would excuse fails anyway — a
+    multistep step rescaling under ``step_scaling = "absorbed"``, a written c that lowers
+    the order under ``nodes = "row-sums"``."""
     if any(p.learnable and p.bounds is not None for p in scheme.parameters):
         from .regions import check_learnable_bounds
 
@@ -31,11 +35,11 @@ def analyse(
     if isinstance(scheme, ButcherTableau):
         from .runge_kutta import analyse_tableau
 
-        return analyse_tableau(scheme, full=full)
+        return analyse_tableau(scheme, full=full, strict=strict)
     if isinstance(scheme, PartitionedTableau):
         from .partitioned import analyse_partitioned
 
         return analyse_partitioned(scheme, full=full)
     from .multistep import analyse_multistep
 
-    return analyse_multistep(scheme, full=full)  # type: ignore[arg-type]
+    return analyse_multistep(scheme, full=full, strict=strict)  # type: ignore[arg-type]

@@ -90,6 +90,15 @@ class MultistepAnalysis(FindingsReport):
     error_constant_shown: str | None = None
     linear_stability: Any = None
     """:class:`MultistepStability` (``info`` only)."""
+    strict: bool = False
+    """Judged under ``--strict``: a step rescaling fails even where the file says
+    ``step_scaling = "absorbed"``."""
+
+    @property
+    def step_absorbed(self) -> bool:
+        """Whether a step rescaling (ρ'(1) ≠ σ(1)) is accepted: the file says the network
+        absorbs the step, and the check is not strict."""
+        return self.scheme.step_scaling == "absorbed" and not self.strict
 
     @property
     def findings(self) -> list[Finding]:
@@ -97,6 +106,8 @@ class MultistepAnalysis(FindingsReport):
         claimed = self.scheme.order
         if not self.consistent:
             reasons.append(Finding(f"not consistent: {self.consistency}", self.consistency_key))
+        elif self.step_factor is not None and not self.step_absorbed:
+            reasons.append(Finding(_rescaling_failure(self), ("coefficients", "beta")))
         elif self.order < claimed:
             first = self.constants[self.order + 1]
             tolerance = self.tolerance
@@ -114,6 +125,19 @@ class MultistepAnalysis(FindingsReport):
                 Finding(f"not zero-stable: {self.zero_stability.reason}", ("coefficients", "alpha"))
             )
         return reasons
+
+
+def _rescaling_failure(analysis: MultistepAnalysis) -> str:
+    """Why a method with ρ'(1) ≠ σ(1) fails: inconsistent as written (Dahlquist; HNW
+    I.III.2, Definition 2.5), consistent only for a rescaled step."""
+    if analysis.scheme.step_scaling == "absorbed":
+        accepted = 'step_scaling = "absorbed" is not accepted under --strict'
+    else:
+        accepted = 'write step_scaling = "absorbed" when a network absorbs the step'
+    return (
+        f"not consistent as written: rho'(1) ≠ sigma(1) (a typo in beta?); "
+        f"{analysis.consistency} ({accepted})"
+    )
 
 
 @dataclass(frozen=True)
@@ -320,8 +344,14 @@ def _consistency(
     )
 
 
-def analyse_multistep(scheme: MultistepScheme, *, full: bool = False) -> MultistepAnalysis:
-    """Consistency, order, error constant and zero-stability at the parameter values."""
+def analyse_multistep(
+    scheme: MultistepScheme, *, full: bool = False, strict: bool = False
+) -> MultistepAnalysis:
+    """Consistency, order, error constant and zero-stability at the parameter values.
+
+    A method with ρ(1) = 0 and ρ'(1) ≠ σ(1), both non-zero, is analysed for the step
+    rescaled by σ(1)/ρ'(1); it passes only where ``scheme.step_scaling`` is ``"absorbed"``
+    and not ``strict`` (:attr:`MultistepAnalysis.findings`)."""
     values = {parameter.name: parameter.value for parameter in scheme.parameters}
     k = scheme.steps
     try:
@@ -368,7 +398,7 @@ def analyse_multistep(scheme: MultistepScheme, *, full: bool = False) -> Multist
                 f"the scheme reaches order {order}, above the claimed {scheme.order}", ("order",)
             )
         )
-    if factor is not None:
+    if factor is not None and scheme.step_scaling == "absorbed" and not strict:
         warnings.append(Finding(in_words, ("coefficients", "beta")))
     explicit = field_.is_zero(beta[-1])
     if tolerance is not None and not explicit and not field_.exceeds(beta[-1], tolerance):
@@ -418,6 +448,7 @@ def analyse_multistep(scheme: MultistepScheme, *, full: bool = False) -> Multist
         shown_sigma=_shown_polynomial(field_, beta, sigma, tolerance),
         error_constant_shown=error_shown,
         linear_stability=linear,
+        strict=strict,
     )
 
 

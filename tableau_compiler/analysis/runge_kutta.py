@@ -172,6 +172,9 @@ class RungeKuttaAnalysis(FindingsReport):
     """A hint for b_hat when it looks like pasted error coefficients."""
     properties: Any = None
     """:class:`StructuralProperties` (``info`` only)."""
+    c_failure: Finding | None = None
+    """The written c lowers the order and the file does not say ``nodes = "row-sums"`` (or
+    the check is strict): a failure, not a warning."""
 
     @property
     def checked_order(self) -> int:
@@ -180,7 +183,7 @@ class RungeKuttaAnalysis(FindingsReport):
     @property
     def findings(self) -> list[Finding]:
         """Why the scheme misses its claim, one finding per reason (empty when it passes)."""
-        reasons = []
+        reasons = [] if self.c_failure is None else [self.c_failure]
         claimed = self.scheme.order
         if self.order < claimed:
             if self.order < len(self.levels):
@@ -232,6 +235,18 @@ def _level_failure(
         f"order {level.order} fail; worst {condition} misses by {shown(level.worst, tolerance)} "
         f"(|residual| {shown_size(level.worst, tolerance)}, {against})"
     )
+
+
+def _c_failure(warning: Finding, nodes: str, strict: bool) -> Finding:
+    """The c warning as a failure: a written c that lowers the order is a typo until the
+    file says the nodes are the row sums."""
+    if nodes == "row-sums":
+        accepted = '[tableau] nodes = "row-sums" is not accepted under --strict'
+    else:
+        accepted = (
+            'write [tableau] nodes = "row-sums" when the written c only records the source'
+        )
+    return Finding(f"{warning.message} (a typo in c?; {accepted})", warning.key)
 
 
 def _undecided_failure(what: str, verified: int, reason: str) -> str:
@@ -776,8 +791,13 @@ def _or_undecided(decide: Any, field_: Field, a: Any, b: Any, tolerance: float |
         return Judgement(None, tolerance, reason=f"not decided over {field_.name}: {error}")
 
 
-def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKuttaAnalysis:
+def analyse_tableau(
+    tableau: ButcherTableau, *, full: bool = False, strict: bool = False
+) -> RungeKuttaAnalysis:
     """Decide the order of ``tableau`` at its parameter values.
+
+    A written c that differs from the row sums of A and gives a lower order than they do
+    fails, unless the file says ``nodes = "row-sums"`` and the check is not ``strict``.
 
     ``full`` adds what ``tabc info`` shows: the conditions of order p+1 (hence the
     exact order and the principal error coefficients), the stability function and,
@@ -830,17 +850,21 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
     embedded_undecided = ""
     if claimed_hat is not None and embedded_depth is not None and embedded_depth < claimed_hat:
         embedded_undecided = _undecided_reason(s, embedded_depth + 1, size)
+    c_failure = None
     if differences:
         stages = ", ".join(map(str, differences))
-        warnings.append(
-            Finding(
+        c_finding = Finding(
                 f"c differs from the row sums of A at stage {stages} (largest |c_i − Σ_j a_ij| "
                 f"{shown_size(c_difference, tolerance)}); conditions are judged with the row sums "
                 f"(order {order}); with the written c the order would be "
                 f"{decided.written_c_order}",
                 ("tableau", "c", differences[0] - 1),
             )
-        )
+        lowers = decided.written_c_order is not None and decided.written_c_order < order
+        if lowers and (tableau.nodes != "row-sums" or strict):
+            c_failure = _c_failure(c_finding, tableau.nodes, strict)
+        else:
+            warnings.append(c_finding)
     if order > claimed:
         warnings.append(
             Finding(f"the scheme reaches order {order}, above the claimed {claimed}", ("order",))
@@ -939,4 +963,5 @@ def analyse_tableau(tableau: ButcherTableau, *, full: bool = False) -> RungeKutt
         embedded_undecided=embedded_undecided,
         embedded_hint=embedded_hint,
         properties=properties,
+        c_failure=c_failure,
     )

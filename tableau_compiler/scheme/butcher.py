@@ -22,6 +22,10 @@ class ButcherTableau(Scheme):
     c: tuple[Expression, ...] | None = None
     b_hat: tuple[Expression, ...] | None = None
     embedded_order: int | None = None
+    nodes: str = "written"
+    """``"written"`` (the default): a written ``c`` that lowers the order the row sums of A
+    give fails the check; ``"row-sums"`` (the file's ``[tableau] nodes``): the nodes are the
+    row sums of A and the written ``c`` only records the source, its difference a warning."""
 
     kind = "runge-kutta"
 

@@ -15,6 +15,11 @@ class MultistepScheme(Scheme):
 
     alpha: tuple[Expression, ...]
     beta: tuple[Expression, ...]
+    step_scaling: str = "fixed"
+    """``"fixed"`` (the default): the step is the one written, so the method must be
+    consistent as written (ρ(1) = 0, ρ'(1) = σ(1) ≠ 0); ``"absorbed"`` (the file's
+    ``step_scaling``): a network absorbs a constant factor of the step, so ρ'(1) ≠ σ(1) is
+    consistent with the step rescaled by σ(1)/ρ'(1), a warning."""
 
     kind = "linear-multistep"
 

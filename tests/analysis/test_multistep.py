@@ -1,5 +1,6 @@
 """Linear multistep methods: consistency, order, error constant, exact zero-stability."""
 
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -51,8 +52,9 @@ def test_bdf7_is_consistent_of_order_7_and_not_zero_stable():
 
 
 def test_a_root_outside_the_disc_is_named_exactly_with_its_modulus():
-    # rho = (ζ − 1)(ζ − 2): consistent after rescaling, the root 2 breaks the root condition.
-    analysis = analyse(multistep(["2", "-3", "1"], ["0", "1", "0"], order=1))
+    # rho = (ζ − 1)(ζ − 2), rho'(1) = −1 = sigma(1): consistent, the root 2 breaks the root
+    # condition.
+    analysis = analyse(multistep(["2", "-3", "1"], ["0", "-1", "0"], order=1))
     (failure,) = analysis.failures
     assert (
         failure == "not zero-stable: the root 2 of rho (|ζ| = 2) lies outside the closed unit disc"
@@ -78,11 +80,35 @@ def test_milne_simpson_is_zero_stable_with_a_simple_root_at_minus_one():
     assert analysis.error_constant == "-1/180"
 
 
-def test_a_step_with_rho_prime_different_from_sigma_is_consistent_after_rescaling():
-    # 2 y_{n+2} - 2 y_{n+1} = h f_{n+1}: rho'(1) = 2, sigma(1) = 1, step factor 1/2.
+def test_a_step_with_rho_prime_different_from_sigma_is_inconsistent_as_written():
+    # 2 y_{n+2} - 2 y_{n+1} = h f_{n+1}: rho'(1) = 2, sigma(1) = 1 (Dahlquist: inconsistent).
     analysis = analyse(multistep([0, -2, 2], [0, 1, 0], order=1))
+    assert not analysis.passed and analysis.step_factor == "1/2"
+    (failure,) = analysis.failures
+    assert failure.startswith("not consistent as written: rho'(1) ≠ sigma(1)")
+    assert 'step_scaling = "absorbed"' in failure
+
+
+def test_a_bdf3_with_beta_3_written_6_13_is_a_typo_that_fails():
+    alpha, beta = bdf(3)
+    assert beta[-1] == "6/11"
+    analysis = analyse(multistep(alpha, [*beta[:-1], "6/13"], order=3))
+    assert not analysis.passed
+    assert "rescaled by sigma(1)/rho'(1) = 11/13" in analysis.failures[0]
+
+
+def test_an_absorbed_step_is_consistent_after_rescaling():
+    scheme = replace(multistep([0, -2, 2], [0, 1, 0], order=1), step_scaling="absorbed")
+    analysis = analyse(scheme)
     assert analysis.consistent and analysis.passed
     assert analysis.step_factor == "1/2"
+    assert analysis.warnings == ("consistent with the step rescaled by sigma(1)/rho'(1) = 1/2",)
+
+
+def test_under_strict_an_absorbed_step_rescaling_fails():
+    scheme = replace(multistep([0, -2, 2], [0, 1, 0], order=1), step_scaling="absorbed")
+    (failure,) = analyse(scheme, strict=True).failures
+    assert "not accepted under --strict" in failure
 
 
 @pytest.mark.parametrize(

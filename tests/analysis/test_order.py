@@ -1,5 +1,7 @@
 """Runge–Kutta order conditions: known orders of known families, decided exactly."""
 
+from dataclasses import replace
+
 import pytest
 
 from tableau_compiler.analysis import analyse
@@ -83,13 +85,36 @@ def test_embedded_weights_are_checked_at_their_own_order():
     assert failure.startswith("embedded order 1, claimed 2") and "b̂·c" in failure
 
 
-def test_written_c_that_differs_from_the_row_sums_is_a_warning_with_its_own_order():
+def test_a_written_c_that_lowers_the_order_fails_as_a_typo():
     scheme = tableau(**RK4, c=[0, "1/2", "1/2", "1/3"], order=4)
     analysis = analyse(scheme)
+    assert analysis.order == 4 and analysis.written_c_order == 1  # row sums: 4, written c: 1
+    assert not analysis.passed and analysis.c_differences == (4,)
+    (failure,) = analysis.failures
+    assert "c differs from the row sums of A at stage 4" in failure
+    assert 'nodes = "row-sums"' in failure
+
+
+def test_nodes_row_sums_make_the_written_c_a_record_of_the_source_and_a_warning():
+    scheme = replace(tableau(**RK4, c=[0, "1/2", "1/2", "1/3"], order=4), nodes="row-sums")
+    analysis = analyse(scheme)
     assert analysis.passed and analysis.order == 4  # judged with the row sums
-    assert analysis.c_differences == (4,)
     assert analysis.written_c_order == 1
     assert "c differs from the row sums of A at stage 4" in analysis.warnings[0]
+
+
+def test_under_strict_a_written_c_that_lowers_the_order_fails_even_with_nodes_row_sums():
+    scheme = replace(tableau(**RK4, c=[0, "1/2", "1/2", "1/3"], order=4), nodes="row-sums")
+    (failure,) = analyse(scheme, strict=True).failures
+    assert "not accepted under --strict" in failure
+
+
+def test_a_written_c_that_keeps_the_order_is_a_warning_only():
+    # Heun's order 1 (c_2 = 1/2 instead of 1) leaves the order-1 condition b·1 = 1 alone.
+    scheme = tableau([[], [1]], ["1/2", "1/2"], c=[0, "1/2"], order=1)
+    analysis = analyse(scheme, strict=True)
+    assert analysis.passed and analysis.written_c_order == 1
+    assert "c differs from the row sums of A at stage 2" in analysis.warnings[0]
 
 
 def test_decimals_are_approximate_and_judged_against_the_tolerance():
