@@ -20,6 +20,18 @@ from typing import Any
 
 from . import __version__
 from .errors import SchemeError, TabcError
+from .options import (
+    MAX_CHANNELS,
+    MAX_CLASSES,
+    MAX_DEPTH,
+    MAX_RESOLUTION,
+    MIN_RESOLUTION,
+    Parser,
+    extent_bounds,
+    integer,
+    negative_values_attached,
+    real,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED = 0, 1, 2, 3
 DEFAULT_LIBRARY, DEFAULT_OUTPUT = "tableaus", "generated"
@@ -272,6 +284,7 @@ def command_export(args: argparse.Namespace) -> int:
 
     require("torch")
     path = _scheme_path(args.path)
+    _check_depth(path, args.depth)
     options = {"depth": args.depth, "num_classes": args.classes, "in_channels": args.channels}
     try:
         verdict = export_model(path, args.output, archive_format=args.format, model_options=options)
@@ -285,12 +298,26 @@ def command_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_depth(path: str, depth: int) -> None:
+    """``--depth`` against the scheme, before any work: a k-step scheme's network starts each
+    stage with k states, so it needs depth >= k (read from the file alone)."""
+    from .parsing import load_scheme
+    from .scheme import MultistepScheme
+
+    scheme = load_scheme(path)
+    if isinstance(scheme, MultistepScheme) and depth < scheme.steps:
+        raise TabcError(
+            f"argument --depth: {scheme.source or path} is a {scheme.steps}-step scheme, whose "
+            f"network needs at least {scheme.steps} steps per stage, not {depth}"
+        )
+
+
 def command_models(args: argparse.Namespace) -> int:
     require("torch")
     from .training import model_inventory
 
     rows = model_inventory(num_classes=args.classes, in_channels=args.channels)
-    if args.json:
+    if args.format == "json":
         _print_json(rows)
         return EXIT_OK
     width = max(len(row["name"]) for row in rows)
@@ -306,54 +333,59 @@ def command_models(args: argparse.Namespace) -> int:
 
 
 def _extent(text: str):
-    """``X0,X1,Y0,Y1`` to an :class:`~.plotting.Extent`."""
-    import math
-
+    """``X0,X1,Y0,Y1`` to an :class:`~.plotting.Extent` that can be drawn
+    (:func:`.options.extent_bounds`)."""
     from .plotting import Extent
 
-    try:
-        x0, x1, y0, y1 = (float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected four numbers X0,X1,Y0,Y1 such as -6,2,-4,4, not {text!r}"
-        ) from None
-    if not all(map(math.isfinite, (x0, x1, y0, y1))) or not (x0 < x1 and y0 < y1):
-        raise argparse.ArgumentTypeError(f"need finite X0 < X1 and Y0 < Y1, not {text!r}")
-    return Extent(x0, x1, y0, y1)
+    return Extent(*extent_bounds(text))
+
+
+_extent.__name__ = "extent"
 
 
 def command_plot(args: argparse.Namespace) -> int:
     from .parsing import load_scheme
-    from .plotting import curve_for, draw, plot_target
+    from .plotting import PlotError, curve_for, draw, plot_target
+    from .wording import count
 
     target = plot_target(args.output)
     require("plot")
     curves = []
+    skipped = []  # a scheme tabc plot cannot draw: the others are drawn, it is named
     for path, missing in _scheme_files(args.paths):
         try:
             if missing is not None:
                 raise missing
-            curve = curve_for(load_scheme(path))
+            scheme = load_scheme(path)
+            if args.order_star and scheme.kind == "linear-multistep":
+                raise PlotError(
+                    f"{path}: --order-star draws |R(z) e^(-z)| <= 1 of Runge–Kutta schemes; "
+                    "a multistep scheme has no single-valued R(z)"
+                )
+            curve = curve_for(scheme)
+        except PlotError as error:
+            skipped.append(str(error))
+            continue
         except SchemeError as error:
             if error.path is None:
                 error = error.located(path=path, line=_line_for(path, error.key))
             print(f"tabc: {error}", file=sys.stderr)
             return EXIT_INVALID
-        if args.order_star and curve.multistep:
-            print(
-                f"tabc: {path}: --order-star draws |R(z) e^(-z)| <= 1 of Runge–Kutta schemes; "
-                "a multistep scheme has no single-valued R(z)",
-                file=sys.stderr,
-            )
-            return EXIT_INVALID
         curves.append(curve)
+    if not curves:  # nothing to draw: each reason, exit 2, nothing written
+        for reason in skipped:
+            print(f"tabc: {reason}", file=sys.stderr)
+        return EXIT_INVALID
+    for reason in skipped:
+        print(f"skipped {reason}", file=sys.stderr)
     for curve in curves:
         for note in curve.notes:
             print(f"note: {note}", file=sys.stderr)
     extent = draw(curves, target, order_star=args.order_star, extent=args.extent,
                   resolution=args.resolution)  # fmt: skip
     box = f"[{extent.x0:.3g}, {extent.x1:.3g}] x [{extent.y0:.3g}, {extent.y1:.3g}]"
-    print(f"wrote {args.output} ({len(curves)} scheme{'' if len(curves) == 1 else 's'}, {box})")
+    left_out = f", {len(skipped)} skipped" if skipped else ""
+    print(f"wrote {args.output} ({count(len(curves), 'scheme')}{left_out}, {box})")
     return EXIT_OK
 
 
@@ -361,10 +393,8 @@ def command_inspect(args: argparse.Namespace) -> int:
     require("torch")
     from .training.inspection import inspect_run
 
-    if not args.tolerance > 0:
-        raise TabcError(f"--tolerance must be positive, not {args.tolerance}")
     reading = inspect_run(args.path, tolerance=args.tolerance)
-    if args.json:
+    if args.format == "json":
         _print_json(reading.to_json())
     else:
         print("\n".join(reading.lines()))
@@ -375,11 +405,12 @@ def _milestones(text: str) -> tuple[int, ...]:
     """``80,120`` to (80, 120); ``none`` or an empty string: no drops."""
     if text.strip().lower() in ("", "none"):
         return ()
+    epoch = integer(1)
     try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
+        return tuple(epoch(part) for part in text.split(","))
+    except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
-            f"expected comma-separated epochs such as 80,120, not {text!r}"
+            f"expected comma-separated epochs >= 1 such as 80,120, not {text!r}"
         ) from None
 
 
@@ -458,8 +489,6 @@ def command_compare(args: argparse.Namespace) -> int:
     from .training.distributed import Processes
 
     args.models = [_model_or_scheme(model) for model in args.models]
-    if args.seeds < 1:
-        raise TabcError(f"--seeds must be at least 1, not {args.seeds}")
     grouped = parse_model_args(args.model_arg)
     recipe = _recipe(args, args.models[0], {}, args.seed, args.out)
     seeds = list(range(args.seed, args.seed + args.seeds))
@@ -489,19 +518,23 @@ def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
                       help="no random crops or flips (cifar10: pad-4 crops and flips; digits: "
                       "1-pixel shifts, no flips)")  # fmt: skip
     recipe = parser.add_argument_group("recipe (defaults: the papers' CIFAR recipe)")
-    recipe.add_argument("--epochs", type=int,
+    recipe.add_argument("--epochs", type=integer(1),
                         help="default: 15 for digits, 160 for cifar10, 5 for synthetic")  # fmt: skip
-    recipe.add_argument("--lr", type=float, default=0.1, help="initial learning rate (0.1)")
-    recipe.add_argument("--batch-size", type=int, metavar="N",
+    recipe.add_argument(
+        "--lr", type=real(0, low_open=True), default=0.1, help="initial learning rate (0.1)"
+    )
+    recipe.add_argument("--batch-size", type=integer(1), metavar="N",
                         help="global batch, split over processes (default: 64 for digits and "
                         "synthetic, 128 for cifar10)")  # fmt: skip
-    recipe.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (0.9)")
+    recipe.add_argument(
+        "--momentum", type=real(0, 1, high_open=True), default=0.9, help="SGD momentum (0.9)"
+    )
     recipe.add_argument("--nesterov", action="store_true", help="Nesterov momentum")
-    recipe.add_argument("--weight-decay", type=float, default=1e-4, help="L2 weight decay (1e-4)")
+    recipe.add_argument("--weight-decay", type=real(0), default=1e-4, help="L2 weight decay (1e-4)")
     recipe.add_argument("--milestones", type=_milestones, metavar="E1,E2",
                         help="epochs after which lr is multiplied by --gamma (default: 50 %% "
                         "and 75 %% of --epochs; 'none' for a constant lr)")  # fmt: skip
-    recipe.add_argument("--gamma", type=float, default=0.1,
+    recipe.add_argument("--gamma", type=real(0, low_open=True), default=0.1,
                         help="lr factor at each milestone (0.1)")  # fmt: skip
     recipe.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE",
                         help="keyword argument of the model, a Python literal (repeatable): "
@@ -509,21 +542,42 @@ def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
     run = parser.add_argument_group("run")
     run.add_argument("--device", default="auto",
                      help="auto (CUDA when present, else CPU), cpu, cuda, cuda:1 ...")  # fmt: skip
-    run.add_argument("--threads", type=int, metavar="N",
+    run.add_argument("--threads", type=integer(1), metavar="N",
                      help="CPU threads for torch (default: torch's choice; 1 is often fastest "
                      "for small models on a busy machine)")  # fmt: skip
-    run.add_argument("--eval-batch-size", type=int, default=500, metavar="N",
+    run.add_argument("--eval-batch-size", type=integer(1), default=500, metavar="N",
                      help="batch size for evaluating the test set (default 500)")  # fmt: skip
     run.add_argument("--resume", action="store_true",
                      help="continue from OUT/checkpoint.pt (exactly: same batches, same random "
                      "states); a finished run is read back")  # fmt: skip
-    run.add_argument("--stop-after", type=int, metavar="EPOCHS",
+    run.add_argument("--stop-after", type=integer(1), metavar="EPOCHS",
                      help="stop after this many epochs, as if interrupted (--resume goes on)")  # fmt: skip
     run.add_argument("--find-unused-parameters", action="store_true",
                      help="DDP: allow parameters without gradients in a step (automatic for "
                      "stochastic depth)")  # fmt: skip
     run.add_argument("-q", "--quiet", action="store_true",
                      help="no progress bar and no per-epoch lines")  # fmt: skip
+
+
+def _add_json_alias(parser: Any) -> None:
+    """``--json``: the same as ``--format json`` (one spelling across commands, this one
+    kept as an alias)."""
+    parser.add_argument("--json", dest="format", action="store_const", const="json",
+                        help="the same as --format json")  # fmt: skip
+
+
+def _add_format(parser: Any, help_text: str) -> None:
+    """``--format text|json`` and its alias ``--json``."""
+    parser.add_argument("--format", choices=("text", "json"), default="text", help=help_text)
+    _add_json_alias(parser)
+
+
+def _add_network_shape(parser: Any) -> None:
+    """``--classes`` and ``--channels`` of a network, bounded (:mod:`.options`)."""
+    parser.add_argument("--classes", type=integer(1, MAX_CLASSES), default=10,
+                        help="output classes (default 10)")  # fmt: skip
+    parser.add_argument("--channels", type=integer(1, MAX_CHANNELS), default=3,
+                        help="input channels (default 3)")  # fmt: skip
 
 
 def _add_strict(parser: Any) -> None:
@@ -557,7 +611,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     costs milliseconds at each start: :func:`main` builds all of them only when the first
     argument names none (``--help``, ``--version``, a misspelt command).
     """
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="tabc",
         description="tabc, the Butcher-tableau architecture compiler: check numerical schemes "
         "exactly and compile them into PyTorch residual networks.",
@@ -581,6 +635,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                        "NAME or NAME.toml is the library's tableaus/NAME.toml")  # fmt: skip
     check.add_argument("--format", choices=("text", "json", "github"), default="text",
                        help="one line per file (default), JSON, or GitHub annotations")  # fmt: skip
+    _add_json_alias(check)
     _add_strict(check)
     check.set_defaults(handler=command_check)
 
@@ -618,9 +673,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("torchscript", "pt2"), default="torchscript",
                         help="torchscript (default, torch.jit) or pt2 (torch.export, dynamic "
                         "batch size)")  # fmt: skip
-    export.add_argument("--depth", type=int, default=3, help="steps per stage (default 3)")
-    export.add_argument("--classes", type=int, default=10, help="output classes (default 10)")
-    export.add_argument("--channels", type=int, default=3, help="input channels (default 3)")
+    export.add_argument("--depth", type=integer(1, MAX_DEPTH), default=3,
+                        help="steps per stage (default 3; at least k for a k-step scheme)")  # fmt: skip
+    _add_network_shape(export)
     export.set_defaults(handler=command_export)
 
     info = add_command("info", help="the full report on one scheme")
@@ -628,6 +683,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                       help="the scheme file (a missing NAME or NAME.toml: the library's)")  # fmt: skip
     info.add_argument("--format", choices=("text", "json"), default="text",
                       help="a report for people (default) or JSON")  # fmt: skip
+    _add_json_alias(info)
     _add_strict(info)
     info.set_defaults(handler=command_info)
 
@@ -650,8 +706,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                       help="draw the order star {z : |R(z) e^(-z)| <= 1} (Runge–Kutta only)")  # fmt: skip
     plot.add_argument("--extent", type=_extent, metavar="X0,X1,Y0,Y1",
                       help="the rectangle drawn (default: from the boundaries and intervals)")  # fmt: skip
-    plot.add_argument("--resolution", type=int, default=600, metavar="N",
-                      help="grid points along the real axis (default 600)")  # fmt: skip
+    plot.add_argument("--resolution", type=integer(MIN_RESOLUTION, MAX_RESOLUTION),
+                      default=600, metavar="N",
+                      help=f"grid points along the real axis, {MIN_RESOLUTION} to "
+                      f"{MAX_RESOLUTION} (default 600)")  # fmt: skip
     plot.set_defaults(handler=command_plot)
 
     inspect = add_command(
@@ -665,8 +723,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "that is not a readable tabc checkpoint.",
     )
     inspect.add_argument("path", metavar="RUN_DIR", help="a run directory or its checkpoint.pt")
-    inspect.add_argument("--json", action="store_true", help="JSON instead of text")
-    inspect.add_argument("--tolerance", type=float, default=1e-6, metavar="T",
+    _add_format(inspect, "a report for people (default) or JSON")
+    inspect.add_argument("--tolerance", type=real(0, low_open=True), default=1e-6, metavar="T",
                          help="an order condition of a learned tableau counts as met when its "
                          "residual is at most T (default 1e-6)")  # fmt: skip
     inspect.set_defaults(handler=command_inspect)
@@ -677,9 +735,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="Every name `tabc train` accepts, with its parameter count (built on "
         "torch's meta device, so no memory is used) and what it is.",
     )
-    models.add_argument("--json", action="store_true", help="a JSON list instead of a table")
-    models.add_argument("--classes", type=int, default=10, help="output classes (default 10)")
-    models.add_argument("--channels", type=int, default=3, help="input channels (default 3)")
+    _add_format(models, "a table (default) or a JSON list")
+    _add_network_shape(models)
     models.set_defaults(handler=command_models)
 
     train = add_command(
@@ -694,7 +751,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     train.add_argument("model", metavar="MODEL_OR_SCHEME_FILE",
                        help="a name from `tabc models`, or a scheme file (a library name such "
                        "as rk4 is the library's tableaus/rk4.toml)")  # fmt: skip
-    train.add_argument("--seed", type=int, default=0, help="seed of weights, batches and "
+    train.add_argument("--seed", type=integer(0, 2**63 - 1), default=0,
+                       help="seed of weights, batches and "
                        "augmentation (default 0)")  # fmt: skip
     train.add_argument("-o", "--out", metavar="DIR",
                        help="output directory (default: runs/<model>_<data>_seed<seed>)")  # fmt: skip
@@ -713,8 +771,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     compare.add_argument("models", nargs="+", metavar="MODEL",
                          help="names from `tabc models` or scheme files")  # fmt: skip
-    compare.add_argument("--seeds", type=int, default=3, help="seeds per model (default 3)")
-    compare.add_argument("--seed", type=int, default=0, help="the first seed (default 0)")
+    compare.add_argument("--seeds", type=integer(1), default=3,
+                         help="seeds per model (default 3)")  # fmt: skip
+    compare.add_argument("--seed", type=integer(0, 2**63 - 1), default=0,
+                         help="the first seed (default 0)")  # fmt: skip
     compare.add_argument("-o", "--out", default="runs/compare", metavar="DIR",
                          help="output directory (default: runs/compare)")  # fmt: skip
     _add_recipe_options(compare)
@@ -724,6 +784,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    argv = negative_values_attached(argv, ("--extent",))  # `--extent -3,3,-3,3` is a value
     args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
     try:
         if args.command in ("check", "info", "compile", "export"):  # they print scheme text

@@ -29,6 +29,7 @@ from .errors import (
 from .expression import Expression, expression_from_toml, written_float
 from .regular_file import read_regular_file, regular_file_size
 from .scheme import Parameter, Scheme
+from .wording import count
 
 if TYPE_CHECKING:
     from .scheme import ButcherTableau, MultistepScheme, PartitionedTableau
@@ -451,7 +452,7 @@ def _vector(
         raise _fail("required key is missing", *key, name)
     entries = _array(table[name], *key, name)
     if length is not None and len(entries) != length:
-        message = f"expected {length} entries{f' ({per})' if per else ''}, got {len(entries)}"
+        message = f"expected {count(length, 'entry', 'entries')}{f' ({per})' if per else ''}, got {len(entries)}"
         if len(entries) < length:
             message += "; no entry is zero by being left out: write every one, zeros included"
             if first and len(entries) == length - 1:
@@ -717,7 +718,8 @@ def _parameters(table: object) -> tuple[Parameter, ...]:
         if "bounds" in spec:
             entries = _array(spec["bounds"], *key, "bounds")
             if len(entries) != 2:
-                raise _fail(f"expected [low, high], got {len(entries)} entries", *key, "bounds")
+                got = count(len(entries), "entry", "entries")
+                raise _fail(f"expected [low, high], got {got}", *key, "bounds")
             low, high = (_constant(e, table, *key, "bounds", i) for i, e in enumerate(entries))
             _radicals_within_limits(
                 [((*key, "value"), value), ((*key, "bounds", 0), low), ((*key, "bounds", 1), high)]
@@ -784,7 +786,7 @@ def _tableau(table: object, names: frozenset[str], common: dict[str, Any]) -> Bu
 
     table, stages = _sized_table(table, "tableau", TABLEAU_KEYS, "b")
     a, b, c = _tableau_arrays(table, stages, names, ("tableau",))
-    per_stage = f"one per stage, as b lists {stages} weights"
+    per_stage = f"one per stage, as b lists {count(stages, 'weight')}"
     b_hat = None
     embedded_order = None
     if "b_hat" in table:
@@ -824,7 +826,7 @@ def _tableau_arrays(
         raise LimitError(
             f"{stages} stages exceed the limit of {limits.MAX_STAGES}", key=(*prefix, "b")
         )
-    per_stage = f"one per stage, as b lists {stages} weights"
+    per_stage = f"one per stage, as b lists {count(stages, 'weight')}"
     b = _vector(table, "b", stages, names, *prefix)
     if "a" not in table:
         raise _fail("required key is missing", *prefix, "a")
@@ -915,7 +917,7 @@ def _partitioned(
 
 
 def _row_count_message(rows: int, stages: int) -> str:
-    message = f"a has {rows} rows but b lists {stages} weights: write one row of A per stage"
+    message = f"a has {count(rows, 'row')} but b lists {count(stages, 'weight')}: write one row of A per stage"
     if rows == stages - 1:
         message += (
             " (an explicit method's first row, all zero, is written too: a = [[], [a_21], …])"
@@ -943,7 +945,7 @@ def _row_entries(
     if len(entries) > stages:
         raise _fail(
             f"row {r} lists {_entries(len(entries))}, but a row of this {stages}-stage tableau "
-            f"lists at most {stages} (one per stage, as b lists {stages} weights)",
+            f"lists at most {stages} (one per stage, as b lists {count(stages, 'weight')})",
             *prefix, "a", i,
         )  # fmt: skip
     if len(entries) < i:

@@ -22,6 +22,7 @@ and numpy (the ``plot`` extra).  A scheme with parameters is drawn at its parame
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -170,11 +171,32 @@ def stability_polynomials(tableau: ButcherTableau) -> tuple[Any, Any, Any]:
     return field_, numerator, denominator
 
 
+def _in_float_range(name: str, what: str, exact_zero: Sequence[bool], floats: Sequence[float]
+                    ) -> None:  # fmt: skip
+    """Refuse a picture float64 cannot draw: a non-zero exact coefficient that rounds to 0,
+    to a subnormal or to ±inf would draw another scheme (b = 10⁻⁴⁰⁰ as R(z) = 1, the whole
+    plane stable, where the analysis finds β_R = 2·10⁴⁰⁰)."""
+    for zero, value in zip(exact_zero, floats):
+        if zero:
+            continue
+        if not math.isfinite(value) or abs(value) < sys.float_info.min:
+            size = "above" if not math.isfinite(value) else "below"
+            raise PlotError(
+                f"{name}: a coefficient of {what} is {size} float64's range, so a picture "
+                "computed in float64 would show another scheme; `tabc info` gives its "
+                "stability intervals exactly"
+            )
+
+
 def _runge_kutta_curve(tableau: ButcherTableau) -> Curve:
     field_, numerator, denominator = stability_polynomials(tableau)
     domain = field_.sympy_domain
+    name = tableau.source or tableau.name
     p = tuple(_float(domain, c) for c in numerator.rep.to_list())
     q = tuple(_float(domain, c) for c in denominator.rep.to_list())
+    for exact, floats in ((numerator, p), (denominator, q)):
+        zeros = [exact.rep.dom.is_zero(c) for c in exact.rep.to_list()]
+        _in_float_range(name, "R(z) = P(z)/Q(z)", zeros, floats)
     real, imaginary = _exact_intervals(tableau, field_, numerator, denominator)
     notes = []
     if tableau.parameters:
@@ -203,6 +225,9 @@ def _multistep_curve(scheme: MultistepScheme) -> Curve:
         )
     rho = tuple(_field_float(field_, x) for x in alpha)
     sigma = tuple(_field_float(field_, x) for x in beta)
+    name = scheme.source or scheme.name
+    _in_float_range(name, "rho", [field_.is_zero(x) for x in alpha], rho)
+    _in_float_range(name, "sigma", [field_.is_zero(x) for x in beta], sigma)
     curve = Curve(_label(scheme), scheme.kind, rho=rho, sigma=sigma, notes=tuple(notes))
     real = None
     if field_.name == "QQ" and not _common_root(alpha, beta):
@@ -239,6 +264,8 @@ def _legend_text(found: Any) -> str | None:
         return "= 0"
     at = crossing.at
     decimal = f"{float(at):.6g}"
+    if not math.isfinite(float(at)):  # beyond float64: the bounded printer's digits
+        decimal = at.value(exact=False).decimal(6)
     exact = at.text() if at.degree <= 2 else ""
     if exact and len(exact) <= 24 and exact != decimal:
         return f"= {exact} ≈ {decimal}" if at.degree == 2 or "/" in exact else f"= {exact}"
@@ -524,12 +551,40 @@ def inside(curve: Curve, z: Any, *, order_star: bool = False) -> Any:
     return runge_kutta_modulus(curve, z, order_star=order_star) <= 1.0
 
 
-def _grid(extent: Extent, resolution: int) -> tuple[Any, Any, Any]:
+def _stable_outside_a_bounded_set(curve: Curve, mask: Any) -> bool:
+    """Whether a multistep scheme's region is the plane outside a bounded set (BDF's: the
+    boundary locus is bounded and the region reaches every edge of the grid).  Such a region
+    is drawn by hatching the bounded unstable set: filled, several of them overlaid cover
+    the picture in one muddy colour."""
     import numpy as np
 
+    if not np.all(np.isfinite(boundary_locus(curve, 1001))):
+        return False
+    edges = (mask[0, :], mask[-1, :], mask[:, 0], mask[:, -1])
+    return bool(all(edge.all() for edge in edges)) and not bool(mask.all())
+
+
+HATCHES = ("///", "\\\\\\", "|||", "---", "//", "\\\\")
+
+
+def _hatch(index: int) -> str:
+    """One hatch per overlaid scheme: nested hatched sets stay apart."""
+    return HATCHES[index % len(HATCHES)]
+
+
+def _grid(extent: Extent, resolution: int) -> tuple[Any, Any, Any]:
+    """The grid: ``resolution`` points along x, as many per unit along y, both counts within
+    [:data:`.options.MIN_RESOLUTION`, :data:`.options.MAX_RESOLUTION`] (the image's size is
+    bounded whatever the extent's shape)."""
+    import numpy as np
+
+    from .options import MAX_RESOLUTION, MIN_RESOLUTION
+
+    resolution = min(MAX_RESOLUTION, max(MIN_RESOLUTION, resolution))
     x = np.linspace(extent.x0, extent.x1, resolution)
     ratio = (extent.y1 - extent.y0) / (extent.x1 - extent.x0)
-    y = np.linspace(extent.y0, extent.y1, max(32, round(resolution * ratio)))
+    rows = min(MAX_RESOLUTION, max(MIN_RESOLUTION, round(resolution * ratio)))
+    y = np.linspace(extent.y0, extent.y1, rows)
     return x, y, x[None, :] + 1j * y[:, None]
 
 
@@ -663,13 +718,23 @@ def draw(
     height = 6.0
     figure, axes = pyplot.subplots(figsize=(min(12.0, max(4.0, height * ratio)) + 2.5, height))
     handles = []
+    any_hatched = False
     try:
         for index, curve in enumerate(curves):
             colour = COLOURS[index % len(COLOURS)]
+            hatched = False
             if curve.multistep:
                 mask = multistep_region(curve, x, y)
-                axes.contourf(x, y, mask.astype(float), levels=[0.5, 1.5], colors=[colour],
-                              alpha=alpha)  # fmt: skip
+                hatched = _stable_outside_a_bounded_set(curve, mask)
+                any_hatched = any_hatched or hatched
+                if hatched:  # BDF-like: hatch the bounded unstable set, leave the plane clear
+                    with matplotlib.rc_context({"hatch.linewidth": 0.6}):
+                        axes.contourf(x, y, (~mask).astype(float), levels=[0.5, 1.5],
+                                      colors="none", hatches=[_hatch(index)])  # fmt: skip
+                    pyplot.setp(axes.collections[-1], edgecolor=colour, linewidth=0.0)
+                else:
+                    axes.contourf(x, y, mask.astype(float), levels=[0.5, 1.5], colors=[colour],
+                                  alpha=alpha)  # fmt: skip
                 locus = boundary_locus(curve)
                 axes.plot(locus.real, locus.imag, color=colour, linewidth=1.4)
             else:
@@ -694,9 +759,12 @@ def draw(
                 marks.append(f"A(α): α = {curve.angle}")
             if marks:
                 label += "\n" + ", ".join(marks)
-            handles.append(
-                Patch(facecolor=colour, edgecolor=colour, alpha=min(1.0, 2 * alpha), label=label)
-            )
+            if hatched:
+                handles.append(Patch(facecolor="none", edgecolor=colour, hatch=_hatch(index),
+                                     label=label + "\nstable outside the hatched set"))  # fmt: skip
+            else:
+                fill = min(1.0, 2 * alpha)
+                handles.append(Patch(facecolor=colour, edgecolor=colour, alpha=fill, label=label))
         axes.axhline(0.0, color="0.35", linewidth=0.7)
         axes.axvline(0.0, color="0.35", linewidth=0.7)
         axes.set_xlim(extent.x0, extent.x1)
@@ -713,6 +781,8 @@ def draw(
             title = (
                 "order stars {z : |R(z) e^(−z)| ≤ 1}"
                 if order_star
+                else "stability regions (filled, or outside the hatched set) and their boundaries"
+                if any_hatched
                 else "stability regions (filled) and their boundaries"
             )
         axes.set_title(title)
@@ -722,7 +792,9 @@ def draw(
         kind = FORMATS[target.suffix.lower()]
         metadata = {"Date": None} if kind == "svg" else {"Software": None}
         with (
-            matplotlib.rc_context({"svg.hashsalt": "tabc", "svg.fonttype": "none"}),
+            matplotlib.rc_context(
+                {"svg.hashsalt": "tabc", "svg.fonttype": "none", "hatch.linewidth": 0.6}
+            ),
             atomic_path(target, keep_suffix=True) as temporary,
         ):
             figure.savefig(temporary, format=kind, dpi=100, metadata=metadata,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from . import wording
 from .analysis.rooted_trees import TREES
 from .analysis.values import Judgement, bounded, shown, shown_size, tolerance_text
 from .deferred import deferred_class
@@ -76,7 +77,8 @@ def verdict_line(analysis: Analysis) -> str:
             separable = sum(
                 level.count for level in analysis.separable_levels[: scheme.separable_order]
             )
-            text += f", separable order {scheme.separable_order} ({separable} conditions)"
+            conditions = wording.count(separable, "condition")
+            text += f", separable order {scheme.separable_order} ({conditions})"
         text += ", " + _symplectic_words(analysis)
         if analysis.symmetric:
             text += ", symmetric"
@@ -297,6 +299,22 @@ def github_annotation(level: str, path: str, line: int | None, message: str) -> 
 # --------------------------------------------------------------------------- info
 
 
+def parameter_values_text(scheme: Any) -> str:
+    """``k = 0 (learnable in [-1/2, 1/2]), w = 1/3``: the values every verdict, order and
+    stability property of ``tabc check``/``info`` is computed at (each value bounded)."""
+    parts = []
+    for parameter in scheme.parameters:
+        text = f"{parameter.name} = {bounded(parameter.value.text)}"
+        if parameter.learnable:
+            if parameter.bounds is None:
+                text += " (learnable)"
+            else:
+                low, high = (bounded(bound.text) for bound in parameter.bounds)
+                text += f" (learnable in [{low}, {high}])"
+        parts.append(text)
+    return ", ".join(parts)
+
+
 def info_text(analysis: Analysis) -> str:
     """The full human-readable report of ``tabc info``."""
     scheme = analysis.scheme
@@ -306,6 +324,8 @@ def info_text(analysis: Analysis) -> str:
     for reference in scheme.references:
         lines.append(f"  reference: {reference}")
     lines.append(f"  arithmetic: {_decided(analysis)}")
+    if scheme.parameters:
+        lines.append(f"  analysed at: {parameter_values_text(scheme)}")
     lines.append("")
     if isinstance(analysis, RungeKuttaAnalysis):
         lines += _tableau_table(scheme)
@@ -532,7 +552,8 @@ def _multistep_table(analysis: MultistepAnalysis) -> list[str]:
     if analysis.roots:
         out.append("  roots of rho: " + "; ".join(analysis.roots))
     out.append(f"  consistency: {analysis.consistency}")
-    out.append("  error constants C_q (rescaled step):")
+    rescaled = " (rescaled step)" if analysis.step_factor is not None else ""
+    out.append(f"  error constants C_q{rescaled}:")
     for constant in analysis.constants:
         if constant.holds and tolerance is not None and not constant.constant.zero:
             mark = f"0 to tolerance ({shown(constant.constant, tolerance)})"

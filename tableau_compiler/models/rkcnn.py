@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
+from .. import wording
 from .mixing import LearnedMixingStep, check_sweeps
 from .registry import register_model
 from .schemes import generated_module, generated_names, step_class
@@ -330,6 +331,6 @@ def register_scheme_models() -> None:
         if data["kind"] == "runge-kutta":
             register_model(
                 f"rkcnn_{name}",
-                f"RKCNN network, each step {data['title']} ({data['stages']} stages, "
+                f"RKCNN network, each step {data['title']} ({wording.count(data['stages'], 'stage')}, "
                 f"order {data['order']})",
             )(_rkcnn_scheme(name))

@@ -30,6 +30,7 @@ import torch
 
 from ..atomic import atomic_path
 from ..errors import TrainingError
+from ..wording import count
 from .config import RECIPE_FIELDS
 from .files import printable, regular_file_size, shown_value
 from .metrics import EpochMetrics
@@ -167,7 +168,9 @@ def _check_metrics(metrics: object, epoch: int, fail: _Failure) -> None:
     if not isinstance(metrics, list):
         raise fail("metrics", f"is {_kind(metrics)}, not a list of epochs")
     if len(metrics) != epoch:
-        raise fail("metrics", f"holds {len(metrics)} epochs, the checkpoint is of epoch {epoch}")
+        raise fail(
+            "metrics", f"holds {count(len(metrics), 'epoch')}, the checkpoint is of epoch {epoch}"
+        )
     for index, row in enumerate(metrics, 1):
         where = f"metrics[{index}]"
         if not isinstance(row, dict):

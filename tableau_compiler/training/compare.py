@@ -23,6 +23,7 @@ from typing import Any
 
 from ..atomic import write_atomically
 from ..errors import TrainingError
+from ..wording import count
 from .config import TrainConfig, plural, schedule_text
 from .files import check_output_directory, writing
 from .loop import TrainResult, check_run_directory, train
@@ -144,7 +145,7 @@ def markdown_table(rows: Sequence[ComparisonRow]) -> str:
 def describe_recipe(recipe: TrainConfig, seeds: Sequence[int]) -> str:
     seeds_text = ", ".join(str(s) for s in seeds)
     return (
-        f"Test error: mean ± sample standard deviation over {len(seeds)} seeds ({seeds_text}) "
+        f"Test error: mean ± sample standard deviation over {count(len(seeds), 'seed')} ({seeds_text}) "
         f"on {recipe.data}; {plural(recipe.epochs or 0, 'epoch')}, batch {recipe.batch_size}, "
         f"SGD {schedule_text(recipe)}, momentum {recipe.momentum:g}, "
         f"weight decay {recipe.weight_decay:g}, "
@@ -199,7 +200,7 @@ def _write(
         )
     with writing(out / RUNS_CSV):
         write_atomically(out / RUNS_CSV, text.getvalue())
-    plot_comparison(out / COMPARE_PNG, rows, f"{recipe.data}, {len(seeds)} seeds")
+    plot_comparison(out / COMPARE_PNG, rows, f"{recipe.data}, {count(len(seeds), 'seed')}")
 
 
 def plot_comparison(path: Path, rows: Sequence[ComparisonRow], title: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TrainingError
+from ..wording import count
 
 __all__ = [
     "DATA_DEFAULTS",
@@ -176,8 +177,8 @@ def schedule_text(config: TrainConfig) -> str:
     return f"lr {config.lr:g}, x{config.gamma:g} after epochs {milestones}"
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+plural = count
+"""``1 epoch``, ``5 epochs``: :func:`..wording.count` (kept under the name callers use)."""
 
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

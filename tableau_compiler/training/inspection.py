@@ -41,6 +41,7 @@ import torch
 from torch import nn
 
 from ..errors import TrainingError
+from ..wording import count
 from .checkpoint import CHECKPOINT_NAME, _check_model, _failure, load_checkpoint
 from .files import printable
 
@@ -465,7 +466,7 @@ class NetworkReading:
                 out.append(f"    (k_{unstable[0].index}: {unstable[0].zero_stability})")
         for step in self.mixing:
             out.append(
-                f"  learned mixing step {step.index} ({step.module}, {step.stages} stages, started "
+                f"  learned mixing step {step.index} ({step.module}, {count(step.stages, 'stage')}, started "
                 f"at order {step.initial_order}): moved {step.moved:.3g} (relative Frobenius)"
             )
             out.append(
