@@ -113,7 +113,7 @@ def _undecided_reason(stages: int, order: int, size: NumberSize = SMALL) -> str:
     work = condition_work(stages, order, size)
     if work > limits.MAX_CONDITION_WORK or size == SMALL:
         small = size.unit(order + 1) <= 1  # one unit per multiply-add
-        measure = "stages² × trees" + ("" if small else " × cost of the numbers")
+        measure = "stages² × (trees + set-up)" + ("" if small else " × cost of the numbers")
         return (
             f"{stages} stages at order {order} mean {work:.2g} units of "
             f"order-condition work ({measure}), above the limit of "
