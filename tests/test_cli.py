@@ -774,7 +774,7 @@ def run_without(blocked: tuple[str, ...], argv: list[str], cwd: Path = ROOT):
     )
 
 
-TORCH_HINT = "tabc: this command needs PyTorch: install tabc's 'torch' extra from where tabc came from, e.g. pip install -e '.[torch]' in its clone (tabc is not on a package index)\n"
+TORCH_HINT = "tabc: this command needs PyTorch: install tabc's 'torch' extra from where tabc came from, e.g. pip install -e '.[torch]' in its clone (tabc is not on a package index), after pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu for PyTorch's CPU build\n"
 
 
 @pytest.mark.parametrize(
@@ -814,7 +814,7 @@ def test_create_model_without_torch_names_the_extra():
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.stdout == (
-        "tableau_compiler.create_model needs PyTorch: install tabc's 'torch' extra from where tabc came from, e.g. pip install -e '.[torch]' in its clone (tabc is not on a package index)\n"
+        "tableau_compiler.create_model needs PyTorch: install tabc's 'torch' extra from where tabc came from, e.g. pip install -e '.[torch]' in its clone (tabc is not on a package index), after pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu for PyTorch's CPU build\n"
     )
 
 
