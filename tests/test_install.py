@@ -96,10 +96,15 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
             [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], base
         ).stdout.strip()
     )
-    # this interpreter's packages (sympy, torch, pip, setuptools ...); a .pth line only adds a
-    # directory, so the .pth files there (an editable tabc's finder) are not run
-    candidates = [*site.getsitepackages(), sysconfig.get_path("purelib")]
-    reused = [p for p in dict.fromkeys(candidates) if Path(p).is_dir()]
+    # this interpreter's packages (sympy, torch, pip, setuptools ...), also those its own .pth
+    # files add; a .pth line only adds a directory, so the .pth files there (an editable tabc's
+    # finder) are not run, and no source tree on sys.path (the clone) comes along
+    candidates = [*site.getsitepackages(), sysconfig.get_path("purelib"), *sys.path]
+    reused = [
+        p
+        for p in dict.fromkeys(candidates)
+        if p and Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()
+    ]
     (purelib / "reused_packages.pth").write_text("".join(f"{p}\n" for p in reused), "utf-8")
     run(
         [str(python), "-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index",
