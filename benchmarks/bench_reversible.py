@@ -260,7 +260,7 @@ def rounding(depths: tuple[int, ...]) -> list[str]:
     rows = [header + " |", "|---" * (1 + 2 * len(depths)) + "|"]
     cases = [(s, None) for s in schemes] + [("lm_resnet", k) for k in lm]
     for name, k in cases:
-        module = importlib.import_module(f"generated.{name}")
+        module = importlib.import_module(f"tableau_compiler.generated.{name}")
         cells = []
         for n in depths:
             for dtype in (torch.float32, torch.float64):

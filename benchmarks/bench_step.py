@@ -155,7 +155,7 @@ def register_tdq_classic() -> str:
 
 
 def build_variants(f: nn.Module) -> dict[str, nn.Module]:
-    from generated.rk4 import Rk4Step
+    from tableau_compiler.generated.rk4 import Rk4Step
 
     return {
         "gen": Rk4Step(f, h=1.0),
@@ -488,7 +488,7 @@ def mem_worker(mode: str) -> None:
     """
     from torch.profiler import ProfilerActivity, profile
 
-    from generated.pd87 import Pd87ResNet
+    from tableau_compiler.generated.pd87 import Pd87ResNet
 
     torch.manual_seed(0)
     model = Pd87ResNet(depth=2, widths=(16, 32, 64), checkpoint=(mode == "checkpoint")).train()
@@ -601,7 +601,7 @@ def measure_memory_cuda(runs: int, device: torch.device) -> dict[str, list[dict]
     what was allocated before it (model, input, cached nothing counted), and the wall time of
     a second, warm pass (synchronised).
     """
-    from generated.pd87 import Pd87ResNet
+    from tableau_compiler.generated.pd87 import Pd87ResNet
 
     results: dict[str, list[dict]] = {"plain": [], "checkpoint": []}
     for run in range(runs):
@@ -790,7 +790,7 @@ def main(argv=None) -> int:
 
     import torchdiffeq
 
-    from generated.rk4 import PreActivationBlock
+    from tableau_compiler.generated.rk4 import PreActivationBlock
 
     threads, interop = torch.get_num_threads(), torch.get_num_interop_threads()
     load_before = os.getloadavg()

@@ -197,7 +197,13 @@ def _compile_command(path: str, output: str | None, force: bool = False) -> str:
 
 
 def command_compile(args: argparse.Namespace) -> int:
-    from .compiler import compile_file, current_text, hand_edit_reason, is_hand_edited
+    from .compiler import (
+        compile_file,
+        current_text,
+        hand_edit_reason,
+        header_only_difference,
+        is_hand_edited,
+    )
     from .report import verdict_line
 
     output = Path(args.output if args.output is not None else DEFAULT_OUTPUT)
@@ -235,6 +241,8 @@ def command_compile(args: argparse.Namespace) -> int:
                 foreign = current is not None and is_hand_edited(current)
                 if foreign:
                     reason = hand_edit_reason(current)
+                elif current is not None:
+                    reason = header_only_difference(current, result.text) or reason
                 hint = _compile_command(path, args.output, force=foreign)
                 print(f"STALE {result.target}: {reason} (run `{hint}`)")
                 status = max(status, EXIT_FAILED)

@@ -30,8 +30,9 @@ class ExportTargetError(TabcError):
     """``-o`` names no writable archive file: a directory, an unwritable place (exit 2)."""
 
 
-# Run by a fresh interpreter: tabc, the generated package and Triton are made unimportable
-# before anything else, so the archive must stand on torch alone.
+# Run by a fresh interpreter: tabc (with the library's compiled modules), a user's `generated`
+# package and Triton are made unimportable before anything else, so the archive must stand on
+# torch alone.
 _VERIFIER = r"""
 import json, sys
 for blocked in ("tableau_compiler", "generated", "triton"):

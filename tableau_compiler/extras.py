@@ -14,7 +14,13 @@ import importlib.util
 
 from .errors import TabcError
 
-__all__ = ["EXTRAS", "MissingExtraError", "missing_modules", "require"]
+__all__ = ["EXTRAS", "TORCH_CPU", "MissingExtraError", "missing_modules", "require"]
+
+TORCH_CPU = "torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
+"""What to ``pip install`` for PyTorch's CPU build: the version the README's results were
+measured with, from PyTorch's own CPU wheel index (a bare or pinned ``torch`` from the default
+index is the CUDA build on Linux: 25 packages, 17 of them CUDA).  The README's Quick start shows
+the same line (tests/test_readme.py checks they agree)."""
 
 EXTRAS: dict[str, tuple[tuple[str, str], ...]] = {
     "torch": (("torch", "PyTorch"),),
@@ -51,12 +57,18 @@ def require(extra: str, what: str = "this command") -> None:
 
     The message reads ``this command needs PyTorch: install tabc's 'torch' extra from where tabc
     came from, e.g. pip install -e '.[torch]' in its clone (...)``: tabc is not published on a
-    package index, so the hint never names one (a stranger could publish the name there).
+    package index, so the hint never names one for tabc (a stranger could publish the name
+    there).  When PyTorch is missing it adds how to get its CPU build first (:data:`TORCH_CPU`).
     """
     missing = missing_modules(extra)
     if missing:
+        torch_first = (
+            f", after pip install {TORCH_CPU} for PyTorch's CPU build"
+            if "PyTorch" in missing
+            else ""
+        )
         raise MissingExtraError(
             f"{what} needs {', '.join(missing)}: install tabc's '{extra}' extra from where tabc "
             f"came from, e.g. pip install -e '.[{extra}]' in its clone (tabc is not on a package "
-            "index)"
+            f"index){torch_first}"
         )

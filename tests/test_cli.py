@@ -23,6 +23,7 @@ import pytest
 import sympy
 
 from tableau_compiler.cli import build_parser, main
+from tableau_compiler.codegen.render import HEADER_LINES, body_hash
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLEAUS = ROOT / "tableaus"
@@ -577,8 +578,79 @@ def test_a_stale_module_names_the_command_that_rewrites_it_with_the_output_given
     code, out, _ = tabc(capsys, "compile", "--check", "-o", "out", "lib/rk4.toml")
     assert code == 1
     assert out == (
+        "STALE out/rk4.py: only its header differs (it records another sha256 of the scheme "
+        "file); its code is current (run `tabc compile -o out lib/rk4.toml`)\n"
+    )
+
+
+def test_a_module_whose_code_differs_is_stale_and_says_so(capsys, library):
+    module = library / "out" / "rk4.py"
+    text = module.read_text(encoding="utf-8")
+    # what an older tabc might have written: same header, other code (and its hash)
+    lines = text.splitlines(keepends=True)
+    body = "".join(lines[HEADER_LINES:]).replace("Classical", "Classic", 1)
+    header = "".join(lines[: HEADER_LINES - 1]) + f"# body-sha256: {body_hash(body)}\n"
+    module.write_text(header + body, encoding="utf-8")
+    capsys.readouterr()
+    code, out, _ = tabc(capsys, "compile", "--check", "-o", "out", "lib/rk4.toml")
+    assert code == 1
+    assert out == (
         "STALE out/rk4.py: differs from what tabc would write "
         "(run `tabc compile -o out lib/rk4.toml`)\n"
+    )
+
+
+def test_the_same_scheme_gives_the_same_bytes_from_any_working_directory(
+    capsys, workdir, monkeypatch
+):
+    """The issue's case: from tableaus/, `--check -o ../generated .` called every module STALE."""
+    (workdir / "lib").mkdir()
+    for name in ("euler", "rk4"):
+        write(workdir / "lib", f"{name}.toml", (TABLEAUS / f"{name}.toml").read_text("utf-8"))
+    assert main(["compile", "lib", "-o", "out"]) == 0
+    monkeypatch.chdir(workdir / "lib")
+    capsys.readouterr()
+    code, out, _ = tabc(capsys, "compile", "--check", "-o", "../out", ".")
+    assert (code, out) == (0, "../out: up to date (2 modules)\n")
+
+
+def test_the_header_names_the_scheme_relative_to_the_output_directorys_parent(capsys, workdir):
+    (workdir / "lib").mkdir()
+    write(workdir / "lib", "rk4.toml", RK4_TEXT)
+    assert main(["compile", "lib/rk4.toml", "-o", "project/generated"]) == 0
+    assert main(["compile", "lib/rk4.toml", "-o", "generated"]) == 0
+    elsewhere = (workdir / "project" / "generated" / "rk4.py").read_text("utf-8").splitlines()[0]
+    beside = (workdir / "generated" / "rk4.py").read_text("utf-8").splitlines()[0]
+    assert " from rk4.toml (sha256 " in elsewhere  # outside project/: its file name alone
+    assert " from lib/rk4.toml (sha256 " in beside
+
+
+def test_the_library_is_up_to_date_when_checked_from_its_own_folder():
+    done = subprocess.run(
+        [sys.executable, "-m", "tableau_compiler", "compile", "--check", "-o", "../generated",
+         "rk4.toml", "lm_resnet.toml"],
+        cwd=TABLEAUS,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (0, "../generated: up to date (2 modules)\n"), (
+        done.stdout + done.stderr
+    )
+
+
+def test_a_module_whose_header_alone_is_stale_says_only_the_header_differs(capsys, library):
+    module = library / "out" / "rk4.py"
+    text = module.read_text(encoding="utf-8")
+    module.write_text(text.replace(" from lib/rk4.toml ", " from ../lib/rk4.toml ", 1), "utf-8")
+    capsys.readouterr()
+    code, out, _ = tabc(capsys, "compile", "--check", "-o", "out", "lib/rk4.toml")
+    assert code == 1
+    assert out == (
+        "STALE out/rk4.py: only its header differs (it records another scheme path); its code "
+        "is current (run `tabc compile -o out lib/rk4.toml`)\n"
     )
 
 
@@ -703,7 +775,7 @@ def run_without(blocked: tuple[str, ...], argv: list[str], cwd: Path = ROOT):
     )
 
 
-TORCH_HINT = "tabc: this command needs PyTorch: install tabc's 'torch' extra from where tabc came from, e.g. pip install -e '.[torch]' in its clone (tabc is not on a package index)\n"
+TORCH_HINT = "tabc: this command needs PyTorch: install tabc's 'torch' extra from where tabc came from, e.g. pip install -e '.[torch]' in its clone (tabc is not on a package index), after pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu for PyTorch's CPU build\n"
 
 
 @pytest.mark.parametrize(
@@ -743,7 +815,7 @@ def test_create_model_without_torch_names_the_extra():
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.stdout == (
-        "tableau_compiler.create_model needs PyTorch: install tabc's 'torch' extra from where tabc came from, e.g. pip install -e '.[torch]' in its clone (tabc is not on a package index)\n"
+        "tableau_compiler.create_model needs PyTorch: install tabc's 'torch' extra from where tabc came from, e.g. pip install -e '.[torch]' in its clone (tabc is not on a package index), after pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu for PyTorch's CPU build\n"
     )
 
 

@@ -557,3 +557,12 @@ def test_the_ci_setup_block_installs_everything_for_development_with_torch_pinne
     assert re.search(r"\btorch==\d+\.\d+\.\d+\b", setup)
     extras = re.search(r"-e '\.\[([\w,]+)\]'", setup).group(1).split(",")
     assert {"train", "test"} <= set(extras)
+
+
+def test_the_cpu_build_line_is_the_one_the_missing_extra_hint_gives():
+    from tableau_compiler.extras import TORCH_CPU
+
+    text = README.read_text(encoding="utf-8")
+    assert f"pip install {TORCH_CPU} " in text
+    setup = next(b for b in BLOCKS if "<!-- ci:setup -->" in b.markers).body
+    assert TORCH_CPU.split()[0] in setup.split()  # one pinned version everywhere

@@ -121,12 +121,12 @@ def test_a_claim_beyond_the_work_limit_fails_with_the_order_verified(capsys, mon
     assert code == 1
     assert (
         "order >= 3 verified; order 4 not decided: 4 stages at order 4 mean 3.4e+02 units of "
-        "order-condition work (stages² × trees), above the limit of 2e+02"
+        "order-condition work (stages² × (trees + set-up)), above the limit of 2e+02"
     ) in out
     record = json.loads(tabc(capsys, "check", "--format", "json", path)[1])[0]
     assert (record["status"], record["order"], record["claimed_order"]) == ("fail", 3, 4)
     assert record["undecided"] == (
-        "4 stages at order 4 mean 3.4e+02 units of order-condition work (stages² × trees), "
+        "4 stages at order 4 mean 3.4e+02 units of order-condition work (stages² × (trees + set-up)), "
         "above the limit of 2e+02"
     )
     assert record["failure_keys"] == ["order"]

@@ -25,7 +25,7 @@ from typing import Any
 from ..expression import Expression
 from .values import Value, fits_exact_text, lowest_terms, sympy_text
 
-__all__ = ["Field", "RationalField", "SympyField", "field_for"]
+__all__ = ["Field", "RationalField", "SmallRationalField", "SympyField", "field_for"]
 
 
 class Field:
@@ -111,6 +111,8 @@ class RationalField(Field):
     """QQ, with python-flint's ``fmpq``: no sympy needed."""
 
     name = "QQ"
+    small = False
+    """True for :class:`SmallRationalField` (``Fraction`` elements, no python-flint)."""
 
     def __init__(self) -> None:
         import flint
@@ -150,7 +152,7 @@ class RationalField(Field):
         return (x > 0) - (x < 0)
 
     def magnitude(self, x: Any) -> float:
-        return _fraction_magnitude(int(x.p), int(x.q))
+        return _fraction_magnitude(int(x.numerator), int(x.denominator))
 
     def value(self, x: Any) -> Value:
         return Value.of_fraction(lowest_terms(int(x.p), int(x.q)))
@@ -166,6 +168,39 @@ class RationalField(Field):
 
     def text(self, x: Any) -> str:
         return str(x)
+
+
+class SmallRationalField(RationalField):
+    """QQ with Python's ``Fraction``: for the small exact checks (a textbook tableau at its
+    claimed order), where importing python-flint (about 30 ms) costs more than the
+    arithmetic.  The same exact decisions as :class:`RationalField`; the elements are
+    ``Fraction`` and products are plain sums over the non-zero entries."""
+
+    small = True
+
+    def __init__(self) -> None:
+        self._fmpq = Fraction
+
+    def convert(self, values: Sequence[Fraction]) -> list[Any]:
+        return list(values)
+
+    matrix = Field.matrix
+    apply = Field.apply
+
+    def magnitude(self, x: Any) -> float:
+        return _fraction_magnitude(x.numerator, x.denominator)
+
+    def value(self, x: Any) -> Value:
+        return Value.of_fraction(x)
+
+    def to_sympy(self, x: Any) -> Any:
+        import sympy
+
+        return sympy.Rational(x.numerator, x.denominator)
+
+
+SMALL_BITS = 64
+"""Largest numerator or denominator (bits) :class:`SmallRationalField` takes."""
 
 
 def _fraction_magnitude(numerator: int, denominator: int) -> float:
@@ -333,13 +368,16 @@ def field_for(
     values: Mapping[str, Expression] | None,
     *,
     quadratic: bool = True,
+    small: bool = False,
 ) -> tuple[Field, list[Any]]:
     """Choose the smallest exact domain for ``expressions`` and convert them.
 
     ``values`` gives each parameter's value (the analysis "at the parameter
     values"); None keeps parameters as free symbols (the analysis "for which
     parameter values").  ``quadratic=False`` skips the QQ(√d) field, for callers
-    that hand the elements on to sympy.
+    that hand the elements on to sympy.  ``small=True`` says the caller's work is small
+    (a short check): rationals of at most :data:`SMALL_BITS` bits then come as
+    :class:`SmallRationalField`, without importing python-flint.
     """
     environment: dict[str, Fraction] | None = {}
     if values is not None:
@@ -354,7 +392,11 @@ def field_for(
     if environment is not None:
         rationals = [expression.rational(environment) for expression in expressions]
         if all(value is not None for value in rationals):
-            field = RationalField()
+            field = (
+                SmallRationalField()
+                if small and all(_fits_small(value) for value in rationals)  # type: ignore[arg-type]
+                else RationalField()
+            )
             return field, field.convert(rationals)  # type: ignore[arg-type]
         if quadratic:
             from .quadratic import quadratic_values
@@ -363,6 +405,10 @@ def field_for(
             if found is not None:
                 return found
     return _sympy_field(expressions, values)
+
+
+def _fits_small(value: Fraction) -> bool:
+    return max(value.numerator.bit_length(), value.denominator.bit_length()) <= SMALL_BITS
 
 
 def _sympy_field(

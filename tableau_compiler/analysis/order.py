@@ -151,7 +151,7 @@ def elementary_weights(
     """
     from .arithmetic import RationalField
 
-    if isinstance(field, RationalField):
+    if isinstance(field, RationalField) and not field.small:
         return ScaledIntegerWeights(field, a, max_order, leaf)
     trees = TREES.extend_to(max_order)
     one = field.rational(1)

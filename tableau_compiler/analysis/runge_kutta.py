@@ -113,7 +113,7 @@ def _undecided_reason(stages: int, order: int, size: NumberSize = SMALL) -> str:
     work = condition_work(stages, order, size)
     if work > limits.MAX_CONDITION_WORK or size == SMALL:
         small = size.unit(order + 1) <= 1  # one unit per multiply-add
-        measure = "stages² × trees" + ("" if small else " × cost of the numbers")
+        measure = "stages² × (trees + set-up)" + ("" if small else " × cost of the numbers")
         return (
             f"{stages} stages at order {order} mean {work:.2g} units of "
             f"order-condition work ({measure}), above the limit of "
@@ -304,14 +304,19 @@ def _tableau_key(tableau: ButcherTableau, key: tuple) -> tuple:
 
 
 def convert_tableau(
-    tableau: ButcherTableau, values: Mapping[str, Expression] | None, *, quadratic: bool = True
+    tableau: ButcherTableau,
+    values: Mapping[str, Expression] | None,
+    *,
+    quadratic: bool = True,
+    small: bool = False,
 ) -> tuple[Field, list[list[Any]], list[Any], list[Any] | None, list[Any] | None]:
-    """A, b, written c and b̂ as elements of one exact field."""
+    """A, b, written c and b̂ as elements of one exact field (``small``: see
+    :func:`~.arithmetic.field_for`)."""
     s = tableau.stages
     expressions = [x for row in tableau.a for x in row] + list(tableau.b)
     expressions += list(tableau.c or ()) + list(tableau.b_hat or ())
     try:
-        field_, elements = field_for(expressions, values, quadratic=quadratic)
+        field_, elements = field_for(expressions, values, quadratic=quadratic, small=small)
     except CoefficientError as error:
         raise CoefficientError(error.message, key=_tableau_key(tableau, error.key)) from None
     a = [elements[i * s : (i + 1) * s] for i in range(s)]
@@ -354,7 +359,7 @@ class _Bounds:
 def _denominator(values: list[Any] | None) -> int:
     result = 1
     for x in values or ():
-        result = math.lcm(result, int(x.q))
+        result = math.lcm(result, int(x.denominator))
     return result
 
 
@@ -791,6 +796,17 @@ def _or_undecided(decide: Any, field_: Field, a: Any, b: Any, tolerance: float |
         return Judgement(None, tolerance, reason=f"not decided over {field_.name}: {error}")
 
 
+SMALL_STAGES, SMALL_ORDER = 8, 6
+"""An exact check of at most this many stages up to this order is decided with Python's
+``Fraction`` (:class:`~.arithmetic.SmallRationalField`): at most 37 trees and 8×8
+products, a few milliseconds, less than importing python-flint."""
+
+
+def _small_check(tableau: ButcherTableau) -> bool:
+    wanted = max(tableau.order, tableau.embedded_order or 0)
+    return tableau.stages <= SMALL_STAGES and wanted <= SMALL_ORDER
+
+
 def analyse_tableau(
     tableau: ButcherTableau, *, full: bool = False, strict: bool = False
 ) -> RungeKuttaAnalysis:
@@ -803,7 +819,8 @@ def analyse_tableau(
     exact order and the principal error coefficients), the stability function and,
     when there are parameters, the regions where each order holds.
     """
-    field_, a, b, c, b_hat = convert_tableau(tableau, parameter_values(tableau))
+    small = not full and not tableau.is_approximate and _small_check(tableau)
+    field_, a, b, c, b_hat = convert_tableau(tableau, parameter_values(tableau), small=small)
     tolerance = tableau.effective_tolerance if tableau.is_approximate else None
     s = tableau.stages
     warnings: list[Finding] = []

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from .. import limits
@@ -183,26 +184,38 @@ def number_size(field: Any, a: Sequence[Sequence[Any]], others: Sequence[Any] = 
 
 def _rational_bits(entries: Sequence[Any], others: Sequence[Any], parts: Any) -> tuple[int, int]:
     """(bits of the largest entry of D·A with D, bits of the largest other number)."""
-    import flint
-
     rationals = [q for x in entries for q in parts(x)]
     # Stop once the common denominator alone passes the memory limit for A (the lcm of
-    # thousands of large denominators is itself costly to form).
+    # thousands of large denominators is itself costly to form).  flint's lcm, since
+    # Python's gcd is quadratic in the size, except for Fraction elements (no flint import;
+    # SmallRationalField holds numbers of at most 64 bits).
     cap = limits.MAX_CONDITION_BITS // max(1, len(rationals))
-    scale = flint.fmpz(1)
+    scale = 1 if all(isinstance(q, Fraction) for q in rationals) else _flint_one()
     for q in rationals:
-        scale = scale.lcm(q.q)
+        scale = _lcm(scale, q.denominator)
         if scale.bit_length() > cap:
             break
+    rationals = [(int(q.numerator), int(q.denominator)) for q in rationals]
     # bits of p·(scale/q) without forming it: within one bit.
     scale_bits = scale.bit_length()
     level = max(
-        (q.p.bit_length() + scale_bits - q.q.bit_length() + 1 for q in rationals if q.p != 0),
+        (p.bit_length() + scale_bits - q.bit_length() + 1 for p, q in rationals if p != 0),
         default=0,
     )
     level = max(level, scale_bits)
     fixed = max((_fraction_bits(q) for x in others for q in parts(x)), default=0)
     return level, fixed
+
+
+def _flint_one() -> Any:
+    import flint
+
+    return flint.fmpz(1)
+
+
+def _lcm(x: Any, y: Any) -> Any:
+    """lcm(x, y): Python's for two ints, flint's (subquadratic gcd) for an ``fmpz`` x."""
+    return math.lcm(x, y) if isinstance(x, int) else x.lcm(y)
 
 
 def _probed_growth(field: Any, a: Sequence[Sequence[Any]], parts: Any) -> int:
@@ -234,7 +247,7 @@ def _common_bits(rationals: Sequence[Any]) -> int:
 
 
 def _fraction_bits(q: Any) -> int:
-    return int(q.p).bit_length() + int(q.q).bit_length()
+    return int(q.numerator).bit_length() + int(q.denominator).bit_length()
 
 
 def _sympy_size(

@@ -1,4 +1,5 @@
-"""Access to the compiled modules in ``generated/``: every model is built from them."""
+"""Access to the library's compiled modules (``generated/``, imported as
+``tableau_compiler.generated``): every model is built from them."""
 
 from __future__ import annotations
 
@@ -9,15 +10,20 @@ from types import ModuleType
 
 from ..naming import class_prefix
 
-__all__ = ["generated_module", "generated_names", "net_class", "step_class"]
+__all__ = ["PACKAGE", "generated_module", "generated_names", "net_class", "step_class"]
+
+
+PACKAGE = "tableau_compiler.generated"
+"""The library's compiled modules: the repository's ``generated/`` (see that package's docstring)."""
 
 
 def generated_module(name: str) -> ModuleType:
-    """``generated.<name>``, the module ``tabc compile`` wrote for ``tableaus/<name>.toml``."""
+    """``tableau_compiler.generated.<name>``, the module ``tabc compile`` wrote for
+    ``tableaus/<name>.toml`` (``generated/<name>.py`` in the repository)."""
     try:
-        return importlib.import_module(f"generated.{name}")
+        return importlib.import_module(f"{PACKAGE}.{name}")
     except ModuleNotFoundError as error:
-        if error.name not in (f"generated.{name}", "generated"):
+        if error.name != f"{PACKAGE}.{name}":
             raise
         raise LookupError(
             f"no compiled module generated/{name}.py: write tableaus/{name}.toml and run "
@@ -28,7 +34,7 @@ def generated_module(name: str) -> ModuleType:
 @cache
 def generated_names() -> tuple[str, ...]:
     """The stems of every module in ``generated/``, sorted."""
-    package = importlib.import_module("generated")
+    package = importlib.import_module(PACKAGE)
     return tuple(sorted(m.name for m in pkgutil.iter_modules(package.__path__)))
 
 

@@ -59,7 +59,7 @@ def test_hamiltonian_units_are_compiled_stormer_verlet_steps():
     model = create_model("hamiltonian74")
     steps = [u for u in model.units if type(u).__name__ == "StormerVerletStep"]
     assert len(steps) == 18 and len(model.units) == 20  # two transitions between stages
-    assert {type(s).__module__ for s in steps} == {"generated.stormer_verlet"}
+    assert {type(s).__module__ for s in steps} == {"tableau_compiler.generated.stormer_verlet"}
     assert all(not s.f.negate and s.g.negate for s in steps)
 
 
@@ -88,7 +88,7 @@ def test_midpoint_stages_are_the_compiled_leapfrog_net_and_follow_its_recurrence
     randomised_norms(model)
     stage = model.stages[1]  # pool-and-pad 32 -> 64 channels, then the two-step net
     net = stage[1]
-    assert type(net).__name__ == "LeapfrogNet" and type(net).__module__ == "generated.leapfrog"
+    assert type(net).__name__ == "LeapfrogNet" and type(net).__module__ == "tableau_compiler.generated.leapfrog"
     assert len(net.fs) == 10
     x = torch.randn(2, 32, 8, 8)
     with torch.no_grad():

@@ -86,12 +86,12 @@ def test_resnet_stages_are_compiled_euler_steps():
     model = create_model("resnet20")
     assert all(isinstance(stage, EulerStage) for stage in model.stages)
     assert type(model.stages[0].steps[0]).__name__ == "EulerStep"
-    assert type(model.stages[0].steps[0]).__module__ == "generated.euler"
+    assert type(model.stages[0].steps[0]).__module__ == "tableau_compiler.generated.euler"
 
 
 def test_lm_stages_are_the_compiled_lm_resnet_net():
     stage = create_model("lm_resnet20").stages[0]
-    assert type(stage.net).__module__ == "generated.lm_resnet"
+    assert type(stage.net).__module__ == "tableau_compiler.generated.lm_resnet"
 
 
 def test_survival_probabilities_decay_linearly_from_one_to_the_last():

@@ -68,7 +68,7 @@ def test_basic_nets_are_compiled_steps_but_the_two_stage_changing_units(name, pe
     for i, block in enumerate(blocks):
         if i not in downsampling:
             assert type(block).__name__ == "RevnetStep"
-            assert type(block).__module__ == "generated.revnet"
+            assert type(block).__module__ == "tableau_compiler.generated.revnet"
     assert all(isinstance(s, PoolAndPad) for s in (blocks[per_stage].shortcut1,))
 
 

@@ -110,7 +110,7 @@ def test_rkcnn_network_with_learned_mixing_equals_the_tableau_network_at_initial
 def test_rkcnn_scheme_steps_are_the_compiled_classes():
     model = create_model("rkcnn_gl2", widths=(4, 4, 4), iterations=2, sweeps="jacobi")
     step = model.periods[0].steps[0]
-    assert type(step).__module__ == "generated.gl2"
+    assert type(step).__module__ == "tableau_compiler.generated.gl2"
     assert step.iterations == 2 and step.jacobi
 
 
