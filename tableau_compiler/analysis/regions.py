@@ -238,20 +238,18 @@ def _over_limit(names: Sequence[str], why: str) -> ParameterRegions:
 
 
 def _parameter_degree(expressions: Sequence[Expression], names: Sequence[str]) -> int:
-    """The largest total degree in the parameters of a numerator or denominator of the
-    coefficients (each a rational function of them)."""
-    import sympy
+    """An upper bound on the total degree in the parameters of a numerator or denominator of
+    the coefficients (each a rational function of them), read from the expression trees
+    without expanding (:func:`~.vanishing.degree_bound`): (1 + k + … + k⁷)⁶⁴ has degree 448
+    and is never multiplied out to find it.  A square root of a parameter has no degree;
+    such schemes are turned away before (:func:`_parameter_under_a_root`)."""
+    from .vanishing import degree_bound
 
-    symbols = {n: sympy.Symbol(n, real=True) for n in names}
     degree = 0
     for expression in expressions:
-        if not expression.names:
-            continue
-        value = expression.to_sympy(symbols)
-        for part in sympy.fraction(sympy.together(value)):
-            free = sorted(part.free_symbols & set(symbols.values()), key=str)
-            if free:
-                degree = max(degree, sympy.Poly(part, *free).total_degree())
+        if expression.names:
+            bound = degree_bound(expression.tree, set(names))
+            degree = max(degree, bound.numerator, bound.denominator)
     return degree
 
 
