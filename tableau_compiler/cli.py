@@ -30,9 +30,21 @@ DEFAULT_LIBRARY, DEFAULT_OUTPUT = "tableaus", "generated"
 
 
 def _print_json(value: object) -> None:
+    """Strict JSON: a NaN or infinite float that reached a report prints as null (the exact
+    values travel as strings), never as the non-standard NaN/Infinity."""
     import json
 
-    print(json.dumps(value, indent=2, ensure_ascii=False))
+    print(json.dumps(_strict(value), indent=2, ensure_ascii=False, allow_nan=False))
+
+
+def _strict(value: object) -> object:
+    if isinstance(value, float) and value - value != 0:  # NaN or ±∞
+        return None
+    if isinstance(value, dict):
+        return {key: _strict(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(item) for item in value]
+    return value
 
 
 def require(extra: str) -> None:
@@ -115,7 +127,7 @@ def command_check(args: argparse.Namespace) -> int:
         try:
             if missing is not None:
                 raise missing
-            analysis = analyse(load_scheme(path))
+            analysis = analyse(load_scheme(path), strict=getattr(args, "strict", False))
         except SchemeError as error:
             if error.path is None:  # found by the analysis, after the file was read
                 error = error.located(path=path, line=_line_for(path, error.key))
@@ -571,6 +583,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                        "NAME or NAME.toml is the library's tableaus/NAME.toml")  # fmt: skip
     check.add_argument("--format", choices=("text", "json", "github"), default="text",
                        help="one line per file (default), JSON, or GitHub annotations")  # fmt: skip
+    check.add_argument("--strict", action="store_true",
+                       help="refuse (exit 2) what is otherwise a warning: learnable bounds that "
+                       "leave the scheme's zero-stable region")  # fmt: skip
     check.set_defaults(handler=command_check)
 
     compile_ = add_command(

@@ -59,7 +59,7 @@ from .algebraic import (
     real_roots,
 )
 from .arithmetic import flint_precision
-from .values import Judgement, Value, tolerance_digits, tolerance_text
+from .values import EXACT_TEXT_LIMIT, Judgement, Value, tolerance_digits, tolerance_text
 
 __all__ = [
     "StabilityAngle",
@@ -113,14 +113,18 @@ class StabilityInterval:
             return "0"
         if self.tolerance is not None:  # an approximate scheme: the digits t supports
             return at.value(exact=False).decimal(tolerance_digits(self.tolerance))
-        if at.degree == 1:
-            return at.text()
         digits = at.value(exact=False).decimal(16)
-        if at.degree == 2 and len(at.text()) <= 40:
-            return f"{at.text()} ≈ {digits}"
+        if at.degree <= 2 and not at.unprintable:
+            exact = at.text()
+            if at.degree == 1 and len(exact) <= EXACT_TEXT_LIMIT:
+                return exact
+            if at.degree == 2 and len(exact) <= 40:
+                return f"{exact} ≈ {digits}"
+        if at.degree == 1 or at.unprintable:
+            return f"{digits} (exactly in --format json)"
         lo, hi = at.isolating_interval()
         polynomial = _polynomial_text(at)
-        if len(polynomial) > 80:
+        if len(polynomial) > 80 or len(str(lo)) + len(str(hi)) > 80:
             return f"{digits} (an algebraic number of degree {at.degree}; exactly in --format json)"
         return f"{digits} (the root of {polynomial} in [{lo}, {hi}])"
 
@@ -183,7 +187,7 @@ class StabilityInterval:
             data["beta"] = self.crossing.at.text()
             data["beta_decimal"] = self.crossing.at.value(exact=False).decimal(20)
             data["endpoint"] = self.crossing.at.to_dict()
-        data["beta_float"] = None if self.crossing.unbounded else float(self.crossing)
+        data["beta_float"] = _crossing_float(self.crossing)
         if self.tolerance is not None:
             data["tolerance"] = self.tolerance
             data["beta_shown"] = self.beta_words()
@@ -208,8 +212,10 @@ def _crossing_text(crossing: Crossing, tolerance: float | None) -> str:
 
 
 def _crossing_float(crossing: Crossing) -> float | None:
-    """β as a JSON number (None for ∞: strict JSON has no Infinity)."""
-    return None if crossing.unbounded else float(crossing)
+    """β as a JSON number: None for ∞ and for a finite β beyond the floats (2·10⁴⁰⁰; strict
+    JSON has no Infinity, and the exact value is a string beside it)."""
+    value = float(crossing)
+    return value if math.isfinite(value) else None
 
 
 def _polynomial_text(at: AlgebraicReal) -> str:
@@ -538,6 +544,13 @@ def _arb_eval(poly: Any, t: Any) -> Any:
     return total
 
 
+MAX_ANGLE_BITS = 1 << 15
+"""Precision up to which the A(α) angle's enclosure is refined (doubling from 192 bits):
+32,768 bits certify the digits of any angle the exact locus of 300-digit coefficients
+keeps away from 0; past it the angle is reported not decided (two steps of 300-digit
+coefficients doubled for minutes)."""
+
+
 def stability_angle(
     alpha: Sequence[Any], beta: Sequence[Any], tolerance: float | None = None
 ) -> StabilityAngle:
@@ -574,9 +587,24 @@ def stability_angle(
     def fractions(p: Any) -> list[Fraction]:
         return [Fraction(int(c.p), int(c.q)) for c in p.coeffs()]
 
+    # the candidates' exact roots, found once (factoring is the costly part); only their
+    # enclosures are refined as the precision grows
+    critical = [
+        (root, kind)
+        for poly, kind in ((d, "critical"), (y1, "axis"))
+        if not (poly.is_zero() or poly.degree() < 1)
+        for root, _ in real_roots(fractions(poly))
+    ]
+    limits_at = real_roots(fractions(g)) if g.degree() >= 1 else []
     bits = 192
     pi = None
     while True:
+        if bits > MAX_ANGLE_BITS:
+            return StabilityAngle(
+                None,
+                reason=f"its digits need more than {MAX_ANGLE_BITS:,} bits of "
+                "precision (the locus comes within that of the negative real axis)",
+            )
         with flint_precision(bits):
             pi = flint.arb.pi()
             best: tuple[Any, str, Any] | None = None  # (angle ball, kind, t)
@@ -590,15 +618,12 @@ def stability_angle(
                 ):
                     best = (angle, kind, t)
 
-            for poly, kind in ((d, "critical"), (y1, "axis")):
-                if poly.is_zero() or poly.degree() < 1:
-                    continue
-                for root, _ in real_roots(fractions(poly)):
-                    t = root.refined(bits).ball
-                    angle = abs(flint.arb.atan2(_arb_eval(y1, t), _arb_eval(x1, t)))
-                    consider(angle, kind, root)
+            for root, kind in critical:
+                t = root.refined(bits).ball
+                angle = abs(flint.arb.atan2(_arb_eval(y1, t), _arb_eval(x1, t)))
+                consider(angle, kind, root)
             if g.degree() >= 1:
-                for root, multiplicity in real_roots(fractions(g)):
+                for root, multiplicity in limits_at:
                     t = root.refined(bits).ball
                     derivative = g
                     for _ in range(multiplicity):
