@@ -140,7 +140,7 @@ class AlgebraicReal:
         if self.degree == 2 and _discriminant(self.polynomial).bit_length() > QUADRATIC_BITS:
             # sympy's closed form factors the discriminant to pull squares out of the root
             # (factorint: no answer in minutes for 2,000 digits); written without that
-            c, b, a = self.polynomial
+            _, b, a = self.polynomial
             sign = "-" if self.index == 0 else "+"
             return f"({-b} {sign} sqrt({_discriminant(self.polynomial)}))/{2 * a}"
         if self.degree == 2 and _discriminant(self.polynomial) > 0:

@@ -59,7 +59,14 @@ from .algebraic import (
     real_roots,
 )
 from .arithmetic import flint_precision
-from .values import EXACT_TEXT_LIMIT, Judgement, Value, tolerance_digits, tolerance_text
+from .values import (
+    EXACT_TEXT_LIMIT,
+    Judgement,
+    Value,
+    lowest_terms,
+    tolerance_digits,
+    tolerance_text,
+)
 
 __all__ = [
     "StabilityAngle",
@@ -392,6 +399,32 @@ def _root_condition_at(alpha: list[Fraction], beta: list[Fraction], x: Fraction,
     return bool(root_condition(field, coefficients, tolerance).holds)
 
 
+def locus_work(alpha: Sequence[Any], beta: Sequence[Any]) -> float:
+    """The work of the exact locus analyses of (ρ, σ) (rational coefficients), counted
+    before any of it: see :data:`~tableau_compiler.limits.MAX_LOCUS_WORK`."""
+    import flint
+
+    from .work import _rational_bits
+
+    numbers = [flint.fmpq(Fraction(x).numerator, Fraction(x).denominator) for x in [*alpha, *beta]]
+    level, _ = _rational_bits(numbers, [], lambda x: [x])
+    k = max(1, len(alpha) - 1)
+    return (2 * k + 1) * (2 * k) ** 2 * max(1.0, 2 * k * level / 64) ** 1.5
+
+
+def locus_over_limit(alpha: Sequence[Any], beta: Sequence[Any]) -> str:
+    """Why the exact locus analyses are beyond the limit ("" when they are within it)."""
+    from .. import limits
+
+    work = locus_work(alpha, beta)
+    if work <= limits.MAX_LOCUS_WORK:
+        return ""
+    return (
+        f"(2k + 1)(2k)² × (2k·bits/64)^1.5 = {work:.2g} units for its resultants, above the "
+        f"limit of {limits.MAX_LOCUS_WORK:.2g}"
+    )
+
+
 def _locus_real_points(alpha: list[Fraction], beta: list[Fraction]) -> list[Fraction] | None:
     """h(x) = Res_ζ(ρ − xσ, its reciprocal), constant first, by evaluation at 2k + 1 integer
     points and interpolation (formal degree k kept: points where a leading coefficient
@@ -406,22 +439,29 @@ def _locus_real_points(alpha: list[Fraction], beta: list[Fraction]) -> list[Frac
     if k == 0:
         return None
     points: list[int] = []
-    values: list[Fraction] = []
+    values: list[Any] = []
     x = 0
+    # in python-flint throughout: Python's Fraction reduces by a quadratic gcd, which took
+    # minutes for 16 steps of 300-digit coefficients (resultants of 500,000 bits)
+    a_q = [flint.fmpq(c.numerator, c.denominator) for c in alpha]
+    b_q = [flint.fmpq(c.numerator, c.denominator) for c in beta]
     while len(points) < 2 * k + 1:
-        coefficients = [a - x * b for a, b in zip(alpha, beta)]
+        coefficients = [a - x * b for a, b in zip(a_q, b_q)]
         if coefficients[-1] != 0 and coefficients[0] != 0:
-            scale = math.lcm(*(c.denominator for c in coefficients))
-            f = flint.fmpz_poly([int(c * scale) for c in coefficients])
-            g = flint.fmpz_poly([int(c * scale) for c in reversed(coefficients)])
-            values.append(Fraction(int(f.resultant(g))) / Fraction(scale) ** (2 * k))
+            scale = flint.fmpz(1)
+            for c in coefficients:
+                scale = scale.lcm(c.q)
+            integers = [c.p * (scale // c.q) for c in coefficients]
+            f = flint.fmpz_poly(integers)
+            g = flint.fmpz_poly(list(reversed(integers)))
+            values.append(flint.fmpq(f.resultant(g), scale ** (2 * k)))
             points.append(x)
         x = -x if x > 0 else -x + 1
     matrix = flint.fmpq_mat(len(points), len(points),
                             [flint.fmpq(p) ** j for p in points for j in range(len(points))])  # fmt: skip
-    rhs = flint.fmpq_mat(len(points), 1, [flint.fmpq(v.numerator, v.denominator) for v in values])
+    rhs = flint.fmpq_mat(len(points), 1, values)
     solution = matrix.solve(rhs)
-    coefficients = [Fraction(int(c.p), int(c.q)) for c in solution.entries()]
+    coefficients = [lowest_terms(int(c.p), int(c.q)) for c in solution.entries()]
     if all(c == 0 for c in coefficients):
         return None
     return coefficients

@@ -239,7 +239,7 @@ def _exact(node: Node, point: Mapping[str, int]) -> Any:
         base = _exact(node.base, point)
         if node.exponent < 0 and base == 0:
             raise _Undefined
-        return base ** node.exponent
+        return base**node.exponent
     if isinstance(node, Sum):
         total = flint.fmpq(0)
         for sign, term in node.terms:
