@@ -42,9 +42,21 @@ DEFAULT_LIBRARY, DEFAULT_OUTPUT = "tableaus", "generated"
 
 
 def _print_json(value: object) -> None:
+    """Strict JSON: a NaN or infinite float that reached a report prints as null (the exact
+    values travel as strings), never as the non-standard NaN/Infinity."""
     import json
 
-    print(json.dumps(value, indent=2, ensure_ascii=False))
+    print(json.dumps(_strict(value), indent=2, ensure_ascii=False, allow_nan=False))
+
+
+def _strict(value: object) -> object:
+    if isinstance(value, float) and value - value != 0:  # NaN or ±∞
+        return None
+    if isinstance(value, dict):
+        return {key: _strict(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(item) for item in value]
+    return value
 
 
 def require(extra: str) -> None:
@@ -593,7 +605,8 @@ def _add_strict(parser: Any) -> None:
     parser.add_argument("--strict", action="store_true",
                         help="for CI: fail on what a file's conventions would excuse (a step "
                         'rescaling under step_scaling = "absorbed", a written c that lowers '
-                        'the order under nodes = "row-sums")')  # fmt: skip
+                        'the order under nodes = "row-sums"), and refuse learnable bounds '
+                        "that leave a multistep family's zero-stable region")  # fmt: skip
 
 
 COMMANDS = ("check", "compile", "export", "info", "plot", "inspect", "models", "train", "compare")

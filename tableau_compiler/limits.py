@@ -109,6 +109,25 @@ of 20-digit 10.7 s (2.4e5); 12 stages of 5-digit 21 s (2.6e5); 16 stages of 2-di
 (3.5e5); 24 stages over 300 s.  Methods whose order alone gives the value (explicit of
 order 5 or more, any of order 7 or more: 0, Kraaijevanger 1991) need none of it."""
 
+MAX_SSP_RATIONAL_WORK = 400_000_000
+"""(s + 2)(s + 1)³ × ((s + 1)·B/64)^1.5 for the SSP coefficient of a rational tableau, B the
+bits of the largest entry of D·K (D the common denominator of A and b): s + 2 exact inverses
+of (s + 1) × (s + 1) matrices whose adjugates hold numbers of about (s + 1)·B bits, in
+python-flint, then the interpolation and the roots.  Measured with the test suite beside
+it: 6 stages of 100-digit rationals (1.6e8) 7 s, 8 stages of 20-digit (1.1e8) 5 s, of
+100-digit (1.4e9) 43 s, about 4.5e-8 s a unit; 12 implicit stages of 100-digit rationals
+(3.2e10) took 97 s in the inverse alone.  Above it ``info`` says "not computed"."""
+
+MAX_LOCUS_WORK = 150_000_000
+"""(2k + 1)(2k)² × (2k·B/64)^1.5 for the exact real stability interval, A(α) angle and
+A-stability of a k-step scheme, B the bits of its coefficients over their common
+denominator: 2k + 1 resultants of degree-k polynomials of 2k·B-bit values, then the roots
+of their interpolant.  Measured with the test suite beside it: 4 steps of 300-digit
+rationals (2.2e7) 1.9 s for the real interval, 8 steps of 50-digit (7.9e7) 3.9 s, of
+300-digit (1.2e9) 104 s, about 9e-8 s a unit; 16 steps of 300-digit rationals ran past
+116 s in ``tabc plot``.  Above it ``info`` says "not computed" and ``plot`` draws from
+float64 alone."""
+
 MAX_LOCUS_STEPS = 16
 """Steps of a multistep scheme for which ``info`` computes the A(α) angle, A-stability and the
 real stability interval (resultants and boundary-locus polynomials of degree about 4k)."""

@@ -230,7 +230,15 @@ def _multistep_curve(scheme: MultistepScheme) -> Curve:
     _in_float_range(name, "sigma", [field_.is_zero(x) for x in beta], sigma)
     curve = Curve(_label(scheme), scheme.kind, rho=rho, sigma=sigma, notes=tuple(notes))
     real = None
-    if field_.name == "QQ" and not _common_root(alpha, beta):
+    exact_fractions = field_.name == "QQ" and (
+        [_fraction(x) for x in alpha],
+        [_fraction(x) for x in beta],
+    )
+    from .analysis.intervals import locus_over_limit
+
+    if exact_fractions and locus_over_limit(*exact_fractions):
+        exact_fractions = False  # beyond the work limit: drawn from float64 alone
+    if exact_fractions and not _common_root(alpha, beta):
         # rational coefficients: decided exactly by the analysis (which does not return when ρ
         # and σ share a root, as lm_resnet's ζ at k = 0: then the float64 way below)
         from .analysis.intervals import multistep_real_stability_interval

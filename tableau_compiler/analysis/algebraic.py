@@ -43,6 +43,14 @@ __all__ = [
 START_BITS = 128
 MAX_BITS = 1 << 16
 
+PRINTABLE_BITS = 13_000
+"""Bits of the largest integer an exact text holds (about 3,900 digits; Python prints none
+beyond 4,300)."""
+
+QUADRATIC_BITS = 200
+"""Bits of a quadratic's discriminant above which its root is written (−b ± sqrt(Δ))/(2a)
+as it stands, without sympy's search for square factors (a factorisation)."""
+
 
 def _real_roots(factor: Any, bits: int) -> list[Any]:
     """The real roots of an irreducible integer polynomial, as arb balls, ascending."""
@@ -129,6 +137,12 @@ class AlgebraicReal:
         poly = sympy.Poly(list(reversed(self.polynomial)), x)
         if self.degree == 1:
             return str(sympy.Rational(-self.polynomial[0], self.polynomial[1]))
+        if self.degree == 2 and _discriminant(self.polynomial).bit_length() > QUADRATIC_BITS:
+            # sympy's closed form factors the discriminant to pull squares out of the root
+            # (factorint: no answer in minutes for 2,000 digits); written without that
+            _, b, a = self.polynomial
+            sign = "-" if self.index == 0 else "+"
+            return f"({-b} {sign} sqrt({_discriminant(self.polynomial)}))/{2 * a}"
         if self.degree == 2 and _discriminant(self.polynomial) > 0:
             # sympy lists the two real roots of a quadratic with a positive leading
             # coefficient as B − D, B + D with D > 0 (roots_quadratic), so the index-th
@@ -141,21 +155,24 @@ class AlgebraicReal:
 
     def shown(self, digits: int = 10) -> str:
         """Short text for reports: the exact form when short, else ≈ decimals."""
-        text = self.text()
-        if len(text) <= EXACT_TEXT_LIMIT and not text.startswith("CRootOf"):
+        text = self.text() if self.degree <= 2 and not self.unprintable else ""
+        if text and len(text) <= EXACT_TEXT_LIMIT:
             return text
         return "≈ " + self.value(exact=False).decimal(digits)
 
     @property
     def unprintable(self) -> bool:
-        """A coefficient of the polynomial passes 4,000 digits (Python prints no integer
-        beyond 4,300): reports then describe the number by its degree and digits."""
+        """A coefficient of the polynomial, or the discriminant of a quadratic one, passes
+        4,000 digits (Python prints no integer beyond 4,300): reports then describe the
+        number by its degree and digits."""
+        if self.degree == 2 and _discriminant(self.polynomial).bit_length() > PRINTABLE_BITS:
+            return True
         return any(
             max(
                 int(getattr(c, "numerator", c)).bit_length(),
                 int(getattr(c, "denominator", 1)).bit_length(),
             )
-            > 13_000
+            > PRINTABLE_BITS
             for c in self.polynomial
         )
 

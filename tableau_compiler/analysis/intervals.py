@@ -59,7 +59,14 @@ from .algebraic import (
     real_roots,
 )
 from .arithmetic import flint_precision
-from .values import Judgement, Value, tolerance_digits, tolerance_text
+from .values import (
+    EXACT_TEXT_LIMIT,
+    Judgement,
+    Value,
+    lowest_terms,
+    tolerance_digits,
+    tolerance_text,
+)
 
 __all__ = [
     "StabilityAngle",
@@ -113,14 +120,18 @@ class StabilityInterval:
             return "0"
         if self.tolerance is not None:  # an approximate scheme: the digits t supports
             return at.value(exact=False).decimal(tolerance_digits(self.tolerance))
-        if at.degree == 1:
-            return at.text()
         digits = at.value(exact=False).decimal(16)
-        if at.degree == 2 and len(at.text()) <= 40:
-            return f"{at.text()} ≈ {digits}"
+        if at.degree <= 2 and not at.unprintable:
+            exact = at.text()
+            if at.degree == 1 and len(exact) <= EXACT_TEXT_LIMIT:
+                return exact
+            if at.degree == 2 and len(exact) <= 40:
+                return f"{exact} ≈ {digits}"
+        if at.degree == 1 or at.unprintable:
+            return f"{digits} (exactly in --format json)"
         lo, hi = at.isolating_interval()
         polynomial = _polynomial_text(at)
-        if len(polynomial) > 80:
+        if len(polynomial) > 80 or len(str(lo)) + len(str(hi)) > 80:
             return f"{digits} (an algebraic number of degree {at.degree}; exactly in --format json)"
         return f"{digits} (the root of {polynomial} in [{lo}, {hi}])"
 
@@ -183,7 +194,7 @@ class StabilityInterval:
             data["beta"] = self.crossing.at.text()
             data["beta_decimal"] = self.crossing.at.value(exact=False).decimal(20)
             data["endpoint"] = self.crossing.at.to_dict()
-        data["beta_float"] = None if self.crossing.unbounded else float(self.crossing)
+        data["beta_float"] = _crossing_float(self.crossing)
         if self.tolerance is not None:
             data["tolerance"] = self.tolerance
             data["beta_shown"] = self.beta_words()
@@ -208,8 +219,10 @@ def _crossing_text(crossing: Crossing, tolerance: float | None) -> str:
 
 
 def _crossing_float(crossing: Crossing) -> float | None:
-    """β as a JSON number (None for ∞: strict JSON has no Infinity)."""
-    return None if crossing.unbounded else float(crossing)
+    """β as a JSON number: None for ∞ and for a finite β beyond the floats (2·10⁴⁰⁰; strict
+    JSON has no Infinity, and the exact value is a string beside it)."""
+    value = float(crossing)
+    return value if math.isfinite(value) else None
 
 
 def _polynomial_text(at: AlgebraicReal) -> str:
@@ -386,6 +399,32 @@ def _root_condition_at(alpha: list[Fraction], beta: list[Fraction], x: Fraction,
     return bool(root_condition(field, coefficients, tolerance).holds)
 
 
+def locus_work(alpha: Sequence[Any], beta: Sequence[Any]) -> float:
+    """The work of the exact locus analyses of (ρ, σ) (rational coefficients), counted
+    before any of it: see :data:`~tableau_compiler.limits.MAX_LOCUS_WORK`."""
+    import flint
+
+    from .work import _rational_bits
+
+    numbers = [flint.fmpq(Fraction(x).numerator, Fraction(x).denominator) for x in [*alpha, *beta]]
+    level, _ = _rational_bits(numbers, [], lambda x: [x])
+    k = max(1, len(alpha) - 1)
+    return (2 * k + 1) * (2 * k) ** 2 * max(1.0, 2 * k * level / 64) ** 1.5
+
+
+def locus_over_limit(alpha: Sequence[Any], beta: Sequence[Any]) -> str:
+    """Why the exact locus analyses are beyond the limit ("" when they are within it)."""
+    from .. import limits
+
+    work = locus_work(alpha, beta)
+    if work <= limits.MAX_LOCUS_WORK:
+        return ""
+    return (
+        f"(2k + 1)(2k)² × (2k·bits/64)^1.5 = {work:.2g} units for its resultants, above the "
+        f"limit of {limits.MAX_LOCUS_WORK:.2g}"
+    )
+
+
 def _locus_real_points(alpha: list[Fraction], beta: list[Fraction]) -> list[Fraction] | None:
     """h(x) = Res_ζ(ρ − xσ, its reciprocal), constant first, by evaluation at 2k + 1 integer
     points and interpolation (formal degree k kept: points where a leading coefficient
@@ -400,22 +439,29 @@ def _locus_real_points(alpha: list[Fraction], beta: list[Fraction]) -> list[Frac
     if k == 0:
         return None
     points: list[int] = []
-    values: list[Fraction] = []
+    values: list[Any] = []
     x = 0
+    # in python-flint throughout: Python's Fraction reduces by a quadratic gcd, which took
+    # minutes for 16 steps of 300-digit coefficients (resultants of 500,000 bits)
+    a_q = [flint.fmpq(c.numerator, c.denominator) for c in alpha]
+    b_q = [flint.fmpq(c.numerator, c.denominator) for c in beta]
     while len(points) < 2 * k + 1:
-        coefficients = [a - x * b for a, b in zip(alpha, beta)]
+        coefficients = [a - x * b for a, b in zip(a_q, b_q)]
         if coefficients[-1] != 0 and coefficients[0] != 0:
-            scale = math.lcm(*(c.denominator for c in coefficients))
-            f = flint.fmpz_poly([int(c * scale) for c in coefficients])
-            g = flint.fmpz_poly([int(c * scale) for c in reversed(coefficients)])
-            values.append(Fraction(int(f.resultant(g))) / Fraction(scale) ** (2 * k))
+            scale = flint.fmpz(1)
+            for c in coefficients:
+                scale = scale.lcm(c.q)
+            integers = [c.p * (scale // c.q) for c in coefficients]
+            f = flint.fmpz_poly(integers)
+            g = flint.fmpz_poly(list(reversed(integers)))
+            values.append(flint.fmpq(f.resultant(g), scale ** (2 * k)))
             points.append(x)
         x = -x if x > 0 else -x + 1
     matrix = flint.fmpq_mat(len(points), len(points),
                             [flint.fmpq(p) ** j for p in points for j in range(len(points))])  # fmt: skip
-    rhs = flint.fmpq_mat(len(points), 1, [flint.fmpq(v.numerator, v.denominator) for v in values])
+    rhs = flint.fmpq_mat(len(points), 1, values)
     solution = matrix.solve(rhs)
-    coefficients = [Fraction(int(c.p), int(c.q)) for c in solution.entries()]
+    coefficients = [lowest_terms(int(c.p), int(c.q)) for c in solution.entries()]
     if all(c == 0 for c in coefficients):
         return None
     return coefficients
@@ -538,6 +584,13 @@ def _arb_eval(poly: Any, t: Any) -> Any:
     return total
 
 
+MAX_ANGLE_BITS = 1 << 15
+"""Precision up to which the A(α) angle's enclosure is refined (doubling from 192 bits):
+32,768 bits certify the digits of any angle the exact locus of 300-digit coefficients
+keeps away from 0; past it the angle is reported not decided (two steps of 300-digit
+coefficients doubled for minutes)."""
+
+
 def stability_angle(
     alpha: Sequence[Any], beta: Sequence[Any], tolerance: float | None = None
 ) -> StabilityAngle:
@@ -574,9 +627,24 @@ def stability_angle(
     def fractions(p: Any) -> list[Fraction]:
         return [Fraction(int(c.p), int(c.q)) for c in p.coeffs()]
 
+    # the candidates' exact roots, found once (factoring is the costly part); only their
+    # enclosures are refined as the precision grows
+    critical = [
+        (root, kind)
+        for poly, kind in ((d, "critical"), (y1, "axis"))
+        if not (poly.is_zero() or poly.degree() < 1)
+        for root, _ in real_roots(fractions(poly))
+    ]
+    limits_at = real_roots(fractions(g)) if g.degree() >= 1 else []
     bits = 192
     pi = None
     while True:
+        if bits > MAX_ANGLE_BITS:
+            return StabilityAngle(
+                None,
+                reason=f"its digits need more than {MAX_ANGLE_BITS:,} bits of "
+                "precision (the locus comes within that of the negative real axis)",
+            )
         with flint_precision(bits):
             pi = flint.arb.pi()
             best: tuple[Any, str, Any] | None = None  # (angle ball, kind, t)
@@ -590,15 +658,12 @@ def stability_angle(
                 ):
                     best = (angle, kind, t)
 
-            for poly, kind in ((d, "critical"), (y1, "axis")):
-                if poly.is_zero() or poly.degree() < 1:
-                    continue
-                for root, _ in real_roots(fractions(poly)):
-                    t = root.refined(bits).ball
-                    angle = abs(flint.arb.atan2(_arb_eval(y1, t), _arb_eval(x1, t)))
-                    consider(angle, kind, root)
+            for root, kind in critical:
+                t = root.refined(bits).ball
+                angle = abs(flint.arb.atan2(_arb_eval(y1, t), _arb_eval(x1, t)))
+                consider(angle, kind, root)
             if g.degree() >= 1:
-                for root, multiplicity in real_roots(fractions(g)):
+                for root, multiplicity in limits_at:
                     t = root.refined(bits).ball
                     derivative = g
                     for _ in range(multiplicity):

@@ -200,6 +200,10 @@ def _linear_stability(
         reason = "computed for rational coefficients"
     elif scheme.steps > limits.MAX_LOCUS_STEPS:
         reason = f"{scheme.steps} steps, above the limit of {limits.MAX_LOCUS_STEPS}"
+    else:
+        from .intervals import locus_over_limit
+
+        reason = locus_over_limit(a, b)
     if reason:
         return MultistepStability(
             StabilityAngle(None, reason=reason),

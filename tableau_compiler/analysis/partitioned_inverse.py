@@ -143,22 +143,16 @@ def _vanishes(
     field: Any, value: Any, expressions: list[tuple[int, Any]], scheme: Any, learnable: frozenset
 ) -> bool:
     """Whether Σ sign·expression is a term the step drops: exactly zero at the values, and
-    either free of learnable parameters or identically zero in them (sympy's canonical
-    forms; an expression it cannot show to vanish is kept)."""
+    either free of learnable parameters or identically zero in them
+    (:func:`~.vanishing.vanishes`, with bounded work; an undecided sum is kept)."""
     if not field.is_zero(value):
         return False
     if not any(x.names & learnable for _, x in expressions):
         return True
-    import sympy
+    from .vanishing import vanishes
 
-    symbols = {n: sympy.Symbol(n, real=True) for n in learnable}
-    fixed = {
-        sympy.Symbol(p.name, real=True): p.value.to_sympy()
-        for p in scheme.parameters
-        if p.name not in learnable
-    }
-    total = sympy.Add(*(sign * x.to_sympy(symbols).xreplace(fixed) for sign, x in expressions))
-    return sympy.expand(total) == 0 or sympy.cancel(sympy.together(total)) == 0
+    fixed = {p.name: p.value for p in scheme.parameters if p.name not in learnable}
+    return vanishes(expressions, learnable, fixed) is True
 
 
 def inverse_plan(scheme: PartitionedTableau) -> InversePlan | None:

@@ -238,20 +238,18 @@ def _over_limit(names: Sequence[str], why: str) -> ParameterRegions:
 
 
 def _parameter_degree(expressions: Sequence[Expression], names: Sequence[str]) -> int:
-    """The largest total degree in the parameters of a numerator or denominator of the
-    coefficients (each a rational function of them)."""
-    import sympy
+    """An upper bound on the total degree in the parameters of a numerator or denominator of
+    the coefficients (each a rational function of them), read from the expression trees
+    without expanding (:func:`~.vanishing.degree_bound`): (1 + k + … + k⁷)⁶⁴ has degree 448
+    and is never multiplied out to find it.  A square root of a parameter has no degree;
+    such schemes are turned away before (:func:`_parameter_under_a_root`)."""
+    from .vanishing import degree_bound
 
-    symbols = {n: sympy.Symbol(n, real=True) for n in names}
     degree = 0
     for expression in expressions:
-        if not expression.names:
-            continue
-        value = expression.to_sympy(symbols)
-        for part in sympy.fraction(sympy.together(value)):
-            free = sorted(part.free_symbols & set(symbols.values()), key=str)
-            if free:
-                degree = max(degree, sympy.Poly(part, *free).total_degree())
+        if expression.names:
+            bound = degree_bound(expression.tree, set(names))
+            degree = max(degree, bound.numerator, bound.denominator)
     return degree
 
 
@@ -586,6 +584,73 @@ def check_learnable_bounds(scheme: Scheme) -> None:
                     "choose bounds that exclude it",
                     key=("parameters", parameter.name, "bounds"),
                 )
+
+
+def bounds_outside_region(scheme: Scheme) -> list[tuple[tuple[str, ...], str]]:
+    """(key, sentence) for each learnable parameter whose bounds leave the region where the
+    scheme is zero-stable (a multistep scheme, the other parameters at their values).
+
+    Training moves the parameter anywhere inside its bounds, so a bound past the region
+    lets it reach a scheme that is not zero-stable (LM-ResNet's family ρ(ζ) = (ζ − 1)(ζ + a)
+    is zero-stable only for −1 <= a < 1 ... as the root condition decides it, HNW III.3).
+    The region is :func:`root_condition_region`'s, under the parameter-region limits (steps,
+    degree); beyond them the sentence says the bounds were not checked.  The key is
+    ``parameters.NAME.bounds``.
+    """
+    import sympy
+
+    from .. import limits
+
+    if not isinstance(scheme, MultistepScheme):
+        return []
+    found = []
+    for parameter in scheme.parameters:
+        if not parameter.learnable or parameter.bounds is None:
+            continue
+        if not any(parameter.name in x.names for x in scheme.alpha):
+            continue
+        key = ("parameters", parameter.name, "bounds")
+        low, high = (x.to_sympy() for x in parameter.bounds)
+        written = f"[{parameter.bounds[0].text}, {parameter.bounds[1].text}]"
+        others = [p for p in scheme.parameters if p.name != parameter.name]
+        fixed = {p.name: p.value.tree for p in others}
+        degree = _parameter_degree(
+            [Expression(x.text, _fixed_tree(x.tree, fixed)) for x in scheme.alpha],
+            [parameter.name],
+        )
+        why = ""
+        if _parameter_under_a_root(list(scheme.alpha)) is not None:
+            why = "a square root of a parameter in alpha"
+        elif scheme.steps > limits.MAX_LOCUS_STEPS:
+            why = f"{scheme.steps} steps, above the limit of {limits.MAX_LOCUS_STEPS}"
+        elif 2 * scheme.steps * degree > limits.MAX_REGION_DEGREE:
+            why = (
+                f"the resultants of rho have degree up to {2 * scheme.steps * degree} in "
+                f"{parameter.name}, above the limit of {limits.MAX_REGION_DEGREE}"
+            )
+        if why:
+            found.append((key, (
+                f"the bounds {written} of the learnable {parameter.name} were not checked "
+                f"against the zero-stable region ({why})"
+            )))  # fmt: skip
+            continue
+        symbol = sympy.Symbol(parameter.name, real=True)
+        substitution = {sympy.Symbol(p.name, real=True): p.value.to_sympy() for p in others}
+        alpha = [x.to_sympy({parameter.name: symbol}).xreplace(substitution) for x in scheme.alpha]
+        region = root_condition_region(alpha, symbol)
+        if not sympy.Interval(low, high).is_subset(region):
+            found.append((key, (
+                f"the bounds {written} of the learnable {parameter.name} leave the region "
+                f"where the scheme is zero-stable ({describe_set(region, parameter.name)}): "
+                "training may move it to a scheme that is not; choose bounds inside the region"
+            )))  # fmt: skip
+    return found
+
+
+def _fixed_tree(node: Any, fixed: dict[str, Any]) -> Any:
+    from .vanishing import _substituted
+
+    return _substituted(node, fixed)
 
 
 def _points(solutions: Any) -> list[Any]:

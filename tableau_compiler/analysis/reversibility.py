@@ -157,30 +157,29 @@ def partitioned_reversibility(scheme: PartitionedTableau, analysis: Any = None) 
 
 def multistep_reversibility(scheme: MultistepScheme) -> Reversibility:
     """Invertible iff β_k = 0 (the compiled step is explicit), β_0 = 0 and α_0 ≠ 0, each
-    decided exactly: identically in the learnable parameters (sympy's canonical forms) with
-    the fixed ones at their values.  α_0 may depend on learnable parameters; the
-    reconstruction then holds where α_0 ≠ 0, and the net decides per step at run time."""
-    import sympy
+    decided exactly: identically in the learnable parameters with the fixed ones at their
+    values (:func:`~.vanishing.vanishes`, with bounded work; a β that it leaves undecided
+    counts as non-zero, so such a scheme is reported not invertible, with that reason).
+    α_0 may depend on learnable parameters; the reconstruction then holds where α_0 ≠ 0,
+    and the net decides per step at run time."""
+    from .vanishing import MAX_VANISHING_WORK, vanishes
 
     learnable = {p.name for p in scheme.parameters if p.learnable}
-    symbols = {n: sympy.Symbol(n, real=True) for n in learnable}
-    fixed = {
-        sympy.Symbol(p.name, real=True): p.value.to_sympy()
-        for p in scheme.parameters
-        if not p.learnable
-    }
-    initial = {symbols[p.name]: p.value.to_sympy() for p in scheme.parameters if p.learnable}
+    fixed = {p.name: p.value for p in scheme.parameters if not p.learnable}
 
-    def exact(expression: Any) -> Any:
-        return sympy.sympify(expression.to_sympy(symbols)).xreplace(fixed)
+    def zero(expression: Any) -> bool | None:
+        return vanishes([(1, expression)], learnable, fixed)
 
-    def zero(value: Any) -> bool:
-        return sympy.simplify(value) == 0
-
+    undecided = (
+        f"whether {{}} vanishes for every value of the learnable parameters is undecided: its "
+        f"evaluation on the grid that decides it passes {MAX_VANISHING_WORK:,} units of work "
+        "(or a square root holds a parameter); the step is treated as not invertible"
+    )
     k = scheme.steps
-    alpha = [exact(x) for x in scheme.alpha]
-    beta = [exact(x) for x in scheme.beta]
-    if not zero(beta[k]):
+    beta_k = zero(scheme.beta[k])
+    if beta_k is None:
+        return Reversibility(False, reason=undecided.format(f"β_{k}"))
+    if not beta_k:
         return Reversibility(
             False,
             reason=(
@@ -188,19 +187,20 @@ def multistep_reversibility(scheme: MultistepScheme) -> Reversibility:
                 "sweeps, which the scheme read backwards does not undo"
             ),
         )
-    if not zero(beta[0]):
+    beta_0 = zero(scheme.beta[0])
+    if beta_0 is None:
+        return Reversibility(False, reason=undecided.format("β_0"))
+    if not beta_0:
         return Reversibility(
             False,
             reason="β_0 ≠ 0: u_n enters through f(u_n), so u_n from the later states is implicit",
         )
-    if zero(alpha[0]):
+    if zero(scheme.alpha[0]):
         return Reversibility(
             False, reason="α_0 = 0: u_n does not enter the step and cannot be recovered"
         )
-    ratio = sympy.simplify(alpha[k] / alpha[0])
-    depends = tuple(sorted(n for n in learnable if symbols[n] in alpha[0].free_symbols))
-    growth = sympy.Abs(ratio)
-    growth_text = re.sub(r"Abs\(([^()]*)\)", r"|\1|", str(sympy.simplify(growth)))
+    depends = tuple(sorted(scheme.alpha[0].names & learnable))
+    values = {p.name: p.value for p in scheme.parameters}
     how = (
         f"u_n = (h Σ_{{j=1}}^{{{k - 1}}} β_j f(u_{{n+j}}) − Σ_{{j=1}}^{{{k}}} α_j u_{{n+j}}) / α_0 "
         "(the scheme read backwards)"
@@ -209,7 +209,51 @@ def multistep_reversibility(scheme: MultistepScheme) -> Reversibility:
         True,
         how=how,
         alpha0=scheme.alpha[0].text,
-        growth=growth_text,
+        growth=_growth_text(scheme, learnable),
         depends_on=depends,
-        zero_at_values=bool(depends) and zero(alpha[0].xreplace(initial)),
+        zero_at_values=bool(depends) and vanishes([(1, scheme.alpha[0])], (), values) is True,
     )
+
+
+SIMPLIFIED_DEGREE = 8
+"""Largest degree bound (numerator plus denominator, in the learnable parameters and pi) of
+α_k/α_0 that the report simplifies with sympy; above it, or for numbers of more than
+:data:`SIMPLIFIED_BITS` bits, it shows the quotient as written."""
+
+SIMPLIFIED_BITS = 2_000
+
+
+def _growth_text(scheme: MultistepScheme, learnable: set[str]) -> str:
+    """|α_k/α_0| as text: simplified by sympy where small, else the quotient as written
+    (bounded: :func:`~.values.bounded`)."""
+    import sympy
+
+    from ..expression import Product
+    from .values import EXACT_TEXT_LIMIT, bounded, sympy_text
+    from .vanishing import PI, degree_bound, evaluation_bits
+
+    k = scheme.steps
+    quotient = Product(((1, scheme.alpha[k].tree), (-1, scheme.alpha[0].tree)))
+    fixed = {p.name: p.value.tree for p in scheme.parameters if p.name not in learnable}
+    try:
+        degree = degree_bound(quotient, {*learnable, PI})
+        small = degree.numerator + degree.denominator <= SIMPLIFIED_DEGREE
+    except ValueError:
+        small = False
+    if small and evaluation_bits(quotient, fixed) <= SIMPLIFIED_BITS:
+        symbols = {n: sympy.Symbol(n, real=True) for n in learnable}
+        substitution = {
+            sympy.Symbol(n, real=True): value.to_sympy() for n, value in
+            ((p.name, p.value) for p in scheme.parameters if p.name not in learnable)
+        }  # fmt: skip
+
+        def exact(expression: Any) -> Any:
+            return sympy.sympify(expression.to_sympy(symbols)).xreplace(substitution)
+
+        ratio = sympy.simplify(exact(scheme.alpha[k]) / exact(scheme.alpha[0]))
+        text = sympy_text(sympy.simplify(sympy.Abs(ratio)))
+        text = re.sub(r"Abs\(([^()]*)\)", r"|\1|", text)
+        if len(text) <= 4 * EXACT_TEXT_LIMIT:
+            return text
+    shown = f"({scheme.alpha[k].text})/({scheme.alpha[0].text})"
+    return "|" + bounded(shown, 4 * EXACT_TEXT_LIMIT) + "|"

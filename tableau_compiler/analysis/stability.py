@@ -446,9 +446,20 @@ def _l_stability(
 def _root_bound(field: Field, p: Any) -> int:
     """An integer above |root| for every root (Cauchy's bound, rounded up generously)."""
     coefficients = p.rep.to_list()
-    lead = abs(field.magnitude(coefficients[0]))
-    largest = max((field.magnitude(c) for c in coefficients[1:]), default=0.0)
-    return int(1 + largest / lead) + 2
+    # exactly from the certified digits (floats overflow for 1,000-digit coefficients):
+    # |c| <= (|mantissa| + 1)·10^exponent, |lead| >= (|mantissa| − 1)·10^exponent
+    lead = field.value(coefficients[0])
+    low = Fraction(max(abs(lead.mantissa) - 1, 1)) * Fraction(10) ** lead.exponent
+    if abs(lead.mantissa) == 1:
+        low /= 10
+    largest = max(
+        (
+            Fraction(abs(v.mantissa) + 1) * Fraction(10) ** v.exponent
+            for v in (field.value(c) for c in coefficients[1:])
+        ),
+        default=Fraction(0),
+    )
+    return math.ceil(1 + largest / low) + 2
 
 
 def _poles_in_right_half_plane(field: Field, denominator: Any, z: Any) -> bool:

@@ -57,7 +57,7 @@ from typing import Any
 
 from .. import limits
 from .arithmetic import Field, flint_precision
-from .values import Judgement, Value, tolerance_digits, tolerance_text
+from .values import EXACT_TEXT_LIMIT, Judgement, Value, finite, tolerance_digits, tolerance_text
 
 __all__ = [
     "ErrorMetrics",
@@ -104,12 +104,15 @@ class SSPCoefficient:
         at = crossing.at
         if self.tolerance is not None:
             return at.value(exact=False).decimal(tolerance_digits(self.tolerance))
-        exact = at.text()
         digits = at.value(exact=False).decimal(10)
-        if at.degree == 1:
-            return exact
-        if at.degree == 2 and len(exact) <= 40:
-            return f"{exact} ≈ {digits}"
+        if at.degree <= 2 and not at.unprintable:
+            exact = at.text()
+            if at.degree == 1 and len(exact) <= EXACT_TEXT_LIMIT:
+                return exact
+            if at.degree == 2 and len(exact) <= 40:
+                return f"{exact} ≈ {digits}"
+        if at.degree == 1 or at.unprintable:
+            return f"{digits} (exactly in --format json)"
         return f"{digits} (a root of a polynomial of degree {at.degree})"
 
     def words(self) -> str:
@@ -156,7 +159,7 @@ class SSPCoefficient:
             data["value"] = self.crossing.at.text()
             data["decimal"] = self.crossing.at.value(exact=False).decimal(20)
             data["root"] = self.crossing.at.to_dict()
-        data["float"] = None if self.crossing.unbounded else float(self.crossing)
+        data["float"] = finite(float(self.crossing))
         if self.theorem:
             data["theorem"] = self.theorem
         if self.tolerance is not None:
@@ -169,7 +172,7 @@ class SSPCoefficient:
                     None if self.written.unbounded
                     else ("0" if self.written.zero else self.written.at.text())
                 )  # fmt: skip
-                data["written_float"] = None if self.written.unbounded else float(self.written)
+                data["written_float"] = finite(float(self.written))
         return data
 
 
@@ -205,6 +208,13 @@ def ssp_coefficient(
                 f"above the limit of {limits.MAX_SSP_ALGEBRAIC_WORK:.2g}",
             )  # fmt: skip
     if domain is None:
+        work = ssp_rational_work(a, b)
+        if work > limits.MAX_SSP_RATIONAL_WORK:
+            return SSPCoefficient(
+                None, s, tolerance,
+                f"(s + 2)(s + 1)³ × ((s + 1)·bits/64)^1.5 = {work:.2g} units for its exact "
+                f"inverses, above the limit of {limits.MAX_SSP_RATIONAL_WORK:.2g}",
+            )  # fmt: skip
         conditions, scales, singular = _ssp_rational(a, b)
     else:
         conditions, scales, singular = _ssp_algebraic(a, b, domain)
@@ -225,6 +235,19 @@ def ssp_coefficient(
     if result._shown(crossing) != result._shown(written):
         result = SSPCoefficient(crossing, s, tolerance, neglected=result.neglected, written=written)
     return result
+
+
+def ssp_rational_work(a: list[list[Fraction]], b: list[Fraction]) -> float:
+    """The work of :func:`_ssp_rational`, before it is done (see
+    :data:`~tableau_compiler.limits.MAX_SSP_RATIONAL_WORK`)."""
+    import flint
+
+    from .work import _rational_bits
+
+    numbers = [flint.fmpq(x.numerator, x.denominator) for x in [*(v for row in a for v in row), *b]]
+    level, _ = _rational_bits(numbers, [], lambda x: [x])
+    n = len(b) + 1
+    return (n + 1) * n**3 * max(1.0, n * level / 64) ** 1.5
 
 
 def _ssp_rational(a: list[list[Fraction]], b: list[Fraction]) -> tuple[list, list, list]:

@@ -22,6 +22,7 @@ __all__ = [
     "Judgement",
     "Value",
     "bounded",
+    "finite",
     "fits_exact_text",
     "lowest_terms",
     "shown",
@@ -357,6 +358,12 @@ def shown_size(value: Value, tolerance: float | None, *, least: int = 3) -> str:
     return abs(value).decimal(_digits_against(value, tolerance, least))
 
 
+def finite(x: float | None) -> float | None:
+    """A float for JSON: None for NaN and ±∞ (strict JSON has neither; a value beyond the
+    floats is carried exactly as a string beside it)."""
+    return None if x is None or not math.isfinite(x) else x
+
+
 def bounded(text: str, limit: int = EXACT_TEXT_LIMIT) -> str:
     """Text cut to ``limit`` characters, marked with … when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -412,7 +419,7 @@ class Judgement:
             data["quantity"] = self.quantity
         if self.size is not None:
             data["size"] = abs(self.size).to_json()
-            data["magnitude"] = self.size.magnitude
+            data["magnitude"] = finite(self.size.magnitude)
         if self.reason:
             data["reason"] = self.reason
         return data

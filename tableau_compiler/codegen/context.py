@@ -278,20 +278,13 @@ def _depends(expression: Expression, names: set[str]) -> bool:
 
 def _identically_zero(trees: list[tuple[int, Node]], scheme: Scheme, learnable: set[str]) -> bool:
     """Whether Σ sign·tree vanishes for every value of the learnable parameters (the
-    others at their values): sympy's exact canonical forms, conservatively -- an
-    expression it cannot show to vanish is kept as a term."""
-    import sympy
+    others at their values), as :func:`~tableau_compiler.analysis.vanishing.vanishes`
+    decides it with bounded work; an undecided sum is kept as a term (conservatively)."""
+    from ..analysis.vanishing import vanishes
 
-    symbols = {n: sympy.Symbol(n, real=True) for n in learnable}
-    fixed = {
-        sympy.Symbol(p.name, real=True): p.value.to_sympy()
-        for p in scheme.parameters
-        if p.name not in learnable
-    }
-    total = sympy.Add(
-        *(sign * Expression("", tree).to_sympy(symbols).xreplace(fixed) for sign, tree in trees)
-    )
-    return sympy.expand(total) == 0 or sympy.cancel(sympy.together(total)) == 0
+    fixed = {p.name: p.value for p in scheme.parameters if p.name not in learnable}
+    terms = [(sign, Expression("", tree)) for sign, tree in trees]
+    return vanishes(terms, learnable, fixed) is True
 
 
 def _symbolic_text(trees: list[tuple[int, Node]]) -> str:

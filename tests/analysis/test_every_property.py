@@ -251,5 +251,5 @@ def test_the_order_barrier_gives_the_ssp_coefficient_the_computation_gives(name)
     assert analysis.order >= 5 and analysis.properties.ssp.crossing.zero
     assert "Kraaijevanger" in analysis.properties.ssp.words()
     _, a, b, _, _ = convert_tableau(scheme, parameter_values(scheme))
-    exact = lambda xs: [Fraction(int(x.p), int(x.q)) for x in xs]  # noqa: E731
+    exact = lambda xs: [Fraction(int(x.p), int(x.q)) for x in xs]
     assert ssp_coefficient([exact(row) for row in a], exact(b), None).crossing.zero

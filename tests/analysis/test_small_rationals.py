@@ -74,7 +74,7 @@ def test_fraction_and_flint_rationals_give_the_same_verdict(case):
 def test_rk4_with_a_weight_one_unit_in_the_60th_bit_off_fails_in_both():
     off = Fraction(1, 3) + Fraction(1, 2**60)
     a = [[0] * 4, ["1/2", 0, 0, 0], [0, "1/2", 0, 0], [0, 0, 1, 0]]
-    scheme, small, large = _both(_toml(a, ["1/6", "1/3", str(off), "1/6"], 4))
+    _, small, large = _both(_toml(a, ["1/6", "1/3", str(off), "1/6"], 4))
     assert small.order == large.order == 0
     _same(small, large)
 
