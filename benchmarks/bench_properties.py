@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._common import UNIT_SECONDS, commit, run_child  # noqa: E402
-from benchmarks.property_cases import generated_cases  # noqa: E402
+from benchmarks._common import UNIT_SECONDS, commit, run_child
+from benchmarks.property_cases import generated_cases
 
 TIMEOUT_S = 150
 

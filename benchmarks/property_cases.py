@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.test_work_limits import explicit, multistep, tableau  # noqa: E402
+from tests.test_work_limits import explicit, multistep, tableau
 
 
 def _rational(rng: random.Random, digits: int) -> str:

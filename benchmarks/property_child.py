@@ -21,7 +21,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import tableau_compiler.limits as limits  # noqa: E402
+from tableau_compiler import limits
 
 
 def emit(prop: str, units: int | None, refused: bool, size: str, work: Callable[[], Any]) -> None:
@@ -77,10 +77,8 @@ def runge_kutta(tableau: Any, shipped: dict) -> None:
 def ssp_estimate(tableau: Any, field_: Any, a: Any, b: Any, shipped: dict) -> tuple:
     """(units or None, refused as shipped, size) of the SSP coefficient's gate."""
     from tableau_compiler.analysis.arithmetic import RationalField, SympyField
-    from tableau_compiler.analysis.runge_kutta import convert_tableau, parameter_values
+    from tableau_compiler.analysis.runge_kutta import classify, convert_tableau, parameter_values
     from tableau_compiler.analysis.work import ssp_work
-
-    from tableau_compiler.analysis.runge_kutta import classify
 
     s = tableau.stages
     barrier = 4 if classify(field_, a) == "explicit" else 6
@@ -196,7 +194,7 @@ def partitioned(scheme: Any, shipped: dict, lifted: bool) -> None:
          lambda: _symmetry(field_, (a, b, a_hat, b_hat), tolerance)[0])  # fmt: skip
 
 
-class limits_as:  # noqa: N801 - used as a context manager
+class limits_as:
     """Set the limits to ``values`` inside the block, back as they were after it."""
 
     def __init__(self, values: dict) -> None:
@@ -207,7 +205,7 @@ class limits_as:  # noqa: N801 - used as a context manager
         for name, value in self.values.items():
             setattr(limits, name, value)
 
-    def __exit__(self, *_: Any) -> None:
+    def __exit__(self, *_: object) -> None:
         for name, value in self.saved.items():
             setattr(limits, name, value)
 
@@ -225,10 +223,9 @@ def main() -> int:
     import numpy  # noqa: F401 - imports warm: each row times the analysis alone
     import sympy  # noqa: F401
 
+    from tableau_compiler.errors import SchemeError
     from tableau_compiler.parsing import load_scheme
     from tableau_compiler.scheme import ButcherTableau, PartitionedTableau
-
-    from tableau_compiler.errors import SchemeError
 
     try:
         scheme = load_scheme(args.file)
