@@ -85,6 +85,13 @@ MAX_STABILITY_BITS = 60_000
 above it ``info`` says R(z) was not computed, as it does when a coefficient turns out to
 have more than the 4,300 digits Python prints."""
 
+MAX_STABILITY_WORK = 1_250_000_000
+"""Units of work (16 ns each, as :data:`MAX_CONDITION_WORK`) for R(z) with its A- and
+L-stability and intervals (``info``): s³ × the cost of one multiply-add at order s + 1, × 8
+for an implicit tableau (:func:`tableau_compiler.analysis.work.stability_work`); above it
+``info`` says R(z) was not computed.  Set from the 60 s guarantee as the order conditions' limit
+(20 s estimated, the estimate within a factor 3 of the clock: benchmarks/RESULTS_properties.md)."""
+
 MAX_SYMBOLIC_STABILITY_STAGES = 8
 """Stages of an implicit tableau with pi for which ``info`` computes R(z): its A-stability
 test runs Sturm sequences over QQ(pi), whose cost grows about ninefold per two stages
@@ -99,8 +106,9 @@ MAX_SSP_STAGES = 24
 """Stages for which ``info`` computes the SSP coefficient: (s + 1)² polynomials of degree
 up to s, from s + 2 exact inverses of (s + 1) × (s + 1) matrices."""
 
-MAX_SSP_ALGEBRAIC_WORK = 150_000
-"""(s + 2)(s + 1)³ × (degree of the number field)² × (bits of the largest rational coordinate
+MAX_SSP_ALGEBRAIC_WORK = 900_000_000
+"""Units of work (16 ns), :func:`tableau_compiler.analysis.work.ssp_work`: 6,000 units per
+operation of (s + 2)(s + 1)³ × (degree of the number field)² × (bits of the largest rational coordinate
 / 16) for the SSP coefficient of a tableau with radicals: s + 2 exact inverses of
 (s + 1) × (s + 1) matrices over QQ<θ> in sympy's domain matrices, then roots over QQ<θ> (the
 rational case uses python-flint and needs no such bound).  Measured on explicit tableaus of
@@ -142,10 +150,13 @@ MAX_SYMBOLIC_STEP_DEGREE = 32
 machine under load, of degree 4 a minute, of degree 64 it ran past two minutes); more is
 refused."""
 
-MAX_ALGEBRAIC_ROOT_WORK = 2_000_000
-"""Steps³ × field degree × bits of the largest rational coordinate of ρ's coefficients in the
-field's power basis, for a multistep scheme whose ρ holds square roots (the root condition's
-gcds of ρ and its mirror over that field, in sympy).  Measured on the reference machine under
+MAX_ALGEBRAIC_ROOT_WORK = 600_000_000
+"""Units of work (16 ns) of the root condition of a ρ with square roots,
+:func:`tableau_compiler.analysis.work.root_condition_work`: steps³ × field degree × bits of the
+largest rational coordinate of ρ's coefficients in the field's power basis × 300 (the root
+condition's gcds of ρ and its mirror over that field, in sympy); 6e8 units (10 s estimated)
+keep the generated cases just under it at 1–14 s under load (benchmarks/RESULTS_properties.md).
+Earlier measurements, in steps³ × degree × bits.  Measured on the reference machine under
 load with random rational multiples of the roots: 1.2e6 took 2 s, 1.6e6 9 s, 1.8e6 18 s, 4.4e6
 (20 steps, degree 8) 45 s, 5.5e6 53 s; 32 steps of four square roots (1.7e7) over a minute, 8
 steps times 20-digit rationals (4.8e6) past a minute.  More is refused."""
@@ -196,8 +207,9 @@ MAX_TOLERANCE = 1e-3
 """Largest ``tolerance``: above it a scheme could pass order conditions it misses by a visible
 amount (a huge tolerance would let any approximate scheme pass any order)."""
 
-MAX_LUMPED_WORK = 16**3 * 7_700
-"""Stages³ × bits of the largest entry up to which a Runge–Kutta tableau over the rationals
+MAX_LUMPED_WORK = 4 * 16**3 * 7_700
+"""Units of work (16 ns), :func:`tableau_compiler.analysis.work.lumping_work`: 4 units per
+stages³ × bits of the largest entry up to which a Runge–Kutta tableau over the rationals
 or QQ(√d) past :data:`MAX_LUMPED_STAGES` still has its symmetry decided by merging equal
 stages: the work the stage limit allowed for 7,700-bit rationals (64 stages of them took
 minutes, 16 a few seconds), so decimal tableaus of a few dozen stages are decided."""

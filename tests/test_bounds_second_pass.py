@@ -99,10 +99,10 @@ def test_square_roots_in_a_multistep_rho_are_bounded_by_steps_degree_and_size():
 
     alpha = ["+".join(f"{r}*{big()}" for r in roots) for _ in range(8)] + ["1"]
     with pytest.raises(
-        CoefficientError, match="steps³ × degree × bits is at most 2,000,000"
+        CoefficientError, match="steps³ × degree × bits × 300 units of 16 ns, is at most 6e"
     ) as caught:
         analyse(parse_scheme(multistep(alpha, [f"{n}/7" for n in range(9)])))
     assert caught.value.key_path == "coefficients.alpha"
     alpha = ["+".join(f"{r}/{n + i + 1}" for i, r in enumerate(roots)) for n in range(32)] + ["1"]
-    with pytest.raises(CoefficientError, match="steps³ × degree × bits"):
+    with pytest.raises(CoefficientError, match="steps³ × degree × bits × 300 units"):
         analyse(parse_scheme(multistep(alpha, [f"{n}/7" for n in range(33)])))

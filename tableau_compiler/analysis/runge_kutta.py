@@ -51,7 +51,15 @@ from .values import (
     shown_size,
     tolerance_text,
 )
-from .work import FLOAT, SMALL, NumberSize, condition_memory, condition_work, number_size
+from .work import (
+    FLOAT,
+    SMALL,
+    NumberSize,
+    condition_memory,
+    condition_work,
+    number_size,
+    stability_work,
+)
 
 __all__ = [
     "RungeKuttaAnalysis",
@@ -100,13 +108,38 @@ def _stability_over_limit(stages: int, size: NumberSize, classification: str) ->
             f"polynomials and Sturm sequences over QQ(pi), computed up to "
             f"{limits.MAX_SYMBOLIC_STABILITY_STAGES} stages (10 took half a minute)"
         )
-    work = stages**3 * size.unit(stages + 1) * (1 if classification == "explicit" else 8)
-    if work > limits.MAX_CONDITION_WORK:
+    work = stability_work(stages, size, classification == "explicit")
+    if work > limits.MAX_STABILITY_WORK:
         return (
             f"not computed: R(z) of {stages} stages means {work:.2g} units of work, above the "
-            f"limit of {limits.MAX_CONDITION_WORK:.2g}"
+            f"limit of {limits.MAX_STABILITY_WORK:.2g}"
         )
     return ""
+
+
+def stability_function(
+    tableau: ButcherTableau, field_: Field, a: list[list[Any]], b: list[Any],
+    tolerance: float | None, classification: str,
+) -> Any:  # fmt: skip
+    """R(z) with A- and L-stability and the stability intervals, as ``tabc info`` reports it,
+    or "not computed" with the reason when it is over the limits
+    (:func:`_stability_over_limit`)."""
+    from .stability import StabilityFunction, runge_kutta_stability
+
+    over = _stability_over_limit(len(a), number_size(field_, a, b), classification)
+    if not over:
+        try:
+            if isinstance(field_, (RationalField, SympyField)):
+                return runge_kutta_stability(field_, a, b, tolerance)
+            # the stability function is computed with sympy's polynomials
+            sympy_field, a_s, b_s, _, _ = convert_tableau(
+                tableau, parameter_values(tableau), quadratic=False
+            )
+            return runge_kutta_stability(sympy_field, a_s, b_s, tolerance)
+        except ValueError:  # Python prints no integer beyond 4,300 digits
+            over = "not computed: a coefficient of R(z) has more than 4,300 digits"
+    unknown = Judgement(None, tolerance, reason=over)
+    return StabilityFunction("?", "?", unknown, unknown, note=over)
 
 
 def _undecided_reason(stages: int, order: int, size: NumberSize = SMALL) -> str:
@@ -928,25 +961,7 @@ def analyse_tableau(
             error_norm, coefficients = decided.principal_error
             error_coefficients = tuple(zip(TREES.of_order(error_order), coefficients))
         stiff = _stiffly_accurate(field_, a, b, tolerance)
-        from .stability import StabilityFunction, runge_kutta_stability
-
-        over = _stability_over_limit(s, number_size(field_, a, b), classification)
-        if over:
-            unknown = Judgement(None, tolerance, reason=over)
-            stability = StabilityFunction("?", "?", unknown, unknown, note=over)
-        else:
-            try:
-                if isinstance(field_, (RationalField, SympyField)):
-                    stability = runge_kutta_stability(field_, a, b, tolerance)
-                else:  # the stability function is computed with sympy's polynomials
-                    sympy_field, a_s, b_s, _, _ = convert_tableau(
-                        tableau, parameter_values(tableau), quadratic=False
-                    )
-                    stability = runge_kutta_stability(sympy_field, a_s, b_s, tolerance)
-            except ValueError:  # Python prints no integer beyond 4,300 digits
-                over = "not computed: a coefficient of R(z) has more than 4,300 digits"
-                unknown = Judgement(None, tolerance, reason=over)
-                stability = StabilityFunction("?", "?", unknown, unknown, note=over)
+        stability = stability_function(tableau, field_, a, b, tolerance, classification)
         if tableau.parameters and any(x.names for x in tableau.coefficients()):
             from .regions import tableau_regions
 

@@ -200,12 +200,14 @@ def ssp_coefficient(
             ),
             default=1,
         )
-        work = (s + 2) * (s + 1) ** 3 * degree**2 * max(1, bits // 16)
+        from .work import ssp_work
+
+        work = ssp_work(s, degree, bits)
         if work > limits.MAX_SSP_ALGEBRAIC_WORK:
             return SSPCoefficient(
                 None, s, tolerance,
-                f"(s + 2)(s + 1)³ × degree² × bits/16 = {work:.2g} operations in {domain}, "
-                f"above the limit of {limits.MAX_SSP_ALGEBRAIC_WORK:.2g}",
+                f"(s + 2)(s + 1)³ × degree² × bits/16 operations in {domain}: {work:.2g} "
+                f"units of work, above the limit of {limits.MAX_SSP_ALGEBRAIC_WORK:.2g}",
             )  # fmt: skip
     if domain is None:
         work = ssp_rational_work(a, b)
@@ -536,8 +538,10 @@ def _lumping_over_limit(field: Field, a: list[list[Any]], b: list[Any]) -> bool:
             parts += [x.a, x.b]
         else:
             return True
+    from .work import lumping_work
+
     bits = max(max(int(x.p).bit_length(), int(x.q).bit_length()) for x in parts)
-    return s**3 * max(bits, 1) > limits.MAX_LUMPED_WORK
+    return lumping_work(s, bits) > limits.MAX_LUMPED_WORK
 
 
 def first_same_as_last(

@@ -28,7 +28,18 @@ from typing import Any
 
 from .. import limits
 
-__all__ = ["FLOAT", "SMALL", "NumberSize", "condition_memory", "condition_work", "number_size"]
+__all__ = [
+    "FLOAT",
+    "SMALL",
+    "NumberSize",
+    "condition_memory",
+    "condition_work",
+    "lumping_work",
+    "number_size",
+    "root_condition_work",
+    "ssp_work",
+    "stability_work",
+]
 
 WORD_BITS = 256
 """Numbers up to this many bits cost one unit per multiply-add; larger ones (bits/256)^1.5."""
@@ -338,3 +349,80 @@ def _sympy_size(
 
 def _fraction_bits_of(r: Any) -> int:
     return int(r.p).bit_length() + int(r.q).bit_length()
+
+
+# --------------------------------------------------------------------------- the properties
+#
+# The work of each property `tabc info` reports beside the order conditions, in the same units
+# (16 ns), as pure functions of sizes; the gates compare them with limits set from the 60 s
+# guarantee (tableau_compiler/limits.py), and benchmarks/bench_properties.py measures them
+# against the clock (benchmarks/RESULTS_properties.md).
+
+STABILITY_IMPLICIT_FACTOR = 8
+"""R(z) of an implicit tableau: two characteristic polynomials (det(I − zA) and
+det(I − zA + z1bᵀ), sympy's DomainMatrix) against the s matrix-vector products of an explicit
+one."""
+
+STABILITY_BASE = (1_000_000, 9_000_000)
+"""Units every R(z) costs, explicit and implicit: sympy's polynomials, the A- and L-stability
+tests and the two intervals' root isolation of small degree (fitted, benchmarks/
+RESULTS_properties.md)."""
+
+STABILITY_CUBE_UNITS = 4_000
+"""Units per s³ of the sympy side (the intervals' polynomials of degree 2s and their root
+isolation, the A-stability test), × parts³ of the number field for an explicit tableau (its
+products run in sympy's algebraic field) and × 4·parts for an implicit one (fitted on the
+calibration set: Feagin 10–14, Curtis, Hairer, Ono, the order-9 pairs over QQ(√6), Gauss and
+Radau IIA in closed form and 85-digit decimals, benchmarks/RESULTS_properties.md)."""
+
+
+def stability_work(stages: int, size: NumberSize, explicit: bool) -> int:
+    """Units of work for R(z) with A- and L-stability and the stability intervals: a base
+    (:data:`STABILITY_BASE`), the sympy side's s³ × :data:`STABILITY_CUBE_UNITS` × the field's
+    parts, and s³ multiply-adds of numbers of order s + 1's size (s matrix-vector products for
+    an explicit A, HNW IV.2 eq. (2.9)), × :data:`STABILITY_IMPLICIT_FACTOR` otherwise."""
+    cube = stages**3
+    if explicit:
+        sympy_side = STABILITY_BASE[0] + cube * STABILITY_CUBE_UNITS * size.parts**3
+        return math.ceil(sympy_side + cube * size.unit(stages + 1))
+    sympy_side = STABILITY_BASE[1] + cube * STABILITY_CUBE_UNITS * 4 * size.parts
+    return math.ceil(sympy_side + cube * size.unit(stages + 1) * STABILITY_IMPLICIT_FACTOR)
+
+
+SSP_ALGEBRAIC_UNITS = 6_000
+"""One operation of the SSP coefficient over sympy's algebraic field QQ<θ> (a multiply-add of
+d-vectors of Python rationals inside DomainMatrix's inverse), in units: fitted on explicit
+tableaus of random entries u + v√2 (benchmarks/RESULTS_properties.md)."""
+
+
+def ssp_work(stages: int, degree: int, bits: int) -> int:
+    """Units of work for the SSP coefficient of ``stages`` stages over a number field of
+    ``degree`` (entries of at most ``bits`` per rational coordinate): s + 2 exact inverses of
+    (s + 1) × (s + 1) matrices, (s + 2)(s + 1)³ operations, each on degree² products of
+    coordinates of bits/16 words, × :data:`SSP_ALGEBRAIC_UNITS` (structure.ssp_coefficient)."""
+    operations = (stages + 2) * (stages + 1) ** 3 * degree**2 * max(1, bits // 16)
+    return math.ceil(operations * SSP_ALGEBRAIC_UNITS)
+
+
+LUMPING_UNITS = 4
+"""One step of the stage-merging refinement (an addition of two entries and a comparison) per
+bit of the largest entry, in units (benchmarks/RESULTS_properties.md)."""
+
+
+def lumping_work(stages: int, bits: int) -> int:
+    """Units of work to decide symmetry up to merged equal stages (structure.symmetric): a
+    partition refinement of s³ additions of entries of up to ``bits`` bits, ×
+    :data:`LUMPING_UNITS` per bit."""
+    return math.ceil(stages**3 * max(bits, 1) * LUMPING_UNITS)
+
+
+ROOT_ALGEBRAIC_UNITS = 300
+"""One operation of the root condition over a field with square roots (the gcds of ρ and its
+mirror in sympy's algebraic field), in units (benchmarks/RESULTS_properties.md)."""
+
+
+def root_condition_work(steps: int, degree: int, bits: int) -> int:
+    """Units of work for the root condition of a ρ with square roots (zero_stability.
+    root_condition): steps³ × field degree × bits of the largest rational coordinate ×
+    :data:`ROOT_ALGEBRAIC_UNITS`."""
+    return math.ceil(steps**3 * degree * max(bits, 1) * ROOT_ALGEBRAIC_UNITS)

@@ -127,14 +127,16 @@ def root_condition(
             ),
             default=1,
         )
-        work = steps**3 * degree * bits
+        from .work import ROOT_ALGEBRAIC_UNITS, root_condition_work
+
+        work = root_condition_work(steps, degree, bits)
         if work > limits.MAX_ALGEBRAIC_ROOT_WORK:
             raise LimitError(
                 f"{steps} steps with square roots in rho (field degree {degree}, coordinates "
                 f"of {bits} bits): the root condition over that field (gcds of polynomials "
-                "with algebraic coefficients) is decided while steps³ × degree × bits is at "
-                f"most {limits.MAX_ALGEBRAIC_ROOT_WORK:,} (here {work:,}; 8 steps of four "
-                "square roots times 20-digit rationals ran past a minute); write the "
+                "with algebraic coefficients) is decided while its work, steps³ × degree × "
+                f"bits × {ROOT_ALGEBRAIC_UNITS} units of 16 ns, is at most "
+                f"{limits.MAX_ALGEBRAIC_ROOT_WORK:.2g} (here {work:.2g}); write the "
                 "coefficients as decimals with a tolerance",
                 key=("coefficients", "alpha"),
             )
