@@ -75,18 +75,35 @@ def runge_kutta(tableau: Any, shipped: dict) -> None:
 
 
 def ssp_estimate(tableau: Any, field_: Any, a: Any, b: Any, shipped: dict) -> tuple:
-    """(units or None, refused as shipped, size) of the SSP coefficient's gate."""
+    """(units or None, refused as shipped, size) of the SSP coefficient's gates: the order
+    barrier and a negative entry decide without work; else the rational or the algebraic
+    estimate (tableau_compiler.analysis.structure)."""
+    from fractions import Fraction
+
     from tableau_compiler.analysis.arithmetic import RationalField, SympyField
-    from tableau_compiler.analysis.runge_kutta import classify, convert_tableau, parameter_values
+    from tableau_compiler.analysis.runge_kutta import (
+        _first_negative,
+        classify,
+        convert_tableau,
+        parameter_values,
+    )
+    from tableau_compiler.analysis.structure import ssp_rational_work
     from tableau_compiler.analysis.work import ssp_work
 
     s = tableau.stages
+    tolerance = tableau.effective_tolerance if tableau.is_approximate else None
     barrier = 4 if classify(field_, a) == "explicit" else 6
     if not tableau.is_approximate and tableau.order > barrier:
         return None, False, f"{s} stages of order {tableau.order}: 0 by the order barrier"
+    negative = _first_negative(field_, a, b, tolerance)
+    if negative:
+        return None, False, f"{s} stages, {negative}: 0 without computation"
     capped = s > shipped["MAX_SSP_STAGES"]
-    if isinstance(field_, RationalField) or tableau.is_approximate:
-        return None, capped, f"{s} stages over QQ (stage cap {shipped['MAX_SSP_STAGES']})"
+    if isinstance(field_, RationalField):
+        exact = lambda xs: [Fraction(int(x.numerator), int(x.denominator)) for x in xs]
+        units = round(ssp_rational_work([exact(row) for row in a], exact(b)))
+        refused = capped or units > shipped["MAX_SSP_RATIONAL_WORK"]
+        return units, refused, f"{s} stages over QQ"
     if not isinstance(field_, SympyField):
         field_, a, b, _, _ = convert_tableau(tableau, parameter_values(tableau), quadratic=False)
     domain = getattr(field_, "sympy_domain", None)

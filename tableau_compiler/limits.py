@@ -102,9 +102,13 @@ MAX_INTERVAL_DEGREE = 400
 (2 × the degree of R × the degree of the coefficients' number field); above it ``info``
 says "not computed"."""
 
-MAX_SSP_STAGES = 24
+MAX_SSP_STAGES = 64
 """Stages for which ``info`` computes the SSP coefficient: (s + 1)² polynomials of degree
-up to s, from s + 2 exact inverses of (s + 1) × (s + 1) matrices."""
+up to s, from s + 2 exact inverses of (s + 1) × (s + 1) matrices; the work estimates
+(:data:`MAX_SSP_RATIONAL_WORK`, :data:`MAX_SSP_ALGEBRAIC_WORK`) bound the cost, and a
+negative entry of A or b (Feagin's, Ono's and every high-order explicit scheme) gives 0
+without the computation.  24 refused the SSP coefficient of published 25- and 35-stage
+schemes."""
 
 MAX_SSP_ALGEBRAIC_WORK = 900_000_000
 """Units of work (16 ns), :func:`tableau_compiler.analysis.work.ssp_work`: 6,000 units per
@@ -117,14 +121,17 @@ of 20-digit 10.7 s (2.4e5); 12 stages of 5-digit 21 s (2.6e5); 16 stages of 2-di
 (3.5e5); 24 stages over 300 s.  Methods whose order alone gives the value (explicit of
 order 5 or more, any of order 7 or more: 0, Kraaijevanger 1991) need none of it."""
 
-MAX_SSP_RATIONAL_WORK = 400_000_000
-"""(s + 2)(s + 1)³ × ((s + 1)·B/64)^1.5 for the SSP coefficient of a rational tableau, B the
+MAX_SSP_RATIONAL_WORK = 1_250_000_000
+"""Units of work (16 ns, as :data:`MAX_CONDITION_WORK`, 20 s estimated) for the SSP
+coefficient of a rational tableau: 3 units × (s + 2)(s + 1)³ × ((s + 1)·B/64)^1.5, B the
 bits of the largest entry of D·K (D the common denominator of A and b): s + 2 exact inverses
 of (s + 1) × (s + 1) matrices whose adjugates hold numbers of about (s + 1)·B bits, in
-python-flint, then the interpolation and the roots.  Measured with the test suite beside
-it: 6 stages of 100-digit rationals (1.6e8) 7 s, 8 stages of 20-digit (1.1e8) 5 s, of
-100-digit (1.4e9) 43 s, about 4.5e-8 s a unit; 12 implicit stages of 100-digit rationals
-(3.2e10) took 97 s in the inverse alone.  Above it ``info`` says "not computed"."""
+python-flint, then the interpolation and the roots
+(:func:`tableau_compiler.analysis.structure.ssp_rational_work`).  Measured with the test
+suite beside it, in operations of that count: 6 stages of 100-digit rationals (1.6e8) 7 s,
+8 stages of 20-digit (1.1e8) 5 s, of 100-digit (1.4e9) 43 s, about 4.5e-8 s an operation;
+12 implicit stages of 100-digit rationals (3.2e10) took 97 s in the inverse alone.
+Above it ``info`` says "not computed"."""
 
 MAX_LOCUS_WORK = 150_000_000
 """(2k + 1)(2k)² × (2k·B/64)^1.5 for the exact real stability interval, A(α) angle and
@@ -208,11 +215,13 @@ MAX_TOLERANCE = 1e-3
 amount (a huge tolerance would let any approximate scheme pass any order)."""
 
 MAX_LUMPED_WORK = 4 * 16**3 * 7_700
-"""Units of work (16 ns), :func:`tableau_compiler.analysis.work.lumping_work`: 4 units per
+"""Units of work (16 ns), :func:`tableau_compiler.analysis.work.lumping_work`: 1 unit per
 stages³ × bits of the largest entry up to which a Runge–Kutta tableau over the rationals
 or QQ(√d) past :data:`MAX_LUMPED_STAGES` still has its symmetry decided by merging equal
-stages: the work the stage limit allowed for 7,700-bit rationals (64 stages of them took
-minutes, 16 a few seconds), so decimal tableaus of a few dozen stages are decided."""
+stages: four times the work the stage limit allowed for 7,700-bit rationals (64 stages of
+them took minutes, 16 a few seconds; 64 stages at the old limit took 0.32 s in the
+refinement, benchmarks/RESULTS_properties.md), so decimal tableaus of a few dozen stages are
+decided."""
 
 MAX_LUMPED_STAGES = 16
 """Symmetry (a tableau or pair equal to its adjoint) is decided by the stage reversal for any

@@ -252,13 +252,11 @@ judgement of its residual (measured: 3.9 s for the 114,000 trees up to order 9 o
 pair, about 34 µs or 2,100 units of 16 ns per tree)."""
 
 
-SYMBOLIC_FACTOR = 1.2
+SYMBOLIC_FACTOR = 6
 """How much more a multiply-add over QQ(pi) costs in the pair's conditions than the unit of
-:mod:`.work` says (sympy's rational functions in pi cancel a gcd at every addition): measured
-74–91 ns per unit on 24 stages of pi times 60-digit rationals when :mod:`.work` counted 60
-units per coefficient, i.e. 6 of its units; :mod:`.work` now counts 300 (calibrated on the
-Runge–Kutta worst cases, benchmarks/RESULTS_work.md), so 1.2 keeps the pair's measured
-cost."""
+:mod:`.work` says (sympy's rational functions in pi cancel a gcd at every addition): 1.2
+(from 24 stages of pi times 60-digit rationals) under-estimated the 64-stage pair of pi five
+times (7 s estimated, 55 s measured under load, benchmarks/RESULTS_properties.md)."""
 
 
 def condition_work(stages: int, depth: int, size: NumberSize, *, general: bool) -> int:

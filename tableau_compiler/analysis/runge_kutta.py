@@ -729,6 +729,27 @@ class StructuralProperties:
         }
 
 
+def _first_negative(
+    field_: Field, a: list[list[Any]], b: list[Any], tolerance: float | None
+) -> str:
+    """The first entry of A (by rows) or b that is negative (below −tolerance for an
+    approximate scheme), named as ``a_21 < 0``; "" when there is none or a sign is not
+    decidable in the field."""
+    from ..errors import AnalysisError
+
+    named = [(f"a_{i + 1}{j + 1}", x) for i, row in enumerate(a) for j, x in enumerate(row)]
+    named += [(f"b_{j + 1}", x) for j, x in enumerate(b)]
+    for name, x in named:
+        try:
+            if field_.is_zero(x) or field_.sign(x) > 0:
+                continue
+            if tolerance is None or field_.exceeds(x, tolerance):
+                return f"{name} < 0" if tolerance is None else f"{name} < −{tolerance:g}"
+        except (*_UNDECIDABLE, AnalysisError):
+            return ""
+    return ""
+
+
 def _ssp(
     tableau: ButcherTableau, field_: Field, a: list[list[Any]], b: list[Any],
     tolerance: float | None, order: int,
@@ -740,7 +761,10 @@ def _ssp(
     allows has coefficient 0 without computation: order <= 4 for explicit methods and
     <= 6 for implicit ones (Kraaijevanger, "Contractivity of Runge–Kutta methods", BIT 31
     (1991); Gottlieb, Ketcheson & Shu, *Strong Stability Preserving Runge–Kutta and Multistep
-    Time Discretizations*, 2011, on the order barriers)."""
+    Time Discretizations*, 2011, on the order barriers).  Likewise, with no computation, a
+    negative entry of A or b (beyond the tolerance, for an approximate scheme): a positive
+    radius needs K = [A 0; bᵀ 0] ≥ 0, since K(I + rK)⁻¹ = K − rK² + … must be non-negative for
+    small r > 0 (Kraaijevanger 1991, Theorem 4.2)."""
     from . import structure
     from .algebraic import Crossing
 
@@ -750,6 +774,13 @@ def _ssp(
         return structure.SSPCoefficient(
             Crossing(None), len(b), tolerance,
             theorem=f"order {order}: a positive SSP coefficient needs order <= {bound} "
+            "(Kraaijevanger 1991)",
+        )  # fmt: skip
+    negative = _first_negative(field_, a, b, tolerance)
+    if negative:
+        return structure.SSPCoefficient(
+            Crossing(None), len(b), tolerance,
+            theorem=f"{negative}: a positive SSP coefficient needs A >= 0 and b >= 0 "
             "(Kraaijevanger 1991)",
         )  # fmt: skip
     if isinstance(field_, RationalField):

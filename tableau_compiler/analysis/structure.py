@@ -214,8 +214,9 @@ def ssp_coefficient(
         if work > limits.MAX_SSP_RATIONAL_WORK:
             return SSPCoefficient(
                 None, s, tolerance,
-                f"(s + 2)(s + 1)³ × ((s + 1)·bits/64)^1.5 = {work:.2g} units for its exact "
-                f"inverses, above the limit of {limits.MAX_SSP_RATIONAL_WORK:.2g}",
+                f"{SSP_RATIONAL_UNITS} × (s + 2)(s + 1)³ × ((s + 1)·bits/64)^1.5 = {work:.2g} "
+                f"units of 16 ns for its exact inverses, above the limit of "
+                f"{limits.MAX_SSP_RATIONAL_WORK:.2g}",
             )  # fmt: skip
         conditions, scales, singular = _ssp_rational(a, b)
     else:
@@ -249,7 +250,13 @@ def ssp_rational_work(a: list[list[Fraction]], b: list[Fraction]) -> float:
     numbers = [flint.fmpq(x.numerator, x.denominator) for x in [*(v for row in a for v in row), *b]]
     level, _ = _rational_bits(numbers, [], lambda x: [x])
     n = len(b) + 1
-    return (n + 1) * n**3 * max(1.0, n * level / 64) ** 1.5
+    return SSP_RATIONAL_UNITS * (n + 1) * n**3 * max(1.0, n * level / 64) ** 1.5
+
+
+SSP_RATIONAL_UNITS = 3
+"""Units of 16 ns per operation of :func:`ssp_rational_work`'s count, (s + 2)(s + 1)³ ×
+((s + 1)·bits/64)^1.5 (about 4.5e-8 s each, measured beside the test suite, see
+:data:`~tableau_compiler.limits.MAX_SSP_RATIONAL_WORK`)."""
 
 
 def _ssp_rational(a: list[list[Fraction]], b: list[Fraction]) -> tuple[list, list, list]:
