@@ -368,7 +368,7 @@ STABILITY_BASE = (1_000_000, 9_000_000)
 tests and the two intervals' root isolation of small degree (fitted, benchmarks/
 RESULTS_properties.md)."""
 
-STABILITY_CUBE_UNITS = 4_000
+STABILITY_CUBE_UNITS = 3_000
 """Units per s³ of the sympy side (the intervals' polynomials of degree 2s and their root
 isolation, the A-stability test), × parts³ of the number field for an explicit tableau (its
 products run in sympy's algebraic field) and × 4·parts for an implicit one (fitted on the
