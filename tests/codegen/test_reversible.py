@@ -729,3 +729,22 @@ def test_a_reversible_stage_runs_on_the_meta_device():
     stage = module.Stage(layers, reversible=True).to("meta").train()
     stage(torch.randn(4, 4, device="meta", requires_grad=True)).sum().backward()
     assert all(p.grad is not None and p.grad.device.type == "meta" for p in stage.parameters())
+
+
+def test_a_step_whose_alpha_0_is_zero_is_stored_even_under_an_infinite_amplification_bound():
+    # LM-ResNet at its initial k = 0: alpha_0 = k = 0, the growth 1/0 = inf would pass
+    # `inf <= inf`; undoing the step would divide by zero, so every step is stored and the
+    # gradients are those of ordinary back-propagation, not NaN
+    module = generated("lm_resnet")
+    torch.manual_seed(0)
+    functions = [torch.nn.Linear(6, 6).double() for _ in range(6)]
+    net = module.LmResnetNet(functions, reversible=True, max_amplification=float("inf"))
+    plain = copy.deepcopy(net)
+    plain.reversible = False
+    assert bool((net.k_values() == 0).all())
+    assert net.stored_steps() == [True] * 5
+    x = torch.randn(5, 6, dtype=torch.float64)
+    net.train()(x).sum().backward()
+    plain.train()(x).sum().backward()
+    for a, b in zip(plain.parameters(), net.parameters()):
+        assert b.grad is not None and torch.allclose(b.grad, a.grad, rtol=1e-10, atol=1e-12)
