@@ -167,10 +167,34 @@ def test_dropout_is_refused():
     net(torch.randn(2, 3))  # evaluation needs no recomputation
 
 
+@pytest.mark.parametrize("name", ["rk4", "bdf2", "ab2", "lobatto_iiia_iiib3"])
+def test_a_network_without_an_inverse_refuses_reversible_with_the_analysis_reason(name):
+    # the keyword is accepted (not a bare TypeError) and refused with tabc's reason
+    module = generated(name)
+    with pytest.raises(module.NotInvertibleError) as raised:
+        module.build_model(depth=2, reversible=True)
+    assert isinstance(raised.value, ValueError)
+    assert module.SCHEME["no_inverse"] in str(raised.value)
+    assert "reversible=True" in str(raised.value)
+    module.build_model(depth=2, reversible=False)  # the default stays what it was
+
+
+def test_the_runge_kutta_reason_is_the_one_tabc_info_gives():
+    from tableau_compiler.analysis.reversibility import RUNGE_KUTTA_REASON
+
+    with pytest.raises(ValueError, match="implicit equation") as raised:
+        generated("rk4").Rk4ResNet(reversible=True)
+    assert RUNGE_KUTTA_REASON in str(raised.value)
+
+
+def test_a_multistep_net_without_an_inverse_refuses_reversible_with_the_analysis_reason():
+    module = generated("ab2")
+    functions = [torch.nn.Linear(3, 3) for _ in range(4)]
+    with pytest.raises(module.NotInvertibleError, match="β_0 ≠ 0"):
+        module.Ab2Net(functions, reversible=True)
+
+
 def test_only_invertible_schemes_offer_it():
-    for name in ("rk4", "bdf2", "ab2", "lobatto_iiia_iiib3"):
-        with pytest.raises(TypeError, match="reversible"):
-            generated(name).build_model(depth=2, reversible=True)
     for name in ("leapfrog", "lm_resnet", "bdf2", "ab2"):
         scheme = generated(name).SCHEME
         assert scheme["inverse"] == (name in INVERTIBLE)
