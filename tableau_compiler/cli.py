@@ -508,8 +508,10 @@ def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--device", default="auto",
                      help="auto (CUDA when present, else CPU), cpu, cuda, cuda:1 ...")  # fmt: skip
     run.add_argument("--threads", type=int, metavar="N",
-                     help="CPU threads for torch (default: torch's choice; 1 is often fastest "
-                     "for small models on a busy machine)")  # fmt: skip
+                     help="CPU threads for torch (default: 1 on a machine of at most 4 CPUs "
+                     "or for a batch of at most 32x32x32 pixels, else torch's choice; "
+                     "OMP_NUM_THREADS is followed; the run's first line and config.json say "
+                     "which)")  # fmt: skip
     run.add_argument("--eval-batch-size", type=int, default=500, metavar="N",
                      help="batch size for evaluating the test set (default 500)")  # fmt: skip
     run.add_argument("--resume", action="store_true",
