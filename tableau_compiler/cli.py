@@ -362,8 +362,10 @@ def command_inspect(args: argparse.Namespace) -> int:
     if not args.tolerance > 0:
         raise TabcError(f"--tolerance must be positive, not {args.tolerance}")
     reading = inspect_run(args.path, tolerance=args.tolerance)
-    if args.json:
-        _print_json(reading.to_json())
+    if args.json:  # strict JSON: a diverged run's NaN k_n is null
+        from .training.files import json_text
+
+        sys.stdout.write(json_text(reading.to_json()))
     else:
         print("\n".join(reading.lines()))
     return EXIT_OK
@@ -714,13 +716,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
-    try:
-        if args.command in ("check", "info", "compile", "export"):  # they print scheme text
-            from .terminal import guarded_output
+    from .atomic import terminating_cleanly
 
-            with guarded_output():
-                return _run(args)
-        return _run(args)
+    try:  # SIGTERM, like Ctrl-C, unwinds: no temporary file or run lock is left behind
+        with terminating_cleanly():
+            if args.command in ("check", "info", "compile", "export"):  # they print scheme text
+                from .terminal import guarded_output
+
+                with guarded_output():
+                    return _run(args)
+            return _run(args)
     except KeyboardInterrupt:
         return 130
 

@@ -13,7 +13,6 @@ DistributedDataParallel and only rank 0 writes or prints.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
 import random
@@ -21,6 +20,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,16 @@ from .checkpoint import (
 from .config import TrainConfig, plural, schedule_text
 from .data import ImageData, load_data
 from .distributed import Processes, choose_device, process_group
-from .files import check_output_directory, printable, shown_value, writing
+from .files import (
+    RUN_LOCK_NAME,
+    check_output_directory,
+    claimed_run_directory,
+    json_text,
+    printable,
+    remove_stale_temporaries,
+    shown_value,
+    writing,
+)
 from .inspection import read_network
 from .metrics import (
     CURVE_PNG,
@@ -247,6 +256,24 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = print) -> Tra
     if config.rank_weights is not None:
         check_output_directory(Path(config.rank_weights), (f"rank{processes.rank}.pt",))
     digest = scheme_sha256(Path(config.model)) if is_scheme_file(config.model) else None
+    # rank 0 holds the directory for every process of the run (the others only read it)
+    claim = claimed_run_directory(config.out) if processes.is_main else nullcontext(None)
+    with claim as created:
+        if processes.is_main:
+            for path in remove_stale_temporaries(config.out, RUN_FILES):
+                print(f"tabc: removed {path}, left by an interrupted write", file=sys.stderr)
+        return _claimed_train(config, processes, device, digest, created, log)
+
+
+def _claimed_train(
+    config: TrainConfig,
+    processes: Processes,
+    device: torch.device,
+    digest: str | None,
+    created: Path | None,
+    log: Callable[[str], None] | None,
+) -> TrainResult:
+    """:func:`train` once this run holds its output directory."""
     checkpoint_path = config.out / CHECKPOINT_NAME
     checkpoint = None
     if os.path.lexists(checkpoint_path):
@@ -266,7 +293,14 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = print) -> Tra
     config = dataclasses.replace(config, threads=threads, threads_reason=why)
     with process_group(processes, device):
         run = _Run(
-            config, processes, device, data, batch_size, log if processes.is_main else None, digest
+            config,
+            processes,
+            device,
+            data,
+            batch_size,
+            log if processes.is_main else None,
+            digest,
+            created,
         )
         return run.run(checkpoint)
 
@@ -283,6 +317,7 @@ class _Run:
         batch_size: int,
         log: Callable[[str], None] | None,
         scheme_sha256: str | None = None,
+        created: Path | None = None,
     ) -> None:
         assert config.epochs is not None and config.milestones is not None
         self.config = config
@@ -296,11 +331,7 @@ class _Run:
         self.main = processes.is_main
         self.scheme_sha256 = scheme_sha256
         """The SHA-256 of the scheme file trained (None for a registry model)."""
-        created = None  # the outermost directory this run makes, removed if the model fails
-        if self.main and not self.out.exists():
-            created = self.out
-            while not created.parent.exists():
-                created = created.parent
+        # created: the outermost directory this run made, removed if the model fails
         if self.main:
             with writing(self.out):
                 self.out.mkdir(parents=True, exist_ok=True)
@@ -315,7 +346,13 @@ class _Run:
             network = build_model(source, data.num_classes, data.channels, config.model_args)
         except Exception:
             if created is not None:  # a refused model leaves nothing behind
-                shutil.rmtree(created, ignore_errors=True)
+                for path in sorted(self.out.iterdir()):
+                    if path.name == RUN_LOCK_NAME:  # released, with `created`, by train()
+                        continue
+                    if path.is_dir() and not path.is_symlink():
+                        shutil.rmtree(path, ignore_errors=True)
+                    else:
+                        path.unlink(missing_ok=True)
             raise
         self.network = network.to(device)
         self.parameters = count_parameters(network)
@@ -349,7 +386,7 @@ class _Run:
         else:
             start = self._restore(checkpoint)
         if self.main:
-            config_text = json.dumps(self.config.to_json(), indent=2) + "\n"
+            config_text = json_text(self.config.to_json())
             with writing(self.out / CONFIG_JSON):
                 write_atomically(self.out / CONFIG_JSON, config_text)
             if self.log is not None:
@@ -567,7 +604,7 @@ class _Run:
             learned = read_network(self.network, self.label)
             if not learned.empty:
                 fields["learned_scheme"] = learned.to_json()
-            summary = json.dumps(fields, indent=2, allow_nan=True) + "\n"
+            summary = json_text(fields)
             with writing(self.out / SUMMARY_JSON):
                 write_atomically(self.out / SUMMARY_JSON, summary)
             if self.metrics:
