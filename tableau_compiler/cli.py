@@ -285,7 +285,7 @@ def command_export(args: argparse.Namespace) -> int:
 
 def command_models(args: argparse.Namespace) -> int:
     require("torch")
-    from .training import model_inventory
+    from .training.model_source import model_inventory
 
     rows = model_inventory(num_classes=args.classes, in_channels=args.channels)
     if args.json:

@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from .mixing import LearnedMixingStep, check_sweeps
 from .registry import register_model
-from .schemes import generated_module, generated_names, step_class
+from .schemes import generated_module, generated_names, scheme_data, step_class
 
 __all__ = ["RKCNN", "DenseRungeKuttaStep", "StageFunction", "register_scheme_models"]
 
@@ -326,7 +326,7 @@ def _rkcnn_scheme(scheme: str):
 def register_scheme_models() -> None:
     """``rkcnn_<scheme>`` for every compiled Runge–Kutta scheme in ``generated/``."""
     for name in generated_names():
-        data = generated_module(name).SCHEME
+        data = scheme_data(name)  # read, not imported: the module is imported when built
         if data["kind"] == "runge-kutta":
             register_model(
                 f"rkcnn_{name}",
