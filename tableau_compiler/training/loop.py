@@ -191,6 +191,12 @@ def _check_scheme(saved: object, digest: str | None, model: str, path: Path) -> 
         )
 
 
+STATISTICS_KEPT_NOTE = 0.25
+"""A run whose batch normalisations keep more of their initial running statistics than this
+at its end is told why its evaluation may sit at chance (:meth:`_Run._statistics_note`),
+and how many steps bring it under :data:`STATISTICS_KEPT_TARGET`."""
+STATISTICS_KEPT_TARGET = 0.05
+
 SMALL_MACHINE_CPUS = 4
 """At most this many CPUs available: one torch thread by default.  On the 2-core machine of
 the tests, with other work running beside it, torch's default of 2 threads made an epoch of
@@ -391,6 +397,9 @@ class _Run:
                 write_atomically(self.out / CONFIG_JSON, config_text)
             if self.log is not None:
                 self.log(self._opening(start))
+                note = self._statistics_note()
+                if note is not None:
+                    self.log(note)
         stop = self.epochs
         if self.config.stop_after is not None:
             stop = min(stop, max(start, self.config.stop_after))
@@ -414,6 +423,40 @@ class _Run:
             f"{plural(self.epochs, 'epoch')}, batch {self.config.batch_size}, "
             f"{schedule_text(self.config)}, on {where}{self._threads_text()}{resumed}"
         )
+
+    def _statistics_note(self) -> str | None:
+        """Why the evaluation of a short run may sit at chance: a batch normalisation whose
+        running statistics this run's steps leave mostly at their initial values (RKCNN's
+        official momentum 0.01 keeps 0.99^n of them after n steps); None when none does."""
+        momenta = [
+            m.momentum
+            for m in self.network.modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm)
+            and m.track_running_stats
+            and m.momentum is not None
+        ]
+        if not momenta:
+            return None
+        momentum = min(momenta)
+        steps = self.batches.steps_per_epoch(self.batch_size, self.processes.world) * self.epochs
+        kept = (1.0 - momentum) ** steps
+        if kept <= STATISTICS_KEPT_NOTE:
+            return None
+        needed = math.ceil(math.log(STATISTICS_KEPT_TARGET) / math.log(1.0 - momentum))
+        return (
+            f"note: batch-norm momentum {momentum:g} (the model's) keeps {100 * kept:.0f} % of "
+            f"the initial running statistics after this run's {steps} training steps, so "
+            f"evaluation normalises with statistics near mean 0 and variance 1 and the test "
+            f"accuracy can stay near chance however training goes; {needed} steps bring that "
+            f"under {100 * STATISTICS_KEPT_TARGET:g} %: train longer"
+            + (", or pass --model-arg bn_momentum=0.1" if self._takes_bn_momentum(momentum) else "")
+        )
+
+    def _takes_bn_momentum(self, momentum: float) -> bool:
+        """Whether ``--model-arg bn_momentum=0.1`` would raise this network's momentum."""
+        from ..models.rkcnn import RKCNN
+
+        return isinstance(self.network, RKCNN) and momentum < 0.1
 
     def _threads_text(self) -> str:
         """`` with 1 CPU thread (default on a machine of 2 CPUs; ...)``; nothing on a GPU."""

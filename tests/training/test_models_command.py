@@ -60,3 +60,10 @@ def test_the_counts_built_without_weight_initialisation_are_those_of_a_real_buil
         with torch.device("meta"):  # initialised as create_model does it
             model = create_model(row["name"], num_classes=7, in_channels=1)
         assert row["parameters"] == sum(p.numel() for p in model.parameters()), row["name"]
+
+
+def test_a_one_stage_scheme_is_summarised_as_one_stage():
+    from tableau_compiler.models import model_entry
+
+    assert "(1 stage, order 1)" in model_entry("rkcnn_euler").summary
+    assert "(4 stages, order 4)" in model_entry("rkcnn_rk4").summary
