@@ -139,12 +139,16 @@ def build_model(
             # reversible=False is every network's default, also of one that cannot invert
             rest = {k: v for k, v in model_args.items() if k != "reversible"}
             return build_model(source, num_classes, in_channels, rest)
-        if "reversible" in model_args and "'reversible'" in str(error):
+        # a compiled module refuses with NotInvertibleError and the analysis' reason (one
+        # written by an older tabc, with a TypeError for the unknown keyword)
+        refused = type(error).__name__ == "NotInvertibleError" or "'reversible'" in str(error)
+        if "reversible" in model_args and refused:
             module = sys.modules.get(getattr(source.builder, "__module__", ""), None)
             reason = getattr(module, "SCHEME", {}).get("no_inverse")
-            why = f": {reason}" if reason else " (`tabc info` says why)"
+            why = f": {reason}; use reversible=False" if reason else ""
             raise TrainingError(
-                f"{source.label} has no reversible=True: its compiled step does not invert{why}"
+                f"{source.label} has no reversible=True: its compiled step does not invert"
+                f"{why} (`tabc info` says which schemes invert)"
             ) from None
         raise TrainingError(f"cannot build {source.label} with {shown}: {error}") from None
     if not isinstance(model, nn.Module):
