@@ -222,6 +222,30 @@ def test_torch_compile_runs_the_reversible_stages_eagerly_with_the_same_gradient
         assert relative(b.grad, a.grad) < 1e-12
 
 
+def test_under_fullgraph_the_reversible_stage_is_a_graph_break_that_is_refused():
+    # the stage runs eagerly, outside the graph: fullgraph=True must refuse it, not trace it
+    torch._dynamo.reset()
+    model = network("revnet", depth=1)
+    with pytest.raises(Exception, match="(?i)skip|graph break|disable"):
+        torch.compile(model, fullgraph=True, backend="eager")(torch.randn(2, 3, 8, 8).double())
+
+
+def test_importing_a_reversible_module_does_not_import_torchs_compiler_stack():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, importlib.util\n"
+        "spec = importlib.util.spec_from_file_location('revnet_module', sys.argv[1])\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(module)\n"
+        "print(callable(module.run_reversibly), 'torch._dynamo' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(GENERATED / "revnet.py")],
+                          capture_output=True, text=True, check=True, timeout=300)  # fmt: skip
+    assert done.stdout.split() == ["True", "False"]
+
+
 class Counted(torch.nn.Module):
     """A small tanh layer that counts its evaluations (calls of its own ``forward``)."""
 
