@@ -588,7 +588,13 @@ def _bounded_by(weights: dict[str, Any]) -> Iterator[None]:
 def _rebuild(state: dict[str, Any], path: Path, workdir: Path) -> tuple[nn.Module, str]:
     """The network of the checkpoint, built from its recipe on the meta device, with the
     checkpoint's weights (checked against it first) assigned."""
-    from .model_source import build_model, is_scheme_file, resolve_model, scheme_sha256
+    from .model_source import (
+        _ShapesOnly,
+        build_model,
+        is_scheme_file,
+        resolve_model,
+        scheme_sha256,
+    )
 
     recipe = state["recipe"]
     model = str(recipe["model"])
@@ -612,7 +618,9 @@ def _rebuild(state: dict[str, Any], path: Path, workdir: Path) -> tuple[nn.Modul
     source = resolve_model(model, workdir / "scheme")
     arguments = _model_arguments(recipe, path)
     try:
-        with torch.device("meta"), _bounded_by(state["model"]):
+        # on the meta device, uninitialised (the checkpoint's weights are assigned below):
+        # initialising there is torch's dispatch for nothing, and imports its compiler stack
+        with torch.device("meta"), _ShapesOnly(), _bounded_by(state["model"]):
             network = build_model(source, classes, channels, arguments)
     except _TooLarge as error:
         given = ", ".join(f"{k}={printable(repr(v), 40)}" for k, v in sorted(arguments.items()))

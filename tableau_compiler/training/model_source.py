@@ -170,9 +170,12 @@ def uses_stochastic_depth(model: nn.Module) -> bool:
 class _ShapesOnly(TorchFunctionMode):
     """Skip weight initialisation while a network is built on the meta device.
 
-    Counting parameters needs their shapes only; initialising them on the meta device
+    Counting parameters, and building a network whose weights a checkpoint will assign
+    (``tabc inspect``), needs their shapes only; initialising them on the meta device
     (``torch.nn.init``, ``Tensor.normal_`` ...) does nothing but still costs torch's dispatch,
-    most of the time ``tabc models`` took (3.5 of 4.9 s for the 54 registry models here).
+    most of the time ``tabc models`` took (3.5 of 4.9 s for the 54 registry models here), and
+    imports torch's compiler stack (``normal_`` on the meta device is a lazily disabled
+    reference implementation).
     """
 
     _SKIPPED = frozenset(
