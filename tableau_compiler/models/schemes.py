@@ -6,9 +6,9 @@ import ast
 import importlib
 import importlib.util
 import pkgutil
-from typing import Any
 from functools import cache
 from types import ModuleType
+from typing import Any
 
 from ..naming import class_prefix
 

@@ -28,8 +28,8 @@ from ..regular_file import regular_file_size as _regular_file_size
 __all__ = [
     "RUN_LOCK_NAME",
     "check_output_directory",
-    "json_text",
     "claimed_run_directory",
+    "json_text",
     "printable",
     "read_regular_file",
     "regular_file_size",

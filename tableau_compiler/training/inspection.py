@@ -564,7 +564,9 @@ def _bounded_by(weights: dict[str, Any]) -> Iterator[None]:
         counts["tensors"] += 1
         counts["elements"] += value.numel() if isinstance(value, torch.Tensor) else 0
         if counts["tensors"] > limit_tensors:
-            raise _TooLarge(f"more than {limit_tensors:,} tensors, the checkpoint has {len(tensors):,}")
+            raise _TooLarge(
+                f"more than {limit_tensors:,} tensors, the checkpoint has {len(tensors):,}"
+            )
         if counts["elements"] > limit_elements:
             raise _TooLarge(f"more than {limit_elements:,} numbers in its tensors")
 

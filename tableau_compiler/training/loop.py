@@ -225,8 +225,7 @@ def default_threads(
         return 1, f"default on a machine of {available} CPUs; --threads N to change"
     if batch_size * height * width <= SMALL_STEP_PIXELS:
         return 1, (
-            f"default for a batch of {batch_size} images of {height}x{width}; "
-            "--threads N to change"
+            f"default for a batch of {batch_size} images of {height}x{width}; --threads N to change"
         )
     threads = max(1, min(torch_default, available))
     return threads, f"torch's default for {available} CPUs; --threads N to change"

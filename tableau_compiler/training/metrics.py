@@ -65,9 +65,7 @@ def write_metrics(directory: Path, metrics: list[EpochMetrics]) -> None:
     with writing(directory / METRICS_CSV):
         write_atomically(directory / METRICS_CSV, text.getvalue())
     with writing(directory / METRICS_JSON):
-        write_atomically(
-            directory / METRICS_JSON, json_text(rows)
-        )
+        write_atomically(directory / METRICS_JSON, json_text(rows))
 
 
 def plot_learning_curve(

@@ -182,7 +182,7 @@ class _ShapesOnly(TorchFunctionMode):
         {torch.Tensor.normal_, torch.Tensor.uniform_, torch.Tensor.fill_, torch.Tensor.zero_}
     )
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+    def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         if func in self._SKIPPED or getattr(func, "__module__", None) == "torch.nn.init":
             return args[0] if args else next(iter(kwargs.values()))  # the tensor, unchanged

@@ -73,7 +73,9 @@ def test_a_scheme_file_has_one_name_in_every_output_its_schemes_name(tmp_path):
                "--epochs", "1", "--batch-size", "256", "--threads", "1",
                "--model-arg", "my_ralston3.toml:depth=1".replace("my_ralston3.toml", str(scheme)),
                "--model-arg", "ralston3:widths=(4,4,4)", "--out", str(out)]  # fmt: skip
-    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        command, check=False, cwd=root, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr
     shown = [line for line in done.stdout.splitlines() if str(scheme) not in line]
     assert "my_ralston3" not in "\n".join(shown)

@@ -3,7 +3,6 @@ ended by SIGTERM leaves no temporary file and no lock behind."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
