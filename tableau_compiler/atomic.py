@@ -1,6 +1,9 @@
 """Atomic file replacement: write beside the target, then ``os.replace`` it.
 
-An interrupted write leaves the old file intact and no temporary behind.  The file that
+An interrupted write leaves the old file intact and no temporary behind: interrupted by an
+exception, by Ctrl-C (SIGINT, Python's ``KeyboardInterrupt``), or by SIGTERM -- what
+``timeout``, schedulers and container stops send -- while :func:`terminating_cleanly` holds
+(the ``tabc`` command line holds it for every command).  The file that
 lands has the mode a plain ``open(target, "w")`` would give it: the existing file's mode
 when it replaces one, otherwise ``0o666`` less the process umask (not the ``0o600`` of
 the temporary file that :func:`tempfile.mkstemp` creates).
@@ -9,13 +12,21 @@ the temporary file that :func:`tempfile.mkstemp` creates).
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["NotARegularFileError", "atomic_path", "plain_write_mode", "write_atomically"]
+__all__ = [
+    "NotARegularFileError",
+    "atomic_path",
+    "plain_write_mode",
+    "terminating_cleanly",
+    "write_atomically",
+]
 
 
 class NotARegularFileError(OSError):
@@ -87,3 +98,29 @@ def write_atomically(target: Path, text: str) -> None:
         open(temporary, "w", encoding="utf-8", newline="\n") as f,
     ):
         f.write(text)
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def terminating_cleanly() -> Iterator[None]:
+    """While the block runs, SIGTERM raises ``SystemExit(143)`` in the main thread, as SIGINT
+    raises ``KeyboardInterrupt``: every ``finally`` runs, so :func:`atomic_path` removes its
+    temporary file and locks are released, instead of the process ending where it stands
+    (Python's default for SIGTERM).  The exit status stays 143 = 128 + 15, the shell's for a
+    process ended by SIGTERM.  Outside the main thread, or where SIGTERM is ignored (``nohup``
+    and the like), nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

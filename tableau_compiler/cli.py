@@ -334,7 +334,7 @@ def _check_depth(path: str, depth: int) -> None:
 
 def command_models(args: argparse.Namespace) -> int:
     require("torch")
-    from .training import model_inventory
+    from .training.model_source import model_inventory
 
     rows = model_inventory(num_classes=args.classes, in_channels=args.channels)
     if args.format == "json":
@@ -563,8 +563,10 @@ def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--device", default="auto",
                      help="auto (CUDA when present, else CPU), cpu, cuda, cuda:1 ...")  # fmt: skip
     run.add_argument("--threads", type=integer(1), metavar="N",
-                     help="CPU threads for torch (default: torch's choice; 1 is often fastest "
-                     "for small models on a busy machine)")  # fmt: skip
+                     help="CPU threads for torch (default: 1 on a machine of at most 4 CPUs "
+                     "or for a batch of at most 32x32x32 pixels, else torch's choice; "
+                     "OMP_NUM_THREADS is followed; the run's first line and config.json say "
+                     "which)")  # fmt: skip
     run.add_argument("--eval-batch-size", type=integer(1), default=500, metavar="N",
                      help="batch size for evaluating the test set (default 500)")  # fmt: skip
     run.add_argument("--resume", action="store_true",
@@ -807,13 +809,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     argv = negative_values_attached(argv, ("--extent",))  # `--extent -3,3,-3,3` is a value
     args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
-    try:
-        if args.command in ("check", "info", "compile", "export"):  # they print scheme text
-            from .terminal import guarded_output
+    from .atomic import terminating_cleanly
 
-            with guarded_output():
-                return _run(args)
-        return _run(args)
+    try:  # SIGTERM, like Ctrl-C, unwinds: no temporary file or run lock is left behind
+        with terminating_cleanly():
+            if args.command in ("check", "info", "compile", "export"):  # they print scheme text
+                from .terminal import guarded_output
+
+                with guarded_output():
+                    return _run(args)
+            return _run(args)
     except KeyboardInterrupt:
         return 130
 

@@ -81,3 +81,30 @@ def test_a_target_that_is_no_regular_file_is_never_replaced(tmp_path, special):
         write_atomically(target, "text")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"pipe", target.name})
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+SIGTERM_DURING_REPLACE = """
+import os, signal, sys, time
+from pathlib import Path
+from tableau_compiler.atomic import atomic_path, terminating_cleanly
+
+target = Path(sys.argv[1])
+with terminating_cleanly(), atomic_path(target) as temporary:
+    temporary.write_bytes(b"half a checkpoint")
+    os.kill(os.getpid(), signal.SIGTERM)  # what `timeout`, schedulers and container stops send
+    time.sleep(30)
+"""
+
+
+def test_sigterm_during_an_atomic_replace_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    import subprocess
+    import sys
+
+    target = tmp_path / "checkpoint.pt"
+    target.write_bytes(b"old")
+    done = subprocess.run([sys.executable, "-c", SIGTERM_DURING_REPLACE, str(target)], check=False,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 128 + 15, done.stderr
+    assert "Traceback" not in done.stderr
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]

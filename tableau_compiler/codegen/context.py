@@ -564,6 +564,8 @@ def runge_kutta_context(
             parameters.append(
                 _parameter_map(p, region, f"order {tableau.order}", _regions_note(regions))
             )
+    from ..analysis.reversibility import RUNGE_KUTTA_REASON
+
     scheme_data = {
         "name": tableau.name,
         "kind": tableau.kind,
@@ -581,6 +583,8 @@ def runge_kutta_context(
         "error_only_stages": error_only,
         # stages neither y_next nor the error estimate uses: never evaluated
         "unused_stages": unused,
+        # why reversible=True is refused, word for word as `tabc info` says it
+        "no_inverse": RUNGE_KUTTA_REASON,
         # the float64 values the step computes with, at the parameters' (initial) values
         # (for learned mixing, plots, tests)
         "floats": {

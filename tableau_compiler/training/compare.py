@@ -62,8 +62,20 @@ class ComparisonRow:
 
 
 def model_label(model: str) -> str:
-    """The directory and table name of a model: its registry name, or a scheme file's stem."""
-    return Path(model).stem if model.endswith(".toml") else model
+    """The one name of a model in every output: its registry name, or a scheme file's
+    ``name`` -- the name of its compiled module and classes, which the run's log lines,
+    summary.json, checkpoint and ``tabc inspect`` give it too (a file ``my_ralston3.toml``
+    holding ``name = "ralston3"`` is ``ralston3`` in the table, its directories and runs.csv
+    alike).  A file that cannot be read is named by its stem here; the run then reports it."""
+    if not model.endswith(".toml"):
+        return model
+    from ..errors import SchemeError
+    from ..parsing import load_scheme
+
+    try:
+        return load_scheme(model).name
+    except (SchemeError, OSError):
+        return Path(model).stem
 
 
 def compare(
@@ -80,7 +92,11 @@ def compare(
     """
     labels = [model_label(m) for m in models]
     if len(set(labels)) != len(labels):
-        raise TrainingError(f"a model is named twice: {' '.join(models)}")
+        twice = sorted({label for label in labels if labels.count(label) > 1})
+        raise TrainingError(
+            f"a model is named twice: {', '.join(twice)} (of {' '.join(models)}); a scheme "
+            "file is named by its `name` key: give each scheme its own name"
+        )
     unknown = sorted(set(model_args) - {""} - set(models) - set(labels))
     if unknown:
         raise TrainingError(f"--model-arg names {', '.join(unknown)}, which is not compared")

@@ -90,7 +90,10 @@ class TrainConfig:
     """Each process saves its final weights to ``rank_weights/rank<N>.pt`` (DDP checks)."""
     find_unused_parameters: bool = False
     threads: int | None = None
-    """CPU threads for torch (``torch.set_num_threads``); None: torch's default."""
+    """CPU threads for torch (``torch.set_num_threads``); None: chosen by the run
+    (:func:`.loop.choose_threads`: one on a small machine or for a small batch)."""
+    threads_reason: str | None = None
+    """Why the run uses ``threads`` (filled in by the run, recorded in config.json)."""
 
     def resolved(self) -> TrainConfig:
         """This config with the data set's defaults filled in, validated."""

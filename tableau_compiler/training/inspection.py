@@ -32,6 +32,8 @@ import ast
 import math
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -524,10 +526,78 @@ def _model_arguments(recipe: dict[str, Any], path: Path) -> dict[str, Any]:
     return arguments
 
 
+class _TooLarge(BaseException):  # not an Exception: no builder's `except` may swallow it
+    """A network under construction outgrew the weights it is to receive."""
+
+
+BUILD_MARGIN_TENSORS = 64
+"""Tensors a rebuilt network may register beyond twice the checkpoint's (a module may
+register a tensor and replace it)."""
+
+MODULES_PER_TENSOR = 8
+"""Modules a rebuilt network may hold per checkpoint tensor (plus a margin): containers,
+activations and pooling hold none; no network of the registry comes near 4."""
+
+
+@contextmanager
+def _bounded_by(weights: dict[str, Any]) -> Iterator[None]:
+    """While a network is built, stop it (:class:`_TooLarge`) as soon as it registers more
+    tensors, more elements or more modules than the state dict ``weights`` could fill.
+
+    A recipe is a stranger's data: one edited field (``layers=(100000, 1, 1)``) would
+    otherwise build a network of 100,000 blocks -- minutes and gigabytes even on the meta
+    device -- only to find that the weights do not fit.  The work of building is thus
+    bounded by the checkpoint's size, which :func:`.load_checkpoint` bounds.  Uses torch's
+    global registration hooks (``torch.nn.modules.module.register_module_*_registration_hook``),
+    removed again at the end.
+    """
+    from torch.nn.modules import module as module_hooks
+
+    tensors = [v for v in weights.values() if isinstance(v, torch.Tensor)]
+    limit_tensors = 2 * len(tensors) + BUILD_MARGIN_TENSORS
+    limit_elements = 2 * sum(t.numel() for t in tensors) + 2**20
+    limit_modules = MODULES_PER_TENSOR * len(tensors) + 256
+    counts = {"tensors": 0, "elements": 0, "modules": 0}
+
+    def tensor_registered(module: nn.Module, name: str, value: Any) -> None:
+        if value is None:
+            return
+        counts["tensors"] += 1
+        counts["elements"] += value.numel() if isinstance(value, torch.Tensor) else 0
+        if counts["tensors"] > limit_tensors:
+            raise _TooLarge(
+                f"more than {limit_tensors:,} tensors, the checkpoint has {len(tensors):,}"
+            )
+        if counts["elements"] > limit_elements:
+            raise _TooLarge(f"more than {limit_elements:,} numbers in its tensors")
+
+    def module_registered(module: nn.Module, name: str, value: Any) -> None:
+        counts["modules"] += 1
+        if counts["modules"] > limit_modules:
+            raise _TooLarge(f"more than {limit_modules:,} modules for {len(tensors):,} tensors")
+
+    handles = [
+        module_hooks.register_module_parameter_registration_hook(tensor_registered),
+        module_hooks.register_module_buffer_registration_hook(tensor_registered),
+        module_hooks.register_module_module_registration_hook(module_registered),
+    ]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
 def _rebuild(state: dict[str, Any], path: Path, workdir: Path) -> tuple[nn.Module, str]:
     """The network of the checkpoint, built from its recipe on the meta device, with the
     checkpoint's weights (checked against it first) assigned."""
-    from .model_source import build_model, is_scheme_file, resolve_model, scheme_sha256
+    from .model_source import (
+        _ShapesOnly,
+        build_model,
+        is_scheme_file,
+        resolve_model,
+        scheme_sha256,
+    )
 
     recipe = state["recipe"]
     model = str(recipe["model"])
@@ -550,8 +620,20 @@ def _rebuild(state: dict[str, Any], path: Path, workdir: Path) -> tuple[nn.Modul
             )
     source = resolve_model(model, workdir / "scheme")
     arguments = _model_arguments(recipe, path)
-    with torch.device("meta"):
-        network = build_model(source, classes, channels, arguments)
+    try:
+        # on the meta device, uninitialised (the checkpoint's weights are assigned below):
+        # initialising there is torch's dispatch for nothing, and imports its compiler stack
+        with torch.device("meta"), _ShapesOnly(), _bounded_by(state["model"]):
+            network = build_model(source, classes, channels, arguments)
+    except _TooLarge as error:
+        given = ", ".join(f"{k}={printable(repr(v), 40)}" for k, v in sorted(arguments.items()))
+        fields = f"recipe.model {printable(model, 60)!r}"
+        if given:
+            fields += f" with recipe.model_args ({given})"
+        raise TrainingError(
+            f"{path}: {fields} would build a network larger than the checkpoint's weights "
+            f"({error}); the recipe does not describe them, so it was not built"
+        ) from None
     _check_model(state["model"], network, source.label, _failure(path))
     network.load_state_dict(state["model"], assign=True)
     return network, source.label

@@ -12,7 +12,7 @@ DistributedDataParallel and only rank 0 writes or prints.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import math
 import os
 import random
@@ -20,6 +20,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,16 @@ from .checkpoint import (
 from .config import TrainConfig, plural, schedule_text
 from .data import ImageData, load_data
 from .distributed import Processes, choose_device, process_group
-from .files import check_output_directory, printable, shown_value, writing
+from .files import (
+    RUN_LOCK_NAME,
+    check_output_directory,
+    claimed_run_directory,
+    json_text,
+    printable,
+    remove_stale_temporaries,
+    shown_value,
+    writing,
+)
 from .inspection import read_network
 from .metrics import (
     CURVE_PNG,
@@ -181,6 +191,63 @@ def _check_scheme(saved: object, digest: str | None, model: str, path: Path) -> 
         )
 
 
+STATISTICS_KEPT_NOTE = 0.25
+"""A run whose batch normalisations keep more of their initial running statistics than this
+at its end is told why its evaluation may sit at chance (:meth:`_Run._statistics_note`),
+and how many steps bring it under :data:`STATISTICS_KEPT_TARGET`."""
+STATISTICS_KEPT_TARGET = 0.05
+
+SMALL_MACHINE_CPUS = 4
+"""At most this many CPUs available: one torch thread by default.  On the 2-core machine of
+the tests, with other work running beside it, torch's default of 2 threads made an epoch of
+resnet20 on digits 15x slower than 1 thread (51.9 s against 3.5 s), on synthetic data 13x
+(21.9 s against 1.6 s) and a CIFAR-sized step (batch 128, 3x32x32) 3x (5.5 s against 1.8 s):
+threads that wait for a busy core spin instead of computing."""
+
+SMALL_STEP_PIXELS = 32 * 32 * 32
+"""At most this many pixels in a training batch (images x height x width): one thread by
+default, on any machine; a convolution that small is not worth sharing out (digits: 64 images
+of 8x8, 4,096 pixels; CIFAR-10: 128 of 32x32, 131,072)."""
+
+
+def default_threads(
+    available: int, batch_size: int, image_size: tuple[int, int], torch_default: int
+) -> tuple[int, str]:
+    """The CPU threads a run uses when ``--threads`` is not given, and why in words.
+
+    ``available``: the CPUs this process may run on (``os.sched_getaffinity``);
+    ``torch_default``: torch's own choice (its physical cores).  One thread on a small machine
+    (:data:`SMALL_MACHINE_CPUS`) or for a small batch (:data:`SMALL_STEP_PIXELS`); else
+    torch's choice, at most ``available``.
+    """
+    height, width = image_size
+    if available <= SMALL_MACHINE_CPUS:
+        return 1, f"default on a machine of {available} CPUs; --threads N to change"
+    if batch_size * height * width <= SMALL_STEP_PIXELS:
+        return 1, (
+            f"default for a batch of {batch_size} images of {height}x{width}; --threads N to change"
+        )
+    threads = max(1, min(torch_default, available))
+    return threads, f"torch's default for {available} CPUs; --threads N to change"
+
+
+def _available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def choose_threads(config: TrainConfig, data: ImageData, batch_size: int) -> tuple[int, str]:
+    """The threads of this run and why: ``--threads``, then ``OMP_NUM_THREADS`` (torch
+    follows it; torchrun sets it to 1 for each process), then :func:`default_threads`."""
+    if config.threads is not None:
+        return config.threads, "--threads"
+    if os.environ.get("OMP_NUM_THREADS", "").strip():
+        return torch.get_num_threads(), "OMP_NUM_THREADS"
+    return default_threads(_available_cpus(), batch_size, data.image_size, torch.get_num_threads())
+
+
 def train(config: TrainConfig, log: Callable[[str], None] | None = print) -> TrainResult:
     """Run (or resume) one training run; ``log`` receives one line per epoch on rank 0.
 
@@ -188,14 +255,30 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = print) -> Tra
     :class:`DivergedError` when the loss stops being finite.
     """
     config = config.resolved()
-    if config.threads is not None:
-        torch.set_num_threads(config.threads)
     processes = Processes.from_environment()
     device = choose_device(config.device, processes)
     check_run_directory(config.out)
     if config.rank_weights is not None:
         check_output_directory(Path(config.rank_weights), (f"rank{processes.rank}.pt",))
     digest = scheme_sha256(Path(config.model)) if is_scheme_file(config.model) else None
+    # rank 0 holds the directory for every process of the run (the others only read it)
+    claim = claimed_run_directory(config.out) if processes.is_main else nullcontext(None)
+    with claim as created:
+        if processes.is_main:
+            for path in remove_stale_temporaries(config.out, RUN_FILES):
+                print(f"tabc: removed {path}, left by an interrupted write", file=sys.stderr)
+        return _claimed_train(config, processes, device, digest, created, log)
+
+
+def _claimed_train(
+    config: TrainConfig,
+    processes: Processes,
+    device: torch.device,
+    digest: str | None,
+    created: Path | None,
+    log: Callable[[str], None] | None,
+) -> TrainResult:
+    """:func:`train` once this run holds its output directory."""
     checkpoint_path = config.out / CHECKPOINT_NAME
     checkpoint = None
     if os.path.lexists(checkpoint_path):
@@ -210,9 +293,19 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = print) -> Tra
     data = load_data(config.data, config.data_dir)
     assert config.batch_size is not None
     batch_size = per_process_batch(config.batch_size, processes.world)
+    threads, why = choose_threads(config, data, batch_size)
+    torch.set_num_threads(threads)
+    config = dataclasses.replace(config, threads=threads, threads_reason=why)
     with process_group(processes, device):
         run = _Run(
-            config, processes, device, data, batch_size, log if processes.is_main else None, digest
+            config,
+            processes,
+            device,
+            data,
+            batch_size,
+            log if processes.is_main else None,
+            digest,
+            created,
         )
         return run.run(checkpoint)
 
@@ -229,6 +322,7 @@ class _Run:
         batch_size: int,
         log: Callable[[str], None] | None,
         scheme_sha256: str | None = None,
+        created: Path | None = None,
     ) -> None:
         assert config.epochs is not None and config.milestones is not None
         self.config = config
@@ -242,11 +336,7 @@ class _Run:
         self.main = processes.is_main
         self.scheme_sha256 = scheme_sha256
         """The SHA-256 of the scheme file trained (None for a registry model)."""
-        created = None  # the outermost directory this run makes, removed if the model fails
-        if self.main and not self.out.exists():
-            created = self.out
-            while not created.parent.exists():
-                created = created.parent
+        # created: the outermost directory this run made, removed if the model fails
         if self.main:
             with writing(self.out):
                 self.out.mkdir(parents=True, exist_ok=True)
@@ -261,7 +351,13 @@ class _Run:
             network = build_model(source, data.num_classes, data.channels, config.model_args)
         except Exception:
             if created is not None:  # a refused model leaves nothing behind
-                shutil.rmtree(created, ignore_errors=True)
+                for path in sorted(self.out.iterdir()):
+                    if path.name == RUN_LOCK_NAME:  # released, with `created`, by train()
+                        continue
+                    if path.is_dir() and not path.is_symlink():
+                        shutil.rmtree(path, ignore_errors=True)
+                    else:
+                        path.unlink(missing_ok=True)
             raise
         self.network = network.to(device)
         self.parameters = count_parameters(network)
@@ -295,11 +391,14 @@ class _Run:
         else:
             start = self._restore(checkpoint)
         if self.main:
-            config_text = json.dumps(self.config.to_json(), indent=2) + "\n"
+            config_text = json_text(self.config.to_json())
             with writing(self.out / CONFIG_JSON):
                 write_atomically(self.out / CONFIG_JSON, config_text)
             if self.log is not None:
                 self.log(self._opening(start))
+                note = self._statistics_note()
+                if note is not None:
+                    self.log(note)
         stop = self.epochs
         if self.config.stop_after is not None:
             stop = min(stop, max(start, self.config.stop_after))
@@ -321,8 +420,49 @@ class _Run:
         return (
             f"training {self.label} ({self.parameters:,} parameters) on {self.data.describe()}; "
             f"{plural(self.epochs, 'epoch')}, batch {self.config.batch_size}, "
-            f"{schedule_text(self.config)}, on {where}{resumed}"
+            f"{schedule_text(self.config)}, on {where}{self._threads_text()}{resumed}"
         )
+
+    def _statistics_note(self) -> str | None:
+        """Why the evaluation of a short run may sit at chance: a batch normalisation whose
+        running statistics this run's steps leave mostly at their initial values (RKCNN's
+        official momentum 0.01 keeps 0.99^n of them after n steps); None when none does."""
+        momenta = [
+            m.momentum
+            for m in self.network.modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm)
+            and m.track_running_stats
+            and m.momentum is not None
+        ]
+        if not momenta:
+            return None
+        momentum = min(momenta)
+        steps = self.batches.steps_per_epoch(self.batch_size, self.processes.world) * self.epochs
+        kept = (1.0 - momentum) ** steps
+        if kept <= STATISTICS_KEPT_NOTE:
+            return None
+        needed = math.ceil(math.log(STATISTICS_KEPT_TARGET) / math.log(1.0 - momentum))
+        return (
+            f"note: batch-norm momentum {momentum:g} (the model's) keeps {100 * kept:.0f} % of "
+            f"the initial running statistics after this run's {steps} training steps, so "
+            f"evaluation normalises with statistics near mean 0 and variance 1 and the test "
+            f"accuracy can stay near chance however training goes; {needed} steps bring that "
+            f"under {100 * STATISTICS_KEPT_TARGET:g} %: train longer"
+            + (", or pass --model-arg bn_momentum=0.1" if self._takes_bn_momentum(momentum) else "")
+        )
+
+    def _takes_bn_momentum(self, momentum: float) -> bool:
+        """Whether ``--model-arg bn_momentum=0.1`` would raise this network's momentum."""
+        from ..models.rkcnn import RKCNN
+
+        return isinstance(self.network, RKCNN) and momentum < 0.1
+
+    def _threads_text(self) -> str:
+        """`` with 1 CPU thread (default on a machine of 2 CPUs; ...)``; nothing on a GPU."""
+        if self.device.type != "cpu":
+            return ""
+        threads = self.config.threads
+        return f" with {plural(threads or 1, 'CPU thread')} ({self.config.threads_reason})"
 
     def _restore(self, checkpoint: dict[str, Any]) -> int:
         """Load the states of ``checkpoint`` (checked by :func:`.load_checkpoint` for its
@@ -506,7 +646,7 @@ class _Run:
             learned = read_network(self.network, self.label)
             if not learned.empty:
                 fields["learned_scheme"] = learned.to_json()
-            summary = json.dumps(fields, indent=2, allow_nan=True) + "\n"
+            summary = json_text(fields)
             with writing(self.out / SUMMARY_JSON):
                 write_atomically(self.out / SUMMARY_JSON, summary)
             if self.metrics:

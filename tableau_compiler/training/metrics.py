@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_path, write_atomically
-from .files import writing
+from .files import json_text, writing
 
 __all__ = ["EpochMetrics", "plot_learning_curve", "write_metrics"]
 
@@ -66,9 +65,7 @@ def write_metrics(directory: Path, metrics: list[EpochMetrics]) -> None:
     with writing(directory / METRICS_CSV):
         write_atomically(directory / METRICS_CSV, text.getvalue())
     with writing(directory / METRICS_JSON):
-        write_atomically(
-            directory / METRICS_JSON, json.dumps(rows, indent=2, allow_nan=True) + "\n"
-        )
+        write_atomically(directory / METRICS_JSON, json_text(rows))
 
 
 def plot_learning_curve(

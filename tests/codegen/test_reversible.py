@@ -167,10 +167,34 @@ def test_dropout_is_refused():
     net(torch.randn(2, 3))  # evaluation needs no recomputation
 
 
+@pytest.mark.parametrize("name", ["rk4", "bdf2", "ab2", "lobatto_iiia_iiib3"])
+def test_a_network_without_an_inverse_refuses_reversible_with_the_analysis_reason(name):
+    # the keyword is accepted (not a bare TypeError) and refused with tabc's reason
+    module = generated(name)
+    with pytest.raises(module.NotInvertibleError) as raised:
+        module.build_model(depth=2, reversible=True)
+    assert isinstance(raised.value, ValueError)
+    assert module.SCHEME["no_inverse"] in str(raised.value)
+    assert "reversible=True" in str(raised.value)
+    module.build_model(depth=2, reversible=False)  # the default stays what it was
+
+
+def test_the_runge_kutta_reason_is_the_one_tabc_info_gives():
+    from tableau_compiler.analysis.reversibility import RUNGE_KUTTA_REASON
+
+    with pytest.raises(ValueError, match="implicit equation") as raised:
+        generated("rk4").Rk4ResNet(reversible=True)
+    assert RUNGE_KUTTA_REASON in str(raised.value)
+
+
+def test_a_multistep_net_without_an_inverse_refuses_reversible_with_the_analysis_reason():
+    module = generated("ab2")
+    functions = [torch.nn.Linear(3, 3) for _ in range(4)]
+    with pytest.raises(module.NotInvertibleError, match="β_0 ≠ 0"):
+        module.Ab2Net(functions, reversible=True)
+
+
 def test_only_invertible_schemes_offer_it():
-    for name in ("rk4", "bdf2", "ab2", "lobatto_iiia_iiib3"):
-        with pytest.raises(TypeError, match="reversible"):
-            generated(name).build_model(depth=2, reversible=True)
     for name in ("leapfrog", "lm_resnet", "bdf2", "ab2"):
         scheme = generated(name).SCHEME
         assert scheme["inverse"] == (name in INVERTIBLE)
@@ -196,6 +220,30 @@ def test_torch_compile_runs_the_reversible_stages_eagerly_with_the_same_gradient
     twin(x).sum().backward()
     for a, b in zip(twin.parameters(), model.parameters()):
         assert relative(b.grad, a.grad) < 1e-12
+
+
+def test_under_fullgraph_the_reversible_stage_is_a_graph_break_that_is_refused():
+    # the stage runs eagerly, outside the graph: fullgraph=True must refuse it, not trace it
+    torch._dynamo.reset()
+    model = network("revnet", depth=1)
+    with pytest.raises(Exception, match="(?i)skip|graph break|disable"):
+        torch.compile(model, fullgraph=True, backend="eager")(torch.randn(2, 3, 8, 8).double())
+
+
+def test_importing_a_reversible_module_does_not_import_torchs_compiler_stack():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, importlib.util\n"
+        "spec = importlib.util.spec_from_file_location('revnet_module', sys.argv[1])\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(module)\n"
+        "print(callable(module.run_reversibly), 'torch._dynamo' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(GENERATED / "revnet.py")],
+                          capture_output=True, text=True, check=True, timeout=300)  # fmt: skip
+    assert done.stdout.split() == ["True", "False"]
 
 
 class Counted(torch.nn.Module):
@@ -729,3 +777,22 @@ def test_a_reversible_stage_runs_on_the_meta_device():
     stage = module.Stage(layers, reversible=True).to("meta").train()
     stage(torch.randn(4, 4, device="meta", requires_grad=True)).sum().backward()
     assert all(p.grad is not None and p.grad.device.type == "meta" for p in stage.parameters())
+
+
+def test_a_step_whose_alpha_0_is_zero_is_stored_even_under_an_infinite_amplification_bound():
+    # LM-ResNet at its initial k = 0: alpha_0 = k = 0, the growth 1/0 = inf would pass
+    # `inf <= inf`; undoing the step would divide by zero, so every step is stored and the
+    # gradients are those of ordinary back-propagation, not NaN
+    module = generated("lm_resnet")
+    torch.manual_seed(0)
+    functions = [torch.nn.Linear(6, 6).double() for _ in range(6)]
+    net = module.LmResnetNet(functions, reversible=True, max_amplification=float("inf"))
+    plain = copy.deepcopy(net)
+    plain.reversible = False
+    assert bool((net.k_values() == 0).all())
+    assert net.stored_steps() == [True] * 5
+    x = torch.randn(5, 6, dtype=torch.float64)
+    net.train()(x).sum().backward()
+    plain.train()(x).sum().backward()
+    for a, b in zip(plain.parameters(), net.parameters()):
+        assert b.grad is not None and torch.allclose(b.grad, a.grad, rtol=1e-10, atol=1e-12)

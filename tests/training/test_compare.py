@@ -56,3 +56,33 @@ def test_a_model_arg_for_a_model_not_compared_is_refused(tmp_path, capsys):
         capsys, "compare", "resnet20", "--model-arg", "rkcnn_e:widths=(8,8,8)", "--out", tmp_path
     )
     assert code == 2 and "rkcnn_e" in err
+
+
+def test_a_scheme_file_has_one_name_in_every_output_its_schemes_name(tmp_path):
+    """A file my_ralston3.toml holding name = "ralston3" was my_ralston3 in the table and the
+    directories but ralston3 in runs.csv and the log lines: now ralston3 everywhere."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    scheme = tmp_path / "my_ralston3.toml"
+    scheme.write_text((root / "tableaus" / "ralston3.toml").read_text(encoding="utf-8"))
+    out = tmp_path / "compare"
+    command = [sys.executable, "-m", "tableau_compiler", "compare", str(scheme), "--seeds", "1",
+               "--epochs", "1", "--batch-size", "256", "--threads", "1",
+               "--model-arg", "my_ralston3.toml:depth=1".replace("my_ralston3.toml", str(scheme)),
+               "--model-arg", "ralston3:widths=(4,4,4)", "--out", str(out)]  # fmt: skip
+    done = subprocess.run(
+        command, check=False, cwd=root, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    shown = [line for line in done.stdout.splitlines() if str(scheme) not in line]
+    assert "my_ralston3" not in "\n".join(shown)
+    assert "== ralston3, seed 0" in done.stdout and "training ralston3 (" in done.stdout
+    assert (out / "ralston3" / "seed0" / "checkpoint.pt").is_file()
+    assert [p.name for p in out.iterdir() if p.is_dir()] == ["ralston3"]
+    for name in ("compare.csv", "runs.csv"):
+        with open(out / name, newline="") as stream:
+            assert [row["model"] for row in csv.DictReader(stream)] == ["ralston3"]
+    assert "| ralston3 |" in (out / "compare.md").read_text(encoding="utf-8")

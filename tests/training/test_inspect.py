@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -102,6 +104,73 @@ def test_k_outside_the_zero_stable_interval_is_seen(lm_run, tmp_path, capsys):
     )
     text = tabc(capsys, "inspect", tmp_path)[1]
     assert "zero-stable 4 of 6" in text and " NO " in text
+
+
+def strict(text: str) -> object:
+    """``text`` parsed as strict JSON: NaN, Infinity and -Infinity are refused."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_a_diverged_k_n_is_null_in_inspect_json_which_stays_strict_json(lm_run, tmp_path):
+    state = checkpoint(lm_run)
+    key = min(k for k in state["model"] if k.endswith("net.raw_k"))
+    state["model"][key] = torch.tensor([math.nan, math.inf])
+    torch.save(state, tmp_path / "checkpoint.pt")
+    command = [sys.executable, "-m", "tableau_compiler", "inspect", str(tmp_path), "--json"]
+    done = subprocess.run(
+        command, check=False, cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    first, second, third = strict(done.stdout)["multistep"]["blocks"][:3]
+    assert first["values"] == {"k": None} and second["values"] == {"k": None}
+    assert first["zero_stability"] == "a learned value is not a finite number"
+    assert isinstance(third["values"]["k"], float)
+
+
+def test_summary_metrics_and_config_json_of_a_run_are_strict_json(lm_run):
+    for name in ("summary.json", "metrics.json", "config.json"):
+        strict((lm_run / name).read_text())
+
+
+def test_every_non_finite_number_is_written_as_null():
+    from tableau_compiler.training.files import json_text
+
+    value = {"k": [math.nan, math.inf, -math.inf, 0.5], "loss": (math.nan,), "n": 3}
+    assert strict(json_text(value)) == {"k": [None, None, None, 0.5], "loss": [None], "n": 3}
+
+
+def run_inspect(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tableau_compiler", "inspect", str(path)], check=False,
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
+
+
+def test_a_recipe_edited_to_build_a_huge_network_is_refused_before_it_is_built(lm_run, tmp_path):
+    """One edited field of a valid checkpoint (100,000 blocks in the first stage) is refused
+    by comparing what the recipe builds with the weights as it builds, not after."""
+    state = checkpoint(lm_run)
+    state["recipe"]["model_args"]["layers"] = repr((100000, 1, 1))
+    torch.save(state, tmp_path / "checkpoint.pt")
+    done = run_inspect(tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"tabc: {tmp_path / 'checkpoint.pt'}: recipe.model 'lm_resnet20' "
+                           "with recipe.model_args (layers=(100000, 1, 1), widths=(4, 4, 4)) "
+                           "would build a network larger than the checkpoint's weights")  # fmt: skip
+
+
+def test_a_recipe_naming_a_deeper_model_than_its_weights_is_refused_naming_the_model(
+    lm_run, tmp_path, capsys
+):
+    state = checkpoint(lm_run)
+    state["recipe"]["model"] = "lm_resnet110"
+    torch.save(state, tmp_path / "checkpoint.pt")
+    code, out, err = tabc(capsys, "inspect", tmp_path)
+    assert code == 2 and out == ""
+    assert "recipe.model 'lm_resnet110' with recipe.model_args (widths=(4, 4, 4))" in err
 
 
 def mixing_weights(state: dict, step: str) -> tuple[list[torch.Tensor], torch.Tensor]:
