@@ -294,7 +294,7 @@ def _sympy_size(
     # 175 s where the estimate said 20 s)
     import flint
 
-    if all(hasattr(x, "numer") and hasattr(x, "denom") for x in nonzero):
+    if all(_fraction_element(x) for x in nonzero):
         # a fraction field over ZZ (ZZ(pi), ZZ(k)): read the integer coefficients of each
         # numerator and denominator; no conversion to expressions (4,096 entries took 18 s)
         bits, degree = 1, 1
@@ -345,6 +345,14 @@ def _sympy_size(
         parts_per_order=degree,
         growth=SYMBOLIC_GROWTH,
     )
+
+
+def _fraction_element(x: Any) -> bool:
+    """An element of a fraction field over ZZ (sympy's ``FracElement``: ``numer`` and ``denom``
+    are polynomials, not the methods of a ground-domain rational such as flint's ``fmpq``,
+    which sympy's QQ holds when the coefficients simplify to rationals)."""
+    numer, denom = getattr(x, "numer", None), getattr(x, "denom", None)
+    return hasattr(numer, "coeffs") and hasattr(denom, "coeffs")
 
 
 def _fraction_bits_of(r: Any) -> int:
