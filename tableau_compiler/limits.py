@@ -123,7 +123,7 @@ order 5 or more, any of order 7 or more: 0, Kraaijevanger 1991) need none of it.
 
 MAX_SSP_RATIONAL_WORK = 1_250_000_000
 """Units of work (16 ns, as :data:`MAX_CONDITION_WORK`, 20 s estimated) for the SSP
-coefficient of a rational tableau: 3 units × (s + 2)(s + 1)³ × ((s + 1)·B/64)^1.5, B the
+coefficient of a rational tableau: 3·10⁶ + 3 units × (s + 2)(s + 1)³ × ((s + 1)·B/64)^1.5, B the
 bits of the largest entry of D·K (D the common denominator of A and b): s + 2 exact inverses
 of (s + 1) × (s + 1) matrices whose adjugates hold numbers of about (s + 1)·B bits, in
 python-flint, then the interpolation and the roots
@@ -215,7 +215,7 @@ MAX_TOLERANCE = 1e-3
 amount (a huge tolerance would let any approximate scheme pass any order)."""
 
 MAX_LUMPED_WORK = 4 * 16**3 * 7_700
-"""Units of work (16 ns), :func:`tableau_compiler.analysis.work.lumping_work`: 1 unit per
+"""Units of work (16 ns), :func:`tableau_compiler.analysis.work.lumping_work`: 0.8 units per
 stages³ × bits of the largest entry up to which a Runge–Kutta tableau over the rationals
 or QQ(√d) past :data:`MAX_LUMPED_STAGES` still has its symmetry decided by merging equal
 stages: four times the work the stage limit allowed for 7,700-bit rationals (64 stages of

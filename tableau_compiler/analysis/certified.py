@@ -152,9 +152,7 @@ def _evaluate(
     s = matrix.shape[0]
     u1 = unit / (1 - unit)
     # Higham's γ_n counts the non-zero terms of a row: adding an exact zero rounds nothing
-    terms = max(
-        [1, int((matrix != 0).sum(axis=1).max())] + [int((b != 0).sum()) for b in vectors]
-    )
+    terms = max([1, int((matrix != 0).sum(axis=1).max())] + [int((b != 0).sum()) for b in vectors])
     gamma_s = terms * unit / (1 - terms * unit)
     kappa = 1 + (4 * s + 32) * UNIT
     matrix_t = matrix.T.copy()

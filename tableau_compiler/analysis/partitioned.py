@@ -267,7 +267,7 @@ def condition_work(stages: int, depth: int, size: NumberSize, *, general: bool) 
     factor = SYMBOLIC_FACTOR if size.parts_per_order > 0 else 1
     return math.ceil(
         sum(
-            c * (stages**2 * size.unit(n) * factor + TREE_UNITS)
+            c * ((stages**2 if size.quadratic else stages) * size.unit(n) * factor + TREE_UNITS)
             for n, c in enumerate(counts, start=1)
         )
     )

@@ -146,7 +146,8 @@ def _undecided_reason(stages: int, order: int, size: NumberSize = SMALL) -> str:
     work = condition_work(stages, order, size)
     if work > limits.MAX_CONDITION_WORK or size == SMALL:
         small = size.unit(order + 1) <= 1  # one unit per multiply-add
-        measure = "stages² × (trees + set-up)" + ("" if small else " × cost of the numbers")
+        per_tree = "stages²" if size.quadratic else "stages"
+        measure = f"{per_tree} × (trees + set-up)" + ("" if small else " × cost of the numbers")
         return (
             f"{stages} stages at order {order} mean {work:.2g} units of "
             f"order-condition work ({measure}), above the limit of "
@@ -276,9 +277,7 @@ def _c_failure(warning: Finding, nodes: str, strict: bool) -> Finding:
     if nodes == "row-sums":
         accepted = '[tableau] nodes = "row-sums" is not accepted under --strict'
     else:
-        accepted = (
-            'write [tableau] nodes = "row-sums" when the written c only records the source'
-        )
+        accepted = 'write [tableau] nodes = "row-sums" when the written c only records the source'
     return Finding(f"{warning.message} (a typo in c?; {accepted})", warning.key)
 
 
@@ -935,12 +934,12 @@ def analyse_tableau(
     if differences:
         stages = ", ".join(map(str, differences))
         c_finding = Finding(
-                f"c differs from the row sums of A at stage {stages} (largest |c_i − Σ_j a_ij| "
-                f"{shown_size(c_difference, tolerance)}); conditions are judged with the row sums "
-                f"(order {order}); with the written c the order would be "
-                f"{decided.written_c_order}",
-                ("tableau", "c", differences[0] - 1),
-            )
+            f"c differs from the row sums of A at stage {stages} (largest |c_i − Σ_j a_ij| "
+            f"{shown_size(c_difference, tolerance)}); conditions are judged with the row sums "
+            f"(order {order}); with the written c the order would be "
+            f"{decided.written_c_order}",
+            ("tableau", "c", differences[0] - 1),
+        )
         lowers = decided.written_c_order is not None and decided.written_c_order < order
         if lowers and (tableau.nodes != "row-sums" or strict):
             c_failure = _c_failure(c_finding, tableau.nodes, strict)

@@ -214,9 +214,9 @@ def ssp_coefficient(
         if work > limits.MAX_SSP_RATIONAL_WORK:
             return SSPCoefficient(
                 None, s, tolerance,
-                f"{SSP_RATIONAL_UNITS} × (s + 2)(s + 1)³ × ((s + 1)·bits/64)^1.5 = {work:.2g} "
-                f"units of 16 ns for its exact inverses, above the limit of "
-                f"{limits.MAX_SSP_RATIONAL_WORK:.2g}",
+                f"{work:.2g} units of 16 ns ({SSP_RATIONAL_BASE:.2g} + {SSP_RATIONAL_UNITS} × "
+                f"(s + 2)(s + 1)³ × ((s + 1)·bits/64)^1.5, its exact inverses), above the "
+                f"limit of {limits.MAX_SSP_RATIONAL_WORK:.2g}",
             )  # fmt: skip
         conditions, scales, singular = _ssp_rational(a, b)
     else:
@@ -250,7 +250,13 @@ def ssp_rational_work(a: list[list[Fraction]], b: list[Fraction]) -> float:
     numbers = [flint.fmpq(x.numerator, x.denominator) for x in [*(v for row in a for v in row), *b]]
     level, _ = _rational_bits(numbers, [], lambda x: [x])
     n = len(b) + 1
-    return SSP_RATIONAL_UNITS * (n + 1) * n**3 * max(1.0, n * level / 64) ** 1.5
+    return SSP_RATIONAL_BASE + SSP_RATIONAL_UNITS * (n + 1) * n**3 * max(1.0, n * level / 64) ** 1.5
+
+
+SSP_RATIONAL_BASE = 3_000_000
+"""Units every rational SSP coefficient costs beyond its inverses: the interpolation of the
+conditions and sympy's root isolation (SSPRK(10,4): 55 ms where the inverses' count said
+0.8 ms, benchmarks/RESULTS_properties.md)."""
 
 
 SSP_RATIONAL_UNITS = 3

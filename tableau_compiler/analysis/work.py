@@ -51,11 +51,16 @@ GROWTH = 1.5
 OBJECT_BITS = 512
 """The Python object around each stored number (a flint integer or rational)."""
 
-BALL_FACTOR = 20
-"""A multiply-add of real balls relative to one of integers of the same size, the precision
-doublings included until every reported digit is certified (Gauss and Radau IIA with 5-7
-stages in 72-digit decimals at tolerance 1e-40: ten times what a factor 2 said,
-benchmarks/RESULTS_work.md)."""
+BALL_FACTOR = 100
+"""Real balls: units per tree per stage.  The balls' cost is the elementwise products of Φ(t)
+(s Python-level arb products per tree), not flint's matrix products, so it grows with the
+stages, not their square (:attr:`NumberSize.quadratic` False), and slowly with the precision
+(growth 0.5 in words): fitted on the nine ball rows of benchmarks/RESULTS_work.md, Gauss and
+Radau IIA with 5–7 stages at tolerance 1e-40 and Curtis 10, Hairer 10, Ono 10 and 12 with
+17–25 stages at 1e-84, where 20 × stages² fitted the first and over-estimated the others 7–12
+times."""
+
+BALL_GROWTH = 0.5
 
 QUADRATIC_FACTOR = 1.5
 """QQ(√d), per stored rational (two per element): rational, not scaled-integer, products
@@ -101,6 +106,9 @@ class NumberSize:
     """Numbers per element added per vertex (polynomials in pi grow in degree)."""
     growth: float = GROWTH
     """The exponent of the cost of a multiply-add in the numbers' words."""
+    quadratic: bool = True
+    """The work grows with stages² (matrix products of exact numbers); False: with the stages
+    (real balls, whose cost is the per-tree elementwise products)."""
 
     def bits(self, order: int) -> int:
         """Bits of one number in Φ(t) for a tree with ``order`` vertices."""
@@ -140,13 +148,15 @@ order 1, which the trees alone counted at 5 s)."""
 
 def condition_work(stages: int, order: int, size: NumberSize = SMALL) -> int:
     """Units of work to decide the conditions up to ``order`` (see the module docstring):
-    stages² × (Σ trees × unit + the set-up, :data:`SETUP_PRODUCTS` × unit at order 2), with
+    stages² (stages, for balls) × (Σ trees × unit + the set-up, :data:`SETUP_PRODUCTS` × unit
+    at order 2), with
     the trees counted as in :data:`limits.ROOTED_TREES` up to ``order`` + 1 vertices (the
     conditions of order p + 1 that ``info`` adds)."""
     trees = sum(
         count * size.unit(n + 1) for n, count in enumerate(limits.ROOTED_TREES[: order + 1])
     )
-    return math.ceil(stages**2 * (trees + SETUP_PRODUCTS * size.unit(2)))
+    per_tree = stages**2 if size.quadratic else stages
+    return math.ceil(per_tree * (trees + SETUP_PRODUCTS * size.unit(2)))
 
 
 def condition_memory(stages: int, order: int, size: NumberSize = SMALL) -> int:
@@ -167,7 +177,7 @@ def number_size(field: Any, a: Sequence[Sequence[Any]], others: Sequence[Any] = 
     spread = max(1, s).bit_length()
     entries = [x for row in a for x in row]
     if isinstance(field, BallField):
-        return NumberSize(factor=BALL_FACTOR, fixed=field.bits)
+        return NumberSize(factor=BALL_FACTOR, fixed=field.bits, growth=BALL_GROWTH, quadratic=False)
     if isinstance(field, RationalField):
         level, fixed = _rational_bits(entries, others, lambda x: [x])
         return NumberSize(per_order=level + spread, fixed=fixed)
@@ -412,10 +422,12 @@ def ssp_work(stages: int, degree: int, bits: int) -> int:
     return math.ceil(operations * SSP_ALGEBRAIC_UNITS)
 
 
-LUMPING_UNITS = 1
+LUMPING_UNITS = 0.8
 """One step of the stage-merging refinement (an addition of two entries and a comparison) per
 bit of the largest entry, in units: 4 over-estimated 64 stages five times (1.7 s estimated,
-0.32 s measured, benchmarks/RESULTS_properties.md)."""
+0.32 s measured), 1 Feagin 14 3.2 times (0.21 s, 0.065 s; benchmarks/RESULTS_properties.md).
+The refinement stops at the first stage that has no partner, so the time of a scheme that is
+not symmetric can be far below this bound."""
 
 
 def lumping_work(stages: int, bits: int) -> int:

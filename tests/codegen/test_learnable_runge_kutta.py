@@ -249,7 +249,7 @@ def test_parameter_names_cannot_collide_with_the_names_a_module_generates(tmp_pa
         f'[tableau]\na = [[], ["{terms}"]]\nb = ["1", "0"]\n{declared}'
     )
     multistep = (
-        'name = "clash_lm"\nkind = "linear-multistep"\norder = 1\n'
+        'name = "clash_lm"\nkind = "linear-multistep"\norder = 1\nstep_scaling = "absorbed"\n'
         f'[coefficients]\nalpha = ["-({terms})", "({terms}) - 1", "1"]\nbeta = ["0", "1", "0"]\n'
         f"{declared}"
     )

@@ -11,8 +11,12 @@ from tableau_compiler.cli import main
 
 
 def tabc(capsys, *argv: str) -> tuple[int, str, str]:
-    """Run ``tabc ARGV`` in this process: (exit status, stdout, stderr), never a traceback."""
-    code = main([str(a) for a in argv])
+    """Run ``tabc ARGV`` in this process: (exit status, stdout, stderr), never a traceback.
+    An option refused by the parser exits (SystemExit) as on the command line."""
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exit_:
+        code = exit_.code
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     return code, out, err

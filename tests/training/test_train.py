@@ -113,10 +113,10 @@ def test_a_scheme_file_is_compiled_into_the_run_and_trained(tmp_path, capsys):
         (["resnet20", "--model-arg", "colour=1"], "cannot build resnet20 with colour=1"),
         (["missing.toml"], "missing.toml: no such scheme file"),
         (["resnet20", "--data", "cifar10"], "--data cifar10 needs --data-dir"),
-        (["resnet20", "--epochs", "0"], "--epochs must be at least 1"),
+        (["resnet20", "--epochs", "0"], "--epochs: expected an integer >= 1, not '0'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, argv, message):
     code, _, err = tabc(capsys, "train", *argv, "--out", tmp_path / "run")
     assert code == 2
-    assert err.startswith("tabc: ") and message in err and len(err.strip().splitlines()) == 1
+    assert err.startswith("tabc") and message in err and len(err.strip().splitlines()) == 1
