@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import signal
 import stat
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,6 +76,8 @@ def atomic_path(target: Path, *, keep_suffix: bool = False) -> Iterator[Path]:
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     suffix = f".tmp{target.suffix}" if keep_suffix else ".tmp"
+    import tempfile  # here: every command holds terminating_cleanly, few write files
+
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
     temporary = Path(name)
     try:

@@ -252,11 +252,12 @@ judgement of its residual (measured: 3.9 s for the 114,000 trees up to order 9 o
 pair, about 34 µs or 2,100 units of 16 ns per tree)."""
 
 
-SYMBOLIC_FACTOR = 6
+SYMBOLIC_FACTOR = 12
 """How much more a multiply-add over QQ(pi) costs in the pair's conditions than the unit of
-:mod:`.work` says (sympy's rational functions in pi cancel a gcd at every addition): 1.2
-(from 24 stages of pi times 60-digit rationals) under-estimated the 64-stage pair of pi five
-times (7 s estimated, 55 s measured under load, benchmarks/RESULTS_properties.md)."""
+:mod:`.work` says (sympy's rational functions in pi cancel a gcd at every addition): 1,800
+units per coefficient with :mod:`.work`'s 150; 360 (from 24 stages of pi times 60-digit
+rationals) under-estimated the 64-stage pair of pi five times (7 s estimated, 55 s measured
+under load, benchmarks/RESULTS_properties.md)."""
 
 
 def condition_work(stages: int, depth: int, size: NumberSize, *, general: bool) -> int:

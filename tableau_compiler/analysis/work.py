@@ -76,11 +76,13 @@ SYMBOLIC_GROWTH = 2.0
 grows with the square of their words (64 stages of pi times 60-digit rationals took 4 times
 what the GMP exponent 1.5 said, where pi/(i + j + 2), one word, took what it said)."""
 
-SYMBOLIC_FACTOR = 300
+SYMBOLIC_FACTOR = 150
 """sympy's rings and fraction fields with pi, per stored coefficient (the degree in pi grows
 with the order): 60 undercounted the clock 3 to 5 times on 64 stages of pi (explicit with
 60-digit rationals, fully implicit with pi/(i+j+2)) once the limit was set from the 60 s
-guarantee (benchmarks/RESULTS_work.md)."""
+guarantee; 300 over-counted the fully implicit case 4.9 times once the entries' sizes counted
+their common denominator (15.9 s estimated, 3.2 s measured on a quiet machine,
+benchmarks/RESULTS_work.md)."""
 
 
 PROBE_ORDER = 3
