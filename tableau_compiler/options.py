@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 __all__ = [
     "MAX_ASPECT",
@@ -52,9 +53,27 @@ class Parser(argparse.ArgumentParser):
     ``tabc export: argument --depth: expected an integer from 1 to 1000, not '0' (see tabc
     export --help)``, not the usage block before it."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _help_formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"{self.prog}: {message} (see `{self.prog} --help`)\n")
         sys.exit(2)
+
+
+def _help_formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's help formatter at the terminal's width, found as ``shutil.get_terminal_size``
+    finds it (``COLUMNS``, then the terminal, else 80) without importing shutil: argparse
+    imports it for every parser it builds, 4 ms of a 0.15 s ``tabc check``."""
+    try:
+        width = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        try:
+            width = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            width = 80
+    return argparse.HelpFormatter(prog, width=max(width, 20) - 2)
 
 
 def integer(low: int, high: int | None = None) -> Callable[[str], int]:
