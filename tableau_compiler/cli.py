@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -809,10 +810,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     argv = negative_values_attached(argv, ("--extent",))  # `--extent -3,3,-3,3` is a value
     args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
-    from .atomic import terminating_cleanly
-
-    try:  # SIGTERM, like Ctrl-C, unwinds: no temporary file or run lock is left behind
-        with terminating_cleanly():
+    try:
+        with _unwinding_on_sigterm(args.command):
             if args.command in ("check", "info", "compile", "export"):  # they print scheme text
                 from .terminal import guarded_output
 
@@ -821,6 +820,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
     except KeyboardInterrupt:
         return 130
+
+
+READ_ONLY_COMMANDS = ("check", "info", "inspect", "models")
+"""Commands that write no file and hold no lock: SIGTERM may end them where they stand."""
+
+
+def _unwinding_on_sigterm(command: str) -> AbstractContextManager[None]:
+    """SIGTERM, like Ctrl-C, unwinds a command that writes: no temporary file or run lock
+    is left behind (:func:`~.atomic.terminating_cleanly`)."""
+    if command in READ_ONLY_COMMANDS:  # nothing to clean up: spare the signal machinery
+        return nullcontext()
+    from .atomic import terminating_cleanly
+
+    return terminating_cleanly()
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -36,9 +36,7 @@ if TYPE_CHECKING:
 else:  # for isinstance; each kind's class is imported where a scheme of that kind is built
     ButcherTableau = deferred_class("tableau_compiler.scheme.butcher", "ButcherTableau")
     MultistepScheme = deferred_class("tableau_compiler.scheme.multistep", "MultistepScheme")
-    PartitionedTableau = deferred_class(
-        "tableau_compiler.scheme.partitioned", "PartitionedTableau"
-    )
+    PartitionedTableau = deferred_class("tableau_compiler.scheme.partitioned", "PartitionedTableau")
 
 __all__ = ["NAME_PATTERN", "load_scheme", "parse_scheme", "read_scheme_file"]
 
@@ -129,7 +127,8 @@ def parse_scheme(raw: bytes | str, *, source: str = "<scheme>") -> Scheme:
 # --------------------------------------------------------------------------- pasted TOML values
 
 # A bare value that TOML cannot read but tabc can, once it is a string: 1/5, 0.5D-01, 1//2.
-_BARE_COEFFICIENT = re.compile(r"[0-9A-Za-z_.+\-*/^() \t−√π]*[0-9√π][0-9A-Za-z_.+\-*/^() \t−√π]*")
+_BARE_COEFFICIENT = r"[0-9A-Za-z_.+\-*/^() \t−√π]*[0-9√π][0-9A-Za-z_.+\-*/^() \t−√π]*"
+"""(A pattern for ``re.fullmatch``, whose cache compiles it once, on the first pasted file.)"""
 _MARKER = "\x00tabc: the pasted value\x00"
 # A bare TOML number with one underscore before one or two final digits: 1.0_16, 0.2_8.
 _KIND_OR_GROUPING = re.compile(r"[+-]?[0-9][0-9.eE+-]*_[0-9]{1,2}")
@@ -213,7 +212,7 @@ def _bare_value(text: str, line: int, column: int) -> tuple[int, int] | None:
     right = min([i for i in (text.find(ch, at, finish) for ch in ",]}#") if i >= 0] or [finish])
     span = text[left + 1 : right]
     value = span.strip()
-    if not value or not _BARE_COEFFICIENT.fullmatch(value):
+    if not value or not re.fullmatch(_BARE_COEFFICIENT, value):
         return None
     if not _not_toml(value):
         return None  # a valid TOML value: the fault is elsewhere
@@ -295,7 +294,7 @@ def _quote_bare_values(
     for piece in re.split(r"([\[\]{},=])", text[begin:finish]):
         value = piece.strip()
         written = piece
-        bare = previous in ("[", ",", "=") and bool(_BARE_COEFFICIENT.fullmatch(value))
+        bare = previous in ("[", ",", "=") and bool(re.fullmatch(_BARE_COEFFICIENT, value))
         if bare and _not_toml(value):
             lead = len(piece) - len(piece.lstrip())
             a = offset + lead

@@ -401,7 +401,7 @@ def field_for(
         if quadratic:
             from .quadratic import quadratic_values
 
-            found = quadratic_values(expressions, environment)
+            found = quadratic_values(expressions, environment, small=small)
             if found is not None:
                 return found
     return _sympy_field(expressions, values)

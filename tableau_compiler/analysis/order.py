@@ -9,8 +9,10 @@ exactly on the rational value of the written decimals).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from .arithmetic import BallField, Field, _columns
@@ -141,6 +143,89 @@ class ScaledIntegerWeights(ElementaryWeights):
         return out
 
 
+class SmallScaledWeights(ElementaryWeights):
+    """Φ(t) for the small exact checks, as Python integers: Φ(t) = Φ̃(t) / D^(|t|−1), as in
+    :class:`ScaledIntegerWeights`, without python-flint.
+
+    Over QQ an entry of D·A is an integer; over QQ(√d) it is a pair (p, r) standing for
+    p + r√d, multiplied as (p p' + d r r', p r' + r p').  Integer products of a few hundred
+    bits cost a fraction of a ``Fraction`` product (which reduces by a gcd every time); the
+    one reduction per condition is left to its residual, an exact field element.
+    """
+
+    def __init__(self, field: Field, a: Matrix, max_order: int, leaf: Vector | None) -> None:
+        self.field = field
+        self.d = getattr(field, "d", None)
+        parts = self._parts
+        scale = 1
+        for x in [*(x for row in a for x in row), *(leaf or ())]:
+            for q in parts(x):
+                scale = math.lcm(scale, q.denominator)
+        self.scale = scale
+        rows = [
+            [(j, self._scaled(x, scale)) for j, x in enumerate(row) if not field.is_zero(x)]
+            for row in a
+        ]
+        one = (1, 0) if self.d is not None else 1
+        phi: list[list[Any]] = [[one] * len(a)]
+        first = [self._scaled(x, scale) for x in leaf] if leaf is not None else None
+        a_phi: list[list[Any]] = [first if first is not None else self._apply(rows, phi[0])]
+        trees = TREES.extend_to(max_order)
+        multiply = self._multiply
+        for n in range(2, max_order + 1):
+            for t in trees.of_order(n):
+                phi.append(list(map(multiply, phi[trees.rest[t]], a_phi[trees.child[t]])))
+            if n < max_order:
+                a_phi.extend(self._apply(rows, phi[t]) for t in trees.of_order(n))
+        self.vectors = phi
+
+    def _parts(self, x: Any) -> tuple[Fraction, ...]:
+        return (x.a, x.b) if self.d is not None else (x,)
+
+    def _scaled(self, x: Any, scale: int) -> Any:
+        if self.d is not None:
+            return (int(x.a * scale), int(x.b * scale))
+        return int(x * scale)
+
+    def _multiply(self, x: Any, y: Any) -> Any:
+        if self.d is None:
+            return x * y
+        return (x[0] * y[0] + self.d * x[1] * y[1], x[0] * y[1] + x[1] * y[0])
+
+    def _apply(self, rows: list[list[tuple[int, Any]]], vector: list[Any]) -> list[Any]:
+        if self.d is None:
+            return [sum(entry * vector[j] for j, entry in row) for row in rows]
+        out = []
+        for row in rows:
+            p = r = 0
+            for j, entry in row:
+                p_, r_ = self._multiply(entry, vector[j])
+                p, r = p + p_, r + r_
+            out.append((p, r))
+        return out
+
+    def residuals(self, b: Vector, trees: range) -> list[Any]:
+        field = self.field
+        b_scale = 1
+        for x in b:
+            for q in self._parts(x):
+                b_scale = math.lcm(b_scale, q.denominator)
+        row = [[(j, self._scaled(x, b_scale)) for j, x in enumerate(b) if not field.is_zero(x)]]
+        out = []
+        for t in trees:
+            (total,) = self._apply(row, self.vectors[t])
+            denominator = b_scale * self.scale ** (TREES.order[t] - 1)
+            gamma = Fraction(1, TREES.gamma[t])
+            if self.d is None:
+                out.append(Fraction(total, denominator) - gamma)
+            else:
+                weight = field.element(
+                    Fraction(total[0], denominator), Fraction(total[1], denominator)
+                )
+                out.append(weight - field.rational(1, TREES.gamma[t]))
+        return out
+
+
 def elementary_weights(
     field: Field, a: Matrix, max_order: int, leaf: Vector | None = None
 ) -> ElementaryWeights:
@@ -153,6 +238,8 @@ def elementary_weights(
 
     if isinstance(field, RationalField) and not field.small:
         return ScaledIntegerWeights(field, a, max_order, leaf)
+    if getattr(field, "small", False):  # SmallRationalField, SmallQuadraticField
+        return SmallScaledWeights(field, a, max_order, leaf)
     trees = TREES.extend_to(max_order)
     one = field.rational(1)
     phi: list[Vector] = [[one] * len(a)]

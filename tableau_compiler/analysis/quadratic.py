@@ -10,15 +10,16 @@ or pi go to sympy's algebraic fields instead.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
 from ..expression import Expression, Name, Number, Pi, Power, Product, Sqrt, Sum
-from .arithmetic import Field, _columns
+from .arithmetic import Field, _columns, _fits_small
 from .values import Value, lowest_terms
 
-__all__ = ["Quadratic", "QuadraticField", "quadratic_values"]
+__all__ = ["Quadratic", "QuadraticField", "SmallQuadraticField", "quadratic_values"]
 
 MAX_RADICAND_BITS = 128
 """Radicands are factored (to split off squares); larger ones go to sympy."""
@@ -117,6 +118,9 @@ class Quadratic:
 class QuadraticField(Field):
     """QQ(√d) for one square-free d > 1."""
 
+    small = False
+    """True for :class:`SmallQuadraticField` (``Fraction`` pairs, flint only on demand)."""
+
     def __init__(self, d: int) -> None:
         import flint
 
@@ -214,14 +218,82 @@ class QuadraticField(Field):
         ]
 
 
+class SmallQuadraticField(QuadraticField):
+    """QQ(√d) with pairs of Python ``Fraction``: for the small exact checks (a Gauss or
+    Radau tableau at its claimed order), where importing python-flint (about 30 ms) costs
+    more than the arithmetic.  The same exact decisions as :class:`QuadraticField` (the
+    sign test is exact rational arithmetic either way); products are plain sums over the
+    non-zero entries, and flint is imported only to print a value's digits."""
+
+    small = True
+
+    def __init__(self, d: int) -> None:
+        self.d = d
+        self.name = f"QQ<sqrt({d})>"
+        self._fmpq = Fraction
+
+    matrix = Field.matrix
+    apply = Field.apply
+
+    @property
+    def _flint(self) -> Any:  # only value() and magnitude() need balls
+        import flint
+
+        return flint
+
+    def value(self, x: Quadratic) -> Value:
+        if self.is_zero(x):
+            return Value.zero_value()
+        if x.b == 0:
+            return Value.of_fraction(x.a, str(x))
+        return QuadraticField.value(self, self._as_flint(x))
+
+    def magnitude(self, x: Quadratic) -> float:
+        """|a + b√d| in floating point (it only ranks residuals), in balls where the float
+        sum cancels to zero."""
+        if self.is_zero(x):
+            return 0.0
+        approximate = abs(_fraction_float(x.a) + _fraction_float(x.b) * math.sqrt(self.d))
+        if approximate == 0 or not math.isfinite(approximate):
+            return QuadraticField.magnitude(self, self._as_flint(x))
+        return approximate
+
+    def _as_flint(self, x: Quadratic) -> Quadratic:
+        fmpq = self._flint.fmpq
+        return Quadratic(
+            fmpq(x.a.numerator, x.a.denominator), fmpq(x.b.numerator, x.b.denominator), self.d
+        )
+
+    def to_sympy(self, x: Quadratic) -> Any:
+        import sympy
+
+        return sympy.Rational(x.a.numerator, x.a.denominator) + sympy.Rational(
+            x.b.numerator, x.b.denominator
+        ) * sympy.sqrt(self.d)
+
+
+def _fraction_float(q: Fraction) -> float:
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf
+
+
+SMALL_RADICAND_BITS = 24
+"""Radicands up to this size are split by trial division (at most 4,096 divisions), so that
+a small check needs no python-flint; larger ones are factored by flint."""
+
+
 def _square_free(n: int) -> tuple[int, int] | None:
     """n = s² d with d square-free: (s, d), or None when n is too large to factor here."""
-    import flint
-
     if n == 0:
         return 0, 1
+    if n.bit_length() <= SMALL_RADICAND_BITS:
+        return _square_free_by_trial_division(n)
     if n.bit_length() > MAX_RADICAND_BITS:
         return None
+    import flint
+
     s, d = 1, 1
     for prime, exponent in flint.fmpz(n).factor():
         s *= int(prime) ** (exponent // 2)
@@ -230,10 +302,30 @@ def _square_free(n: int) -> tuple[int, int] | None:
     return s, d
 
 
+def _square_free_by_trial_division(n: int) -> tuple[int, int]:
+    s, d, prime = 1, 1, 2
+    while prime * prime <= n:
+        exponent = 0
+        while n % prime == 0:
+            n //= prime
+            exponent += 1
+        s *= prime ** (exponent // 2)
+        if exponent % 2:
+            d *= prime
+        prime += 1 if prime == 2 else 2
+    return s, d * n  # what is left is 1 or a prime
+
+
 def quadratic_values(
-    expressions: Sequence[Expression], environment: Mapping[str, Fraction]
+    expressions: Sequence[Expression],
+    environment: Mapping[str, Fraction],
+    *,
+    small: bool = False,
 ) -> tuple[QuadraticField, list[Quadratic]] | None:
-    """The values in one QQ(√d), or None when they do not fit in one (then sympy decides)."""
+    """The values in one QQ(√d), or None when they do not fit in one (then sympy decides).
+
+    ``small``: the caller's work is small; the field is then :class:`SmallQuadraticField`
+    when every rational part fits :data:`~.arithmetic.SMALL_BITS` bits."""
     radicals: dict[int, tuple[Fraction, int]] = {}  # id(node) -> (coefficient, d)
     radicands: set[int] = set()
 
@@ -265,7 +357,7 @@ def quadratic_values(
     if not all(collect(expression.tree) for expression in expressions) or len(radicands) != 1:
         return None
     (d,) = radicands
-    field = QuadraticField(d)
+    field: QuadraticField = SmallQuadraticField(d) if small else QuadraticField(d)
 
     def evaluate(node: Any) -> Quadratic:
         if isinstance(node, Number):
@@ -290,6 +382,9 @@ def quadratic_values(
         return result
 
     try:
-        return field, [evaluate(expression.tree) for expression in expressions]
+        elements = [evaluate(expression.tree) for expression in expressions]
     except (KeyError, ZeroDivisionError):
         return None
+    if field.small and not all(_fits_small(x.a) and _fits_small(x.b) for x in elements):
+        return quadratic_values(expressions, environment)
+    return field, elements

@@ -859,15 +859,23 @@ def _or_undecided(decide: Any, field_: Field, a: Any, b: Any, tolerance: float |
         return Judgement(None, tolerance, reason=f"not decided over {field_.name}: {error}")
 
 
-SMALL_STAGES, SMALL_ORDER = 8, 6
-"""An exact check of at most this many stages up to this order is decided with Python's
-``Fraction`` (:class:`~.arithmetic.SmallRationalField`): at most 37 trees and 8×8
-products, a few milliseconds, less than importing python-flint."""
+SMALL_WORK = 2_400
+"""An exact check whose trees (up to the claimed order) times stages² are at most this
+(e.g. 8 stages at order 6: 37 trees × 64; 10 stages at order 4; 5 stages at order 7) is
+decided with Python integers (:class:`~.arithmetic.SmallRationalField`,
+:class:`~.quadratic.SmallQuadraticField`, :class:`~.order.SmallScaledWeights`): a few
+milliseconds, less than importing python-flint (about 30 ms)."""
 
 
 def _small_check(tableau: ButcherTableau) -> bool:
     wanted = max(tableau.order, tableau.embedded_order or 0)
-    return tableau.stages <= SMALL_STAGES and wanted <= SMALL_ORDER
+    if wanted >= len(_TREE_COUNTS):
+        return False
+    return _TREE_COUNTS[wanted] * tableau.stages**2 <= SMALL_WORK
+
+
+_TREE_COUNTS = (0, 1, 2, 4, 8, 17, 37, 85, 200)
+"""Rooted trees with at most q vertices (OEIS A000081 summed), q = 0..8."""
 
 
 def analyse_tableau(

@@ -191,8 +191,10 @@ def number_size(field: Any, a: Sequence[Sequence[Any]], others: Sequence[Any] = 
             fixed=fixed,
             parts=2,
         )
-        if condition_work(s, PROBE_ORDER, bounded) > PROBE_WORK:
-            return bounded  # the probe itself would cost more than it could save
+        if field.small or condition_work(s, PROBE_ORDER, bounded) > PROBE_WORK:
+            # a small check's work is bounded by its gate; otherwise the probe itself
+            # would cost more than it could save
+            return bounded
         growth = _probed_growth(field, a, lambda x: [x.a, x.b])
         return NumberSize(
             factor=QUADRATIC_FACTOR,
@@ -260,12 +262,15 @@ def _probed_growth(field: Any, a: Sequence[Sequence[Any]], parts: Any) -> int:
 def _common_bits(rationals: Sequence[Any]) -> int:
     """Bits of the largest numerator of ``rationals`` over their common denominator, plus
     the bits of that denominator."""
-    import flint
+    if all(isinstance(q, Fraction) for q in rationals):  # SmallQuadraticField's parts
+        scale: Any = 1
+    else:
+        import flint
 
-    scale = flint.fmpz(1)
+        scale = flint.fmpz(1)
     for q in rationals:
-        scale = scale.lcm(q.q)
-    numerator = max((abs(q.p * (scale // q.q)) for q in rationals), default=0)
+        scale = _lcm(scale, q.denominator)
+    numerator = max((abs(q.numerator * (scale // q.denominator)) for q in rationals), default=0)
     return int(numerator).bit_length() + int(scale).bit_length()
 
 
