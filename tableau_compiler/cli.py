@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -319,14 +319,22 @@ def command_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+STARTING_STATES: dict[str, Callable[[Any], int]] = {
+    "runge-kutta": lambda scheme: 1,
+    "partitioned-runge-kutta": lambda scheme: 1,
+    "linear-multistep": lambda scheme: scheme.steps,
+}
+"""The states each stage of a scheme's network starts from, by the scheme's kind: a k-step
+scheme's k, one for a one-step scheme."""
+
+
 def _check_depth(path: str, depth: int) -> None:
     """``--depth`` against the scheme, before any work: a k-step scheme's network starts each
     stage with k states, so it needs depth >= k (read from the file alone)."""
     from .parsing import load_scheme
-    from .scheme import MultistepScheme
 
     scheme = load_scheme(path)
-    if isinstance(scheme, MultistepScheme) and depth < scheme.steps:
+    if depth < STARTING_STATES[scheme.kind](scheme):
         raise TabcError(
             f"argument --depth: {scheme.source or path} is a {scheme.steps}-step scheme, whose "
             f"network needs at least {scheme.steps} steps per stage, not {depth}"
@@ -377,13 +385,7 @@ def command_plot(args: argparse.Namespace) -> int:
         try:
             if missing is not None:
                 raise missing
-            scheme = load_scheme(path)
-            if args.order_star and scheme.kind == "linear-multistep":
-                raise PlotError(
-                    f"{path}: --order-star draws |R(z) e^(-z)| <= 1 of Runge–Kutta schemes; "
-                    "a multistep scheme has no single-valued R(z)"
-                )
-            curve = curve_for(scheme)
+            curve = curve_for(load_scheme(path), order_star=args.order_star)
         except PlotError as error:
             skipped.append(str(error))
             continue

@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import TabcError
-from .scheme import ButcherTableau, MultistepScheme, PartitionedTableau, Scheme
+
+if TYPE_CHECKING:
+    from .scheme import ButcherTableau, MultistepScheme, Scheme
 
 __all__ = [
     "FORMATS",
@@ -82,10 +84,6 @@ class Curve:
     angle: str | None = None
     """The A(α) angle of a multistep scheme (``86.0324°``), where the analysis gives it."""
     notes: tuple[str, ...] = field(default=())
-
-    @property
-    def multistep(self) -> bool:
-        return self.kind == "linear-multistep"
 
 
 @dataclass(frozen=True)
@@ -430,19 +428,19 @@ def _multistep_real_interval(curve: Curve) -> Interval:
     return found[0]
 
 
-def curve_for(scheme: Scheme) -> Curve:
-    """What :func:`draw` draws for ``scheme``; :class:`PlotError` for a partitioned pair."""
-    if isinstance(scheme, PartitionedTableau):
+def curve_for(scheme: Scheme, *, order_star: bool = False) -> Curve:
+    """What :func:`draw` draws for ``scheme``; :class:`PlotError` for a kind that has no
+    single stability function (a partitioned pair), or no order star (``order_star``)."""
+    drawing = PLOTS[scheme.kind]
+    name = scheme.source or scheme.name
+    if drawing.curve is None:
+        raise PlotError(f"{name}: {drawing.refused}")
+    if order_star and drawing.no_order_star:
         raise PlotError(
-            f"{scheme.source or scheme.name}: a partitioned pair has no single stability "
-            "function on y' = λy (its q- and p-tableaus act on different components); draw "
-            "each tableau as a Runge–Kutta scheme file of its own"
+            f"{name}: --order-star draws |R(z) e^(-z)| <= 1 of Runge–Kutta schemes; "
+            f"{drawing.no_order_star}"
         )
-    if isinstance(scheme, ButcherTableau):
-        return _runge_kutta_curve(scheme)
-    if isinstance(scheme, MultistepScheme):
-        return _multistep_curve(scheme)
-    raise PlotError(f"{scheme.name}: tabc plot draws Runge–Kutta and multistep schemes")
+    return drawing.curve(scheme)
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -554,9 +552,15 @@ def multistep_region(curve: Curve, x: Any, y: Any) -> Any:
 
 def inside(curve: Curve, z: Any, *, order_star: bool = False) -> Any:
     """The boolean mask of the drawn region at the points ``z``."""
-    if curve.multistep:
-        return multistep_root_modulus(curve, z) <= 1.0 + 1e-9
+    return PLOTS[curve.kind].inside(curve, z, order_star)
+
+
+def _runge_kutta_inside(curve: Curve, z: Any, order_star: bool) -> Any:
     return runge_kutta_modulus(curve, z, order_star=order_star) <= 1.0
+
+
+def _multistep_inside(curve: Curve, z: Any, order_star: bool) -> Any:
+    return multistep_root_modulus(curve, z) <= 1.0 + 1e-9
 
 
 def _stable_outside_a_bounded_set(curve: Curve, mask: Any) -> bool:
@@ -597,18 +601,16 @@ def _grid(extent: Extent, resolution: int) -> tuple[Any, Any, Any]:
 
 
 def _boundary_points(curve: Curve, order_star: bool) -> tuple[Any, bool]:
-    """Points on the boundary (x, y arrays), and whether the boundary is bounded.
+    """Points on the boundary (x, y arrays), and whether the boundary is bounded."""
+    return PLOTS[curve.kind].boundary(curve, order_star)
 
-    Multistep: the boundary locus.  Runge–Kutta: the cells of a coarse grid on
-    [−20, 20]² where the region's mask changes; the boundary is unbounded when it reaches
-    the edge of that window (the imaginary axis of the Gauss methods)."""
+
+def _level_line_points(curve: Curve, order_star: bool) -> tuple[Any, bool]:
+    """The cells of a coarse grid on [−20, 20]² where the region's mask changes; the
+    boundary is unbounded when it reaches the edge of that window (the imaginary axis of
+    the Gauss methods)."""
     import numpy as np
 
-    if curve.multistep and not order_star:
-        locus = boundary_locus(curve, 1001)
-        locus = locus[np.isfinite(locus) & (np.abs(locus) < 1e3)]
-        bounded = bool(np.all(np.isfinite(boundary_locus(curve, 1001))))
-        return np.stack([locus.real, locus.imag]), bounded
     window = 20.0
     x, y, z = _grid(Extent(-window, window, -window, window), 401)
     mask = inside(curve, z, order_star=order_star)
@@ -618,6 +620,18 @@ def _boundary_points(curve: Curve, order_star: bool) -> tuple[Any, bool]:
     rows, columns = np.nonzero(edge)
     near_edge = (rows <= 1) | (columns <= 1) | (rows >= len(y) - 2) | (columns >= len(x) - 2)
     return np.stack([x[columns], y[rows]]), not bool(near_edge.any())
+
+
+def _locus_points(curve: Curve, order_star: bool) -> tuple[Any, bool]:
+    """A multistep scheme's boundary: its boundary locus."""
+    import numpy as np
+
+    if order_star:  # curve_for refuses it; draw() called directly gets the grid's boundary
+        return _level_line_points(curve, order_star)
+    locus = boundary_locus(curve, 1001)
+    locus = locus[np.isfinite(locus) & (np.abs(locus) < 1e3)]
+    bounded = bool(np.all(np.isfinite(boundary_locus(curve, 1001))))
+    return np.stack([locus.real, locus.imag]), bounded
 
 
 def default_extent(curves: Sequence[Curve], *, order_star: bool = False) -> Extent:
@@ -693,6 +707,52 @@ COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:
            "tab:pink", "tab:gray", "tab:olive", "tab:cyan")  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Grid:
+    """The grid of :func:`draw`: the x and y axes and the complex points z (len(y), len(x))."""
+
+    x: Any
+    y: Any
+    z: Any
+
+
+def _runge_kutta_region(
+    axes: Any, curve: Curve, grid: _Grid, colour: str, alpha: float, index: int, order_star: bool
+) -> bool:
+    """Fill {|R(z)| <= 1} (or the order star) and draw its level line; never hatched."""
+    import numpy as np
+
+    modulus = runge_kutta_modulus(curve, grid.z, order_star=order_star)
+    shown = np.where(np.isfinite(modulus), modulus, 1e300)
+    axes.contourf(grid.x, grid.y, shown, levels=[-1.0, 1.0], colors=[colour], alpha=alpha)
+    axes.contour(grid.x, grid.y, shown, levels=[1.0], colors=[colour], linewidths=1.4)
+    return False
+
+
+def _multistep_region(
+    axes: Any, curve: Curve, grid: _Grid, colour: str, alpha: float, index: int, order_star: bool
+) -> bool:
+    """Fill the stability region, or hatch its complement where that is the bounded set
+    (BDF's); draw the boundary locus.  Whether it hatched."""
+    import matplotlib
+    from matplotlib import pyplot
+
+    x, y = grid.x, grid.y
+    mask = multistep_region(curve, x, y)
+    hatched = _stable_outside_a_bounded_set(curve, mask)
+    if hatched:  # BDF-like: hatch the bounded unstable set, leave the plane clear
+        with matplotlib.rc_context({"hatch.linewidth": 0.6}):
+            axes.contourf(x, y, (~mask).astype(float), levels=[0.5, 1.5],
+                          colors="none", hatches=[_hatch(index)])  # fmt: skip
+        pyplot.setp(axes.collections[-1], edgecolor=colour, linewidth=0.0)
+    else:
+        axes.contourf(x, y, mask.astype(float), levels=[0.5, 1.5], colors=[colour],
+                      alpha=alpha)  # fmt: skip
+    locus = boundary_locus(curve)
+    axes.plot(locus.real, locus.imag, color=colour, linewidth=1.4)
+    return hatched
+
+
 def draw(
     curves: Sequence[Curve],
     target: Path,
@@ -711,7 +771,6 @@ def draw(
     import matplotlib
 
     matplotlib.use("Agg")
-    import numpy as np
     from matplotlib import pyplot
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -730,26 +789,10 @@ def draw(
     try:
         for index, curve in enumerate(curves):
             colour = COLOURS[index % len(COLOURS)]
-            hatched = False
-            if curve.multistep:
-                mask = multistep_region(curve, x, y)
-                hatched = _stable_outside_a_bounded_set(curve, mask)
-                any_hatched = any_hatched or hatched
-                if hatched:  # BDF-like: hatch the bounded unstable set, leave the plane clear
-                    with matplotlib.rc_context({"hatch.linewidth": 0.6}):
-                        axes.contourf(x, y, (~mask).astype(float), levels=[0.5, 1.5],
-                                      colors="none", hatches=[_hatch(index)])  # fmt: skip
-                    pyplot.setp(axes.collections[-1], edgecolor=colour, linewidth=0.0)
-                else:
-                    axes.contourf(x, y, mask.astype(float), levels=[0.5, 1.5], colors=[colour],
-                                  alpha=alpha)  # fmt: skip
-                locus = boundary_locus(curve)
-                axes.plot(locus.real, locus.imag, color=colour, linewidth=1.4)
-            else:
-                modulus = runge_kutta_modulus(curve, z, order_star=order_star)
-                shown = np.where(np.isfinite(modulus), modulus, 1e300)
-                axes.contourf(x, y, shown, levels=[-1.0, 1.0], colors=[colour], alpha=alpha)
-                axes.contour(x, y, shown, levels=[1.0], colors=[colour], linewidths=1.4)
+            hatched = PLOTS[curve.kind].region(
+                axes, curve, _Grid(x, y, z), colour, alpha, index, order_star
+            )
+            any_hatched = any_hatched or hatched
             label = curve.label
             marks = []
             if curve.real is not None and not order_star:
@@ -810,3 +853,49 @@ def draw(
     finally:
         pyplot.close(figure)
     return extent
+
+
+# --------------------------------------------------------------------------- by kind
+
+
+@dataclass(frozen=True)
+class KindPlot:
+    """How ``tabc plot`` draws one scheme kind, or why it draws none."""
+
+    curve: Callable[[Any], Curve] | None
+    """The scheme's :class:`Curve`; None for a kind that is not drawn."""
+    refused: str = ""
+    """Why a kind is not drawn (``curve`` None)."""
+    no_order_star: str = ""
+    """Why the kind has no order star ("" when it has one)."""
+    inside: Callable[[Curve, Any, bool], Any] | None = None
+    """:func:`inside` for the kind's curves: (curve, z, order_star) -> mask."""
+    boundary: Callable[[Curve, bool], tuple[Any, bool]] | None = None
+    """Points on the boundary and whether it is bounded: (curve, order_star)."""
+    region: Callable[..., bool] | None = None
+    """Draws the region and its boundary on the axes; returns whether it hatched."""
+
+
+PLOTS: dict[str, KindPlot] = {
+    "runge-kutta": KindPlot(
+        _runge_kutta_curve,
+        inside=_runge_kutta_inside,
+        boundary=_level_line_points,
+        region=_runge_kutta_region,
+    ),
+    "linear-multistep": KindPlot(
+        _multistep_curve,
+        no_order_star="a multistep scheme has no single-valued R(z)",
+        inside=_multistep_inside,
+        boundary=_locus_points,
+        region=_multistep_region,
+    ),
+    "partitioned-runge-kutta": KindPlot(
+        None,
+        refused="a partitioned pair has no single stability function on y' = λy (its q- and "
+        "p-tableaus act on different components); draw each tableau as a Runge–Kutta scheme "
+        "file of its own",
+    ),
+}
+"""One entry per scheme kind (the ``kind`` of the scheme values and of :class:`Curve`): a new
+kind is one entry."""

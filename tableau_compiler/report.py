@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import wording
 from .analysis.rooted_trees import TREES
 from .analysis.values import Judgement, bounded, shown, shown_size, tolerance_text
-from .deferred import deferred_class
 from .errors import SchemeError, format_key_path
 
 if TYPE_CHECKING:
     from .analysis.multistep import MultistepAnalysis
     from .analysis.partitioned import PartitionedAnalysis
     from .analysis.runge_kutta import RungeKuttaAnalysis
-else:  # for isinstance only: a report imports no analysis its scheme's kind does not use
-    MultistepAnalysis = deferred_class("tableau_compiler.analysis.multistep", "MultistepAnalysis")
-    PartitionedAnalysis = deferred_class(
-        "tableau_compiler.analysis.partitioned", "PartitionedAnalysis"
-    )
-    RungeKuttaAnalysis = deferred_class(
-        "tableau_compiler.analysis.runge_kutta", "RungeKuttaAnalysis"
-    )
+
+    Analysis = RungeKuttaAnalysis | MultistepAnalysis | PartitionedAnalysis
 
 CELL_LIMIT = 24
 """Widest coefficient shown in the tableau and coefficient tables (cut with …)."""
-
-Analysis = RungeKuttaAnalysis | MultistepAnalysis | PartitionedAnalysis
 
 
 def _float(x: float | None) -> float | None:
@@ -37,18 +30,26 @@ def _float(x: float | None) -> float | None:
 
 def describe(analysis: Analysis) -> str:
     """A few words: 'explicit Runge–Kutta, 4 stages' or 'implicit 2-step multistep'."""
-    if isinstance(analysis, RungeKuttaAnalysis):
-        stages = analysis.scheme.stages
-        return f"{analysis.classification} Runge–Kutta, {stages} stage{'s' * (stages != 1)}"
-    if isinstance(analysis, PartitionedAnalysis):
-        stages = analysis.scheme.stages
-        if analysis.explicit:
-            nature = "explicit"
-        elif analysis.explicit_for_separable:
-            nature = "explicit for separable systems"
-        else:
-            nature = "implicit"
-        return f"partitioned Runge–Kutta, {stages} stage{'s' * (stages != 1)}, {nature}"
+    return _kind(analysis).describe(analysis)
+
+
+def _describe_runge_kutta(analysis: RungeKuttaAnalysis) -> str:
+    stages = analysis.scheme.stages
+    return f"{analysis.classification} Runge–Kutta, {stages} stage{'s' * (stages != 1)}"
+
+
+def _describe_partitioned(analysis: PartitionedAnalysis) -> str:
+    stages = analysis.scheme.stages
+    if analysis.explicit:
+        nature = "explicit"
+    elif analysis.explicit_for_separable:
+        nature = "explicit for separable systems"
+    else:
+        nature = "implicit"
+    return f"partitioned Runge–Kutta, {stages} stage{'s' * (stages != 1)}, {nature}"
+
+
+def _describe_multistep(analysis: MultistepAnalysis) -> str:
     nature = "explicit" if analysis.explicit else "implicit"
     return f"{nature} {analysis.scheme.steps}-step linear multistep"
 
@@ -65,28 +66,38 @@ def verdict_line(analysis: Analysis) -> str:
     head = f"{scheme.source}: {scheme.name}, {describe(analysis)}"
     if not analysis.passed:
         return f"FAIL  {head}: " + "; ".join(analysis.failures)
-    if isinstance(analysis, RungeKuttaAnalysis):
-        count = sum(level.count for level in analysis.levels)
-        text = f"order {scheme.order} ({count} condition{'s' * (count != 1)}, {_decided(analysis)})"
-        if analysis.embedded_order is not None:
-            text += f", embedded order {scheme.embedded_order}"
-    elif isinstance(analysis, PartitionedAnalysis):
-        count = sum(level.count for level in analysis.levels)
-        text = f"order {scheme.order} ({count} condition{'s' * (count != 1)}, {_decided(analysis)})"
-        if scheme.separable_order is not None:
-            separable = sum(
-                level.count for level in analysis.separable_levels[: scheme.separable_order]
-            )
-            conditions = wording.count(separable, "condition")
-            text += f", separable order {scheme.separable_order} ({conditions})"
-        text += ", " + _symplectic_words(analysis)
-        if analysis.symmetric:
-            text += ", symmetric"
-        elif analysis.symmetric_for_separable:
-            text += ", symmetric for separable systems"
-    else:
-        text = f"order {scheme.order} ({_decided(analysis)}), zero-stable"
-    return f"ok    {head}: {text}"
+    return f"ok    {head}: {_kind(analysis).verdict(analysis)}"
+
+
+def _verdict_runge_kutta(analysis: RungeKuttaAnalysis) -> str:
+    scheme = analysis.scheme
+    count = sum(level.count for level in analysis.levels)
+    text = f"order {scheme.order} ({count} condition{'s' * (count != 1)}, {_decided(analysis)})"
+    if analysis.embedded_order is not None:
+        text += f", embedded order {scheme.embedded_order}"
+    return text
+
+
+def _verdict_partitioned(analysis: PartitionedAnalysis) -> str:
+    scheme = analysis.scheme
+    count = sum(level.count for level in analysis.levels)
+    text = f"order {scheme.order} ({count} condition{'s' * (count != 1)}, {_decided(analysis)})"
+    if scheme.separable_order is not None:
+        separable = sum(
+            level.count for level in analysis.separable_levels[: scheme.separable_order]
+        )
+        conditions = wording.count(separable, "condition")
+        text += f", separable order {scheme.separable_order} ({conditions})"
+    text += ", " + _symplectic_words(analysis)
+    if analysis.symmetric:
+        text += ", symmetric"
+    elif analysis.symmetric_for_separable:
+        text += ", symmetric for separable systems"
+    return text
+
+
+def _verdict_multistep(analysis: MultistepAnalysis) -> str:
+    return f"order {analysis.scheme.order} ({_decided(analysis)}), zero-stable"
 
 
 def _symplectic_words(analysis: PartitionedAnalysis) -> str:
@@ -154,72 +165,7 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             for p in scheme.parameters
         },
     }
-    if isinstance(analysis, RungeKuttaAnalysis):
-        data.update(
-            stages=scheme.stages,
-            classification=analysis.classification,
-            conditions=_levels(analysis.levels),
-            stage_order=analysis.stage_order,
-            c_differs_at_stages=list(analysis.c_differences),
-            order_with_written_c=analysis.written_c_order,
-        )
-        if analysis.stage_order_residual is not None:
-            data["stage_order_residual"] = analysis.stage_order_residual.to_json()
-        if analysis.c_difference is not None:
-            data["c_largest_difference"] = analysis.c_difference.to_json()
-        if analysis.structure_to_tolerance is not None:
-            data["classification_to_tolerance"] = analysis.structure_to_tolerance
-        if analysis.stiffly_accurate is not None:
-            data["stiffly_accurate"] = _judgement(analysis.stiffly_accurate)
-        if analysis.undecided:
-            data["undecided"] = analysis.undecided
-        if analysis.embedded_undecided:
-            data["embedded_undecided"] = analysis.embedded_undecided
-        if analysis.embedded_hint:
-            data["embedded_hint"] = analysis.embedded_hint
-        if analysis.embedded_levels is not None:
-            data.update(
-                claimed_embedded_order=scheme.embedded_order,
-                embedded_order=analysis.embedded_order,
-                embedded_conditions=_levels(analysis.embedded_levels, "b̂"),
-            )
-        if analysis.principal_error_order is not None:
-            data["principal_error"] = {
-                "order": analysis.principal_error_order,
-                "norm": _float(analysis.principal_error_norm),
-                "coefficients": [
-                    {"tree": TREES.bracket(t), "abs_tau": _float(value)}
-                    for t, value in analysis.principal_error_coefficients
-                ],
-            }
-        if analysis.stability is not None:
-            data["stability"] = analysis.stability.to_dict()
-        if analysis.properties is not None:
-            data.update(analysis.properties.to_dict())
-    elif isinstance(analysis, PartitionedAnalysis):
-        data.update(_partitioned_dict(analysis))
-    else:
-        data.update(
-            steps=scheme.steps,
-            explicit=analysis.explicit,
-            rho=analysis.rho,
-            sigma=analysis.sigma,
-            consistent=analysis.consistent,
-            consistency=analysis.consistency,
-            step_factor=analysis.step_factor,
-            error_constants=[
-                {"q": c.order, "C_q": c.value, "magnitude": _float(c.magnitude), "zero": c.holds}
-                for c in analysis.constants
-            ],
-            error_constant=analysis.error_constant,
-            zero_stable=analysis.zero_stability.holds,
-            zero_stability=analysis.zero_stability.reason,
-            root_condition=analysis.zero_stability.to_dict(),
-        )
-        if analysis.roots:
-            data["roots_of_rho"] = list(analysis.roots)
-        if analysis.linear_stability is not None:
-            data["linear_stability"] = analysis.linear_stability.to_dict()
+    data.update(_kind(analysis).fields(analysis))
     if getattr(analysis, "parameter_regions", None) is not None:
         data["parameter_regions"] = analysis.parameter_regions.to_dict()
     data["reversibility"] = _reversibility(analysis).to_dict()
@@ -231,6 +177,52 @@ def _reversibility(analysis: Analysis) -> Any:
     from .analysis.reversibility import reversibility
 
     return reversibility(analysis.scheme, analysis)
+
+
+def _runge_kutta_dict(analysis: RungeKuttaAnalysis) -> dict[str, Any]:
+    scheme = analysis.scheme
+    data: dict[str, Any] = {
+        "stages": scheme.stages,
+        "classification": analysis.classification,
+        "conditions": _levels(analysis.levels),
+        "stage_order": analysis.stage_order,
+        "c_differs_at_stages": list(analysis.c_differences),
+        "order_with_written_c": analysis.written_c_order,
+    }
+    if analysis.stage_order_residual is not None:
+        data["stage_order_residual"] = analysis.stage_order_residual.to_json()
+    if analysis.c_difference is not None:
+        data["c_largest_difference"] = analysis.c_difference.to_json()
+    if analysis.structure_to_tolerance is not None:
+        data["classification_to_tolerance"] = analysis.structure_to_tolerance
+    if analysis.stiffly_accurate is not None:
+        data["stiffly_accurate"] = _judgement(analysis.stiffly_accurate)
+    if analysis.undecided:
+        data["undecided"] = analysis.undecided
+    if analysis.embedded_undecided:
+        data["embedded_undecided"] = analysis.embedded_undecided
+    if analysis.embedded_hint:
+        data["embedded_hint"] = analysis.embedded_hint
+    if analysis.embedded_levels is not None:
+        data.update(
+            claimed_embedded_order=scheme.embedded_order,
+            embedded_order=analysis.embedded_order,
+            embedded_conditions=_levels(analysis.embedded_levels, "b̂"),
+        )
+    if analysis.principal_error_order is not None:
+        data["principal_error"] = {
+            "order": analysis.principal_error_order,
+            "norm": _float(analysis.principal_error_norm),
+            "coefficients": [
+                {"tree": TREES.bracket(t), "abs_tau": _float(value)}
+                for t, value in analysis.principal_error_coefficients
+            ],
+        }
+    if analysis.stability is not None:
+        data["stability"] = analysis.stability.to_dict()
+    if analysis.properties is not None:
+        data.update(analysis.properties.to_dict())
+    return data
 
 
 def _partitioned_dict(analysis: PartitionedAnalysis) -> dict[str, Any]:
@@ -264,6 +256,31 @@ def _partitioned_dict(analysis: PartitionedAnalysis) -> dict[str, Any]:
         data["undecided"] = analysis.undecided
     if analysis.separable_undecided:
         data["separable_undecided"] = analysis.separable_undecided
+    return data
+
+
+def _multistep_dict(analysis: MultistepAnalysis) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "steps": analysis.scheme.steps,
+        "explicit": analysis.explicit,
+        "rho": analysis.rho,
+        "sigma": analysis.sigma,
+        "consistent": analysis.consistent,
+        "consistency": analysis.consistency,
+        "step_factor": analysis.step_factor,
+        "error_constants": [
+            {"q": c.order, "C_q": c.value, "magnitude": _float(c.magnitude), "zero": c.holds}
+            for c in analysis.constants
+        ],
+        "error_constant": analysis.error_constant,
+        "zero_stable": analysis.zero_stability.holds,
+        "zero_stability": analysis.zero_stability.reason,
+        "root_condition": analysis.zero_stability.to_dict(),
+    }
+    if analysis.roots:
+        data["roots_of_rho"] = list(analysis.roots)
+    if analysis.linear_stability is not None:
+        data["linear_stability"] = analysis.linear_stability.to_dict()
     return data
 
 
@@ -327,55 +344,7 @@ def info_text(analysis: Analysis) -> str:
     if scheme.parameters:
         lines.append(f"  analysed at: {parameter_values_text(scheme)}")
     lines.append("")
-    if isinstance(analysis, RungeKuttaAnalysis):
-        lines += _tableau_table(scheme)
-        lines.append("")
-        tolerance = analysis.tolerance
-        lines += _condition_table("order conditions (b)", analysis.levels, "b", tolerance)
-        lines.append(
-            "  order: "
-            + _order_words(analysis.order, len(analysis.levels), scheme.order, analysis.undecided)
-        )
-        if analysis.embedded_levels is not None:
-            lines.append("")
-            lines += _condition_table(
-                "embedded conditions (b̂)", analysis.embedded_levels, "b̂", tolerance
-            )
-            lines.append(
-                "  embedded order: "
-                + _order_words(
-                    analysis.embedded_order or 0,
-                    len(analysis.embedded_levels),
-                    scheme.embedded_order or 0,
-                    analysis.embedded_undecided,
-                )
-            )
-        lines.append(f"  stage order: {_stage_order_words(analysis)}")
-        if analysis.c_difference is not None:
-            lines.append(f"  nodes c: {_nodes_words(analysis)}")
-        if analysis.stiffly_accurate is not None:
-            lines.append(f"  stiffly accurate: {analysis.stiffly_accurate.words()}")
-        if analysis.principal_error_order is not None:
-            lines.append(
-                f"  principal error: A^({analysis.principal_error_order}) = "
-                f"{analysis.principal_error_norm:.6g} (2-norm of the order-"
-                f"{analysis.principal_error_order} error coefficients)"
-            )
-            largest = sorted(analysis.principal_error_coefficients, key=lambda x: -x[1])[:5]
-            lines.append(
-                "  largest |τ(t)|: "
-                + ", ".join(f"{TREES.bracket(t)} {value:.3g}" for t, value in largest)
-            )
-        if analysis.stability is not None:
-            lines.append("")
-            lines += analysis.stability.lines()
-        if analysis.properties is not None:
-            lines.append("")
-            lines += analysis.properties.lines()
-    elif isinstance(analysis, PartitionedAnalysis):
-        lines += _partitioned_lines(analysis)
-    else:
-        lines += _multistep_table(analysis)
+    lines += _kind(analysis).lines(analysis)
     lines.append(f"  invertible step (reversible=True): {_reversibility(analysis).words()}")
     if getattr(analysis, "parameter_regions", None) is not None:
         lines.append("")
@@ -387,6 +356,56 @@ def info_text(analysis: Analysis) -> str:
     lines.append(f"  verdict: {verdict} tabc check" + (
         "" if analysis.passed else ": " + "; ".join(analysis.failures)))  # fmt: skip
     return "\n".join(lines)
+
+
+def _runge_kutta_lines(analysis: RungeKuttaAnalysis) -> list[str]:
+    """The tableau, the condition tables, the orders, stability and the properties."""
+    scheme = analysis.scheme
+    lines = _tableau_table(scheme)
+    lines.append("")
+    tolerance = analysis.tolerance
+    lines += _condition_table("order conditions (b)", analysis.levels, "b", tolerance)
+    lines.append(
+        "  order: "
+        + _order_words(analysis.order, len(analysis.levels), scheme.order, analysis.undecided)
+    )
+    if analysis.embedded_levels is not None:
+        lines.append("")
+        lines += _condition_table(
+            "embedded conditions (b̂)", analysis.embedded_levels, "b̂", tolerance
+        )
+        lines.append(
+            "  embedded order: "
+            + _order_words(
+                analysis.embedded_order or 0,
+                len(analysis.embedded_levels),
+                scheme.embedded_order or 0,
+                analysis.embedded_undecided,
+            )
+        )
+    lines.append(f"  stage order: {_stage_order_words(analysis)}")
+    if analysis.c_difference is not None:
+        lines.append(f"  nodes c: {_nodes_words(analysis)}")
+    if analysis.stiffly_accurate is not None:
+        lines.append(f"  stiffly accurate: {analysis.stiffly_accurate.words()}")
+    if analysis.principal_error_order is not None:
+        lines.append(
+            f"  principal error: A^({analysis.principal_error_order}) = "
+            f"{analysis.principal_error_norm:.6g} (2-norm of the order-"
+            f"{analysis.principal_error_order} error coefficients)"
+        )
+        largest = sorted(analysis.principal_error_coefficients, key=lambda x: -x[1])[:5]
+        lines.append(
+            "  largest |τ(t)|: "
+            + ", ".join(f"{TREES.bracket(t)} {value:.3g}" for t, value in largest)
+        )
+    if analysis.stability is not None:
+        lines.append("")
+        lines += analysis.stability.lines()
+    if analysis.properties is not None:
+        lines.append("")
+        lines += analysis.properties.lines()
+    return lines
 
 
 def _partitioned_lines(analysis: PartitionedAnalysis) -> list[str]:
@@ -539,7 +558,7 @@ def _condition_table(title: str, levels: Any, weights: str, tolerance: float | N
     return out
 
 
-def _multistep_table(analysis: MultistepAnalysis) -> list[str]:
+def _multistep_lines(analysis: MultistepAnalysis) -> list[str]:
     scheme = analysis.scheme
     tolerance = analysis.tolerance
     out = ["  coefficients:", "    j      alpha_j      beta_j"]
@@ -568,3 +587,39 @@ def _multistep_table(analysis: MultistepAnalysis) -> list[str]:
     if analysis.linear_stability is not None:
         out += analysis.linear_stability.lines()
     return out
+
+
+# --------------------------------------------------------------------------- by kind
+
+
+@dataclass(frozen=True)
+class KindReport:
+    """How the report shows the analysis of one scheme kind (each function takes the kind's
+    analysis: :class:`~.analysis.runge_kutta.RungeKuttaAnalysis` ...)."""
+
+    describe: Callable[[Any], str]
+    """A few words on the scheme: ``explicit Runge–Kutta, 4 stages``."""
+    verdict: Callable[[Any], str]
+    """What ``tabc check`` says of a scheme that passes, after its name and description."""
+    fields: Callable[[Any], dict[str, Any]]
+    """The kind's entries of :func:`to_dict`, after those every kind has."""
+    lines: Callable[[Any], list[str]]
+    """The kind's lines of :func:`info_text`: coefficients, conditions, properties."""
+
+
+REPORTS: dict[str, KindReport] = {
+    "runge-kutta": KindReport(
+        _describe_runge_kutta, _verdict_runge_kutta, _runge_kutta_dict, _runge_kutta_lines
+    ),
+    "partitioned-runge-kutta": KindReport(
+        _describe_partitioned, _verdict_partitioned, _partitioned_dict, _partitioned_lines
+    ),
+    "linear-multistep": KindReport(
+        _describe_multistep, _verdict_multistep, _multistep_dict, _multistep_lines
+    ),
+}
+"""One entry per scheme kind (the ``kind`` of the scheme values): a new kind is one entry."""
+
+
+def _kind(analysis: Analysis) -> KindReport:
+    return REPORTS[analysis.scheme.kind]

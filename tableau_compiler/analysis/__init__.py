@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-
-from ..deferred import deferred_class
 
 if TYPE_CHECKING:
     from ..scheme import Scheme
@@ -12,12 +11,7 @@ if TYPE_CHECKING:
     from .partitioned import PartitionedAnalysis
     from .runge_kutta import RungeKuttaAnalysis
 
-__all__ = ["analyse"]
-
-# Stand-ins for isinstance (see tableau_compiler.deferred): each kind's analysis is imported for
-# a scheme of that kind alone.
-ButcherTableau = deferred_class("tableau_compiler.scheme.butcher", "ButcherTableau")
-PartitionedTableau = deferred_class("tableau_compiler.scheme.partitioned", "PartitionedTableau")
+__all__ = ["ANALYSES", "analyse"]
 
 
 def analyse(
@@ -62,14 +56,36 @@ def _keys(analysis: Any) -> tuple:
 def _analyse(
     scheme: Scheme, full: bool, strict: bool
 ) -> RungeKuttaAnalysis | MultistepAnalysis | PartitionedAnalysis:
-    if isinstance(scheme, ButcherTableau):
-        from .runge_kutta import analyse_tableau
+    return ANALYSES[scheme.kind](scheme, full=full, strict=strict)
 
-        return analyse_tableau(scheme, full=full, strict=strict)
-    if isinstance(scheme, PartitionedTableau):
-        from .partitioned import analyse_partitioned
 
-        return analyse_partitioned(scheme, full=full)
+# Each kind's analysis is imported for a scheme of that kind alone (``tabc check`` of a
+# Runge–Kutta file imports no multistep or partitioned analysis).
+
+
+def _runge_kutta(scheme: Any, *, full: bool, strict: bool) -> RungeKuttaAnalysis:
+    from .runge_kutta import analyse_tableau
+
+    return analyse_tableau(scheme, full=full, strict=strict)
+
+
+def _partitioned(scheme: Any, *, full: bool, strict: bool) -> PartitionedAnalysis:
+    # the partitioned analysis has no strict mode: it excuses no convention that --strict refuses
+    from .partitioned import analyse_partitioned
+
+    return analyse_partitioned(scheme, full=full)
+
+
+def _multistep(scheme: Any, *, full: bool, strict: bool) -> MultistepAnalysis:
     from .multistep import analyse_multistep
 
-    return analyse_multistep(scheme, full=full, strict=strict)  # type: ignore[arg-type]
+    return analyse_multistep(scheme, full=full, strict=strict)
+
+
+ANALYSES: dict[str, Callable[..., Any]] = {
+    "runge-kutta": _runge_kutta,
+    "partitioned-runge-kutta": _partitioned,
+    "linear-multistep": _multistep,
+}
+"""The analysis of each scheme kind (the ``kind`` of the scheme values), called as
+``ANALYSES[scheme.kind](scheme, full=..., strict=...)``: a new kind is one entry."""

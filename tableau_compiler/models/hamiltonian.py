@@ -32,6 +32,7 @@ average pooling, linear head) with RevNet's widths.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -211,27 +212,59 @@ HAMILTONIAN = {74: ((6, 6, 6), (32, 32, 64, 112)), 218: ((18, 18, 18), (32, 32, 
 MIDPOINT = {62: ((10, 10, 10), (32, 32, 64, 112)), 200: ((33, 33, 33), (32, 32, 64, 128))}
 
 
-def _register() -> None:
-    for depth, (units, filters) in HAMILTONIAN.items():
-
-        def hamiltonian(units=units, filters=filters, **kwargs) -> HamiltonianNetwork:
-            return HamiltonianNetwork(units, filters, **kwargs)
-
-        register_model(
-            f"hamiltonian{depth}",
-            f"Hamiltonian-{depth} (Chang et al. 2018): {units[0]} compiled Störmer–Verlet steps "
-            f"per stage, K^T sigma(K .) on each half",
-        )(hamiltonian)
-    for depth, (units, filters) in MIDPOINT.items():
-
-        def midpoint(units=units, filters=filters, **kwargs) -> MidpointNetwork:
-            return MidpointNetwork(units, filters, **kwargs)
-
-        register_model(
-            f"midpoint{depth}",
-            f"MidPoint-{depth} (Chang et al. 2018): the compiled leapfrog (two-step midpoint) "
-            f"net, {units[0]} layers per stage, antisymmetric K",
-        )(midpoint)
+def _hamiltonian(depth: int, **kwargs: Any) -> HamiltonianNetwork:
+    units, filters = HAMILTONIAN[depth]
+    kwargs.setdefault("units", units)
+    kwargs.setdefault("filters", filters)
+    return HamiltonianNetwork(**kwargs)
 
 
-_register()
+def _midpoint(depth: int, **kwargs: Any) -> MidpointNetwork:
+    units, filters = MIDPOINT[depth]
+    kwargs.setdefault("units", units)
+    kwargs.setdefault("filters", filters)
+    return MidpointNetwork(**kwargs)
+
+
+@register_model
+def hamiltonian74(**kwargs: Any) -> HamiltonianNetwork:
+    """Hamiltonian-74 (Chang et al. 2018): 6 compiled Störmer–Verlet steps per stage, K^T
+    sigma(K .) on each half
+
+    Chang, Meng, Haber, Ruthotto, Begert & Holtham (AAAI 2018): 3 stages of 6 units of 4
+    convolutions (72) plus the stem and the head; filters 32, 32, 64, 112.
+    """
+    return _hamiltonian(74, **kwargs)
+
+
+@register_model
+def hamiltonian218(**kwargs: Any) -> HamiltonianNetwork:
+    """Hamiltonian-218 (Chang et al. 2018): 18 compiled Störmer–Verlet steps per stage, K^T
+    sigma(K .) on each half
+
+    Chang et al. (AAAI 2018): 3 stages of 18 units of 4 convolutions (216) plus the stem and
+    the head; filters 32, 32, 64, 128.
+    """
+    return _hamiltonian(218, **kwargs)
+
+
+@register_model
+def midpoint62(**kwargs: Any) -> MidpointNetwork:
+    """MidPoint-62 (Chang et al. 2018): the compiled leapfrog (two-step midpoint) net, 10 layers
+    per stage, antisymmetric K
+
+    Chang et al. (AAAI 2018): 3 stages of 10 units of 2 convolutions (60) plus the stem and
+    the head; filters 32, 32, 64, 112.
+    """
+    return _midpoint(62, **kwargs)
+
+
+@register_model
+def midpoint200(**kwargs: Any) -> MidpointNetwork:
+    """MidPoint-200 (Chang et al. 2018): the compiled leapfrog (two-step midpoint) net, 33
+    layers per stage, antisymmetric K
+
+    Chang et al. (AAAI 2018): 3 stages of 33 units of 2 convolutions (198) plus the stem and
+    the head; filters 32, 32, 64, 128.
+    """
+    return _midpoint(200, **kwargs)

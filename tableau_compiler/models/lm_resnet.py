@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -214,40 +215,137 @@ def _depth_layers(depth: int, per_block: int) -> tuple[int, int, int]:
     return (n, n, n)
 
 
-def _register_resnets() -> None:
-    for depth in (20, 32, 44, 56, 110):
-        layers = _depth_layers(depth, 2)
-
-        def resnet(layers=layers, **kwargs: object) -> ResidualNetwork:
-            kwargs.setdefault("scheme", "euler")
-            return ResidualNetwork(layers, **kwargs)
-
-        register_model(
-            f"resnet{depth}", f"pre-activation ResNet-{depth}: forward Euler (the baseline)"
-        )(resnet)
-
-        def lm_resnet(layers=layers, depth=depth, **kwargs: object) -> ResidualNetwork:
-            kwargs.setdefault("survival_last", 0.5 if depth >= 110 else 0.8)
-            return ResidualNetwork(layers, **kwargs)
-
-        register_model(
-            f"lm_resnet{depth}", f"LM-ResNet-{depth}: the LM-architecture, one k per block"
-        )(lm_resnet)
-
-    def lm_resnet164(**kwargs: object) -> ResidualNetwork:
-        kwargs.setdefault("survival_last", 0.5)
-        return ResidualNetwork(_depth_layers(164, 3), block="bottleneck", **kwargs)
-
-    register_model("lm_resnet164", "LM-ResNet-164: bottleneck blocks (4x expansion)")(lm_resnet164)
-
-    def lm_resnext29(**kwargs: object) -> ResidualNetwork:
-        kwargs.setdefault("widths", (64, 128, 256))
-        kwargs.setdefault("stem_width", 64)
-        return ResidualNetwork(_depth_layers(29, 3), block="resnext", **kwargs)
-
-    register_model(
-        "lm_resnext29", "LM-ResNeXt-29 (8x64d): grouped-convolution bottleneck, cardinality 8"
-    )(lm_resnext29)
+# The variants: ResNet-n and LM-ResNet-n with basic blocks (n = 6k + 2: 3 stages of k blocks of
+# 2 convolutions, plus the stem and the head), LM-ResNet-164 with bottleneck blocks
+# (164 = 9 * 18 + 2: 3 stages of 18 blocks of 3 convolutions) and LM-ResNeXt-29
+# (29 = 9 * 3 + 2).  Keyword arguments override every default, ``layers`` included.
 
 
-_register_resnets()
+def _resnet(depth: int, **kwargs: Any) -> ResidualNetwork:
+    kwargs.setdefault("layers", _depth_layers(depth, 2))
+    kwargs.setdefault("scheme", "euler")
+    return ResidualNetwork(**kwargs)
+
+
+def _lm_resnet(depth: int, **kwargs: Any) -> ResidualNetwork:
+    kwargs.setdefault("layers", _depth_layers(depth, 2))
+    kwargs.setdefault("survival_last", 0.5 if depth >= 110 else 0.8)
+    return ResidualNetwork(**kwargs)
+
+
+@register_model
+def resnet20(**kwargs: Any) -> ResidualNetwork:
+    """pre-activation ResNet-20: forward Euler (the baseline)
+
+    He, Zhang, Ren & Sun (ECCV 2016) as LM-ResNet's official code builds it: 3 stages of 3
+    basic blocks, each step of a stage forward Euler (``generated/euler.py``).
+    """
+    return _resnet(20, **kwargs)
+
+
+@register_model
+def resnet32(**kwargs: Any) -> ResidualNetwork:
+    """pre-activation ResNet-32: forward Euler (the baseline)
+
+    He et al. (ECCV 2016), LM-ResNet's official code: 3 stages of 5 basic blocks.
+    """
+    return _resnet(32, **kwargs)
+
+
+@register_model
+def resnet44(**kwargs: Any) -> ResidualNetwork:
+    """pre-activation ResNet-44: forward Euler (the baseline)
+
+    He et al. (ECCV 2016), LM-ResNet's official code: 3 stages of 7 basic blocks.
+    """
+    return _resnet(44, **kwargs)
+
+
+@register_model
+def resnet56(**kwargs: Any) -> ResidualNetwork:
+    """pre-activation ResNet-56: forward Euler (the baseline)
+
+    He et al. (ECCV 2016), LM-ResNet's official code: 3 stages of 9 basic blocks.
+    """
+    return _resnet(56, **kwargs)
+
+
+@register_model
+def resnet110(**kwargs: Any) -> ResidualNetwork:
+    """pre-activation ResNet-110: forward Euler (the baseline)
+
+    He et al. (ECCV 2016), LM-ResNet's official code: 3 stages of 18 basic blocks.
+    """
+    return _resnet(110, **kwargs)
+
+
+@register_model
+def lm_resnet20(**kwargs: Any) -> ResidualNetwork:
+    """LM-ResNet-20: the LM-architecture, one k per block
+
+    Lu, Zhong, Li & Dong (ICML 2018): 3 stages of 3 basic blocks, each step after the first
+    of a stage one step of ``generated/lm_resnet.py``; stochastic depth (when asked for)
+    down to survival 0.8.
+    """
+    return _lm_resnet(20, **kwargs)
+
+
+@register_model
+def lm_resnet32(**kwargs: Any) -> ResidualNetwork:
+    """LM-ResNet-32: the LM-architecture, one k per block
+
+    Lu et al. (ICML 2018): 3 stages of 5 basic blocks; survival down to 0.8.
+    """
+    return _lm_resnet(32, **kwargs)
+
+
+@register_model
+def lm_resnet44(**kwargs: Any) -> ResidualNetwork:
+    """LM-ResNet-44: the LM-architecture, one k per block
+
+    Lu et al. (ICML 2018): 3 stages of 7 basic blocks; survival down to 0.8.
+    """
+    return _lm_resnet(44, **kwargs)
+
+
+@register_model
+def lm_resnet56(**kwargs: Any) -> ResidualNetwork:
+    """LM-ResNet-56: the LM-architecture, one k per block
+
+    Lu et al. (ICML 2018): 3 stages of 9 basic blocks; survival down to 0.8.
+    """
+    return _lm_resnet(56, **kwargs)
+
+
+@register_model
+def lm_resnet110(**kwargs: Any) -> ResidualNetwork:
+    """LM-ResNet-110: the LM-architecture, one k per block
+
+    Lu et al. (ICML 2018): 3 stages of 18 basic blocks; survival down to 0.5.
+    """
+    return _lm_resnet(110, **kwargs)
+
+
+@register_model
+def lm_resnet164(**kwargs: Any) -> ResidualNetwork:
+    """LM-ResNet-164: bottleneck blocks (4x expansion)
+
+    Lu et al. (ICML 2018): 3 stages of 18 bottleneck blocks (1x1, 3x3, 1x1 convolutions);
+    survival down to 0.5.
+    """
+    kwargs.setdefault("layers", _depth_layers(164, 3))
+    kwargs.setdefault("survival_last", 0.5)
+    return ResidualNetwork(block="bottleneck", **kwargs)
+
+
+@register_model
+def lm_resnext29(**kwargs: Any) -> ResidualNetwork:
+    """LM-ResNeXt-29 (8x64d): grouped-convolution bottleneck, cardinality 8
+
+    Xie, Girshick, Dollár, Tu & He (CVPR 2017) with LM-ResNet's steps (Lu et al., ICML 2018):
+    3 stages of 3 grouped bottleneck blocks, widths 64, 128, 256, cardinality 8, base width 64.
+    """
+    kwargs.setdefault("layers", _depth_layers(29, 3))
+    kwargs.setdefault("widths", (64, 128, 256))
+    kwargs.setdefault("stem_width", 64)
+    return ResidualNetwork(block="resnext", **kwargs)

@@ -1,18 +1,25 @@
 """A registry of named networks, timm-style: ``create_model(name, **kwargs)``.
 
-A model is registered by a builder function taking keyword arguments.  Names are exact;
+The registry is a leaf: it imports no model.  A model module registers its variants with the
+:func:`register_model` decorator when it is imported, and the package
+(:mod:`tableau_compiler.models`) imports every model module, so that importing the package
+fills the registry (timm's ``_registry.py`` and ``models/__init__.py``).  Names are exact;
 an unknown name raises :class:`UnknownModelError` listing the closest registered ones.
 """
 
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from torch import nn
 
 __all__ = ["ModelEntry", "UnknownModelError", "create_model", "list_models", "register_model"]
+
+Builder = TypeVar("Builder", bound=Callable[..., nn.Module])
 
 
 class UnknownModelError(KeyError):
@@ -24,49 +31,47 @@ class UnknownModelError(KeyError):
 
 @dataclass(frozen=True)
 class ModelEntry:
+    """One registered network: its name, the function that builds it (keyword arguments
+    override its defaults) and the one-line summary ``tabc models`` prints."""
+
     name: str
     builder: Callable[..., nn.Module]
     summary: str
 
 
 _REGISTRY: dict[str, ModelEntry] = {}
-_SCHEMES_REGISTERED = False
 
 
-def register_model(name: str, summary: str) -> Callable[[Callable[..., nn.Module]], Callable]:
-    """Decorator: register ``builder`` under ``name`` (a name is registered once)."""
+def register_model(builder: Builder) -> Builder:
+    """Decorator: register ``builder`` under its function name.
 
-    def decorate(builder: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
-        if name in _REGISTRY:
-            raise ValueError(f"model {name!r} is already registered")
-        _REGISTRY[name] = ModelEntry(name, builder, summary)
-        return builder
-
-    return decorate
-
-
-def _entries() -> dict[str, ModelEntry]:
-    global _SCHEMES_REGISTERED
-    from . import hamiltonian, lm_resnet, revnet, rkcnn  # noqa: F401 -- importing registers their models
-
-    if not _SCHEMES_REGISTERED:
-        _SCHEMES_REGISTERED = True
-        rkcnn.register_scheme_models()
-    return _REGISTRY
+    The first paragraph of its docstring, joined into one line, is the summary ``tabc
+    models`` prints; the rest of the docstring is for people (the paper, the depth).  A name
+    is registered once: a second builder of the same name raises ``ValueError``.
+    """
+    name = builder.__name__
+    summary = " ".join(inspect.cleandoc(builder.__doc__ or "").split("\n\n", 1)[0].split())
+    if not summary:
+        raise ValueError(f"model {name!r} has no docstring: its first line is the summary")
+    if name in _REGISTRY:
+        raise ValueError(f"model {name!r} is already registered")
+    _REGISTRY[name] = ModelEntry(name, builder, summary)
+    return builder
 
 
 def list_models() -> list[str]:
     """Every registered name, sorted."""
-    return sorted(_entries())
+    return sorted(_REGISTRY)
 
 
 def model_entry(name: str) -> ModelEntry:
-    entries = _entries()
-    if name not in entries:
-        close = difflib.get_close_matches(name, list(entries), n=3, cutoff=0.5)
+    """The entry registered under ``name``; :class:`UnknownModelError` (with the closest
+    names) when there is none."""
+    if name not in _REGISTRY:
+        close = difflib.get_close_matches(name, list(_REGISTRY), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else "; `tabc models` lists them"
         raise UnknownModelError(f"unknown model {name!r}{hint}")
-    return entries[name]
+    return _REGISTRY[name]
 
 
 def create_model(name: str, **kwargs: object) -> nn.Module:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from torch import Tensor, nn
 
@@ -174,18 +175,41 @@ CONFIGS = {
 }
 
 
-def _register() -> None:
-    for depth, (units, filters, bottleneck) in CONFIGS.items():
-
-        def build(units=units, filters=filters, bottleneck=bottleneck, **kwargs) -> RevNet:
-            return RevNet(units, filters, bottleneck, **kwargs)
-
-        kind = "bottleneck" if bottleneck else "basic"
-        register_model(
-            f"revnet{depth}",
-            f"RevNet-{depth} (Gomez et al. 2017): {'-'.join(map(str, units))} {kind} units, "
-            f"each reversible one the compiled revnet step, trained reversibly by default",
-        )(build)
+def _revnet(depth: int, **kwargs: Any) -> RevNet:
+    units, filters, bottleneck = CONFIGS[depth]
+    kwargs.setdefault("units", units)
+    kwargs.setdefault("filters", filters)
+    kwargs.setdefault("bottleneck", bottleneck)
+    return RevNet(**kwargs)
 
 
-_register()
+@register_model
+def revnet38(**kwargs: Any) -> RevNet:
+    """RevNet-38 (Gomez et al. 2017): 3-3-3 basic units, each reversible one the compiled revnet
+    step, trained reversibly by default
+
+    Gomez, Ren, Urtasun & Grosse (NeurIPS 2017), Table 2: 3 stages of 3 basic units (2
+    convolutions in F and 2 in G), filters 32, 32, 64, 112.
+    """
+    return _revnet(38, **kwargs)
+
+
+@register_model
+def revnet110(**kwargs: Any) -> RevNet:
+    """RevNet-110 (Gomez et al. 2017): 9-9-9 basic units, each reversible one the compiled
+    revnet step, trained reversibly by default
+
+    Gomez et al. (NeurIPS 2017), Table 2: 3 stages of 9 basic units, filters 32, 32, 64, 128.
+    """
+    return _revnet(110, **kwargs)
+
+
+@register_model
+def revnet164(**kwargs: Any) -> RevNet:
+    """RevNet-164 (Gomez et al. 2017): 9-9-9 bottleneck units, each reversible one the compiled
+    revnet step, trained reversibly by default
+
+    Gomez et al. (NeurIPS 2017), Table 2: 3 stages of 9 bottleneck units (3 convolutions in
+    F and 3 in G), filters 32, 32, 64, 128 (times 4 outside the bottlenecks).
+    """
+    return _revnet(164, **kwargs)

@@ -21,6 +21,7 @@ What a step is:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -30,7 +31,7 @@ from .mixing import LearnedMixingStep, check_sweeps
 from .registry import register_model
 from .schemes import generated_module, generated_names, scheme_data, step_class
 
-__all__ = ["RKCNN", "DenseRungeKuttaStep", "StageFunction", "register_scheme_models"]
+__all__ = ["RKCNN", "DenseRungeKuttaStep", "StageFunction"]
 
 
 def norm(channels: int) -> nn.BatchNorm2d:
@@ -255,40 +256,59 @@ def _per_period(value: int | Sequence[int], periods: int = 3) -> tuple[int, ...]
     return tuple(value)
 
 
-def _rkcnn_official(updates: int, sweeps: str):
-    def build(
-        widths: Sequence[int] = (80, 80, 80),
-        stages: int | Sequence[int] = 5,
-        steps: int | Sequence[int] = 1,
-        neck: int = 1,
-        updates: int = updates,
-        sweeps: str = sweeps,
-        keep_prob: float = 0.8,
-        **kwargs: object,
-    ) -> RKCNN:
-        stage_counts = _per_period(stages, len(widths))
+def _dense_rkcnn(
+    widths: Sequence[int] = (80, 80, 80),
+    stages: int | Sequence[int] = 5,
+    steps: int | Sequence[int] = 1,
+    neck: int = 1,
+    updates: int = 0,
+    sweeps: str = "gauss-seidel",
+    keep_prob: float = 0.8,
+    **kwargs: Any,
+) -> RKCNN:
+    """The official RKCNN: ``steps`` :class:`DenseRungeKuttaStep` of ``stages`` stages per
+    period (an int for every period, or one per period), ``updates`` update passes."""
+    stage_counts = _per_period(stages, len(widths))
 
-        def make_step(period: int, channels: int) -> nn.Module:
-            return DenseRungeKuttaStep(
-                channels, stage_counts[period], neck * channels, updates, sweeps, keep_prob
-            )
-
-        return RKCNN(
-            make_step, widths, _per_period(steps, len(widths)), keep_prob=keep_prob, **kwargs
+    def make_step(period: int, channels: int) -> nn.Module:
+        return DenseRungeKuttaStep(
+            channels, stage_counts[period], neck * channels, updates, sweeps, keep_prob
         )
 
-    return build
+    return RKCNN(make_step, widths, _per_period(steps, len(widths)), keep_prob=keep_prob, **kwargs)
 
 
-register_model("rkcnn_e", "RKCNN-E: explicit, 5 dense stages per period, growth 80")(
-    _rkcnn_official(0, "gauss-seidel")
-)
-register_model("rkcnn_i", "RKCNN-I: RKCNN-E plus one Gauss-Seidel update pass")(
-    _rkcnn_official(1, "gauss-seidel")
-)
-register_model("rkcnn_r", "RKCNN-R: RKCNN-E plus one Jacobi update pass")(
-    _rkcnn_official(1, "jacobi")
-)
+@register_model
+def rkcnn_e(**kwargs: Any) -> RKCNN:
+    """RKCNN-E: explicit, 5 dense stages per period, growth 80
+
+    Zhu, Chang & Fu (RKCNN), the official code for CIFAR-10: 3 periods of one step of 5
+    dense stages, growth rate 80, no update pass.
+    """
+    return _dense_rkcnn(**kwargs)
+
+
+@register_model
+def rkcnn_i(**kwargs: Any) -> RKCNN:
+    """RKCNN-I: RKCNN-E plus one Gauss-Seidel update pass
+
+    Zhu, Chang & Fu (RKCNN): RKCNN-E's 3 periods of 5 dense stages, each stage then
+    recomputed once in place from the others (one Gauss-Seidel sweep).
+    """
+    kwargs.setdefault("updates", 1)
+    return _dense_rkcnn(**kwargs)
+
+
+@register_model
+def rkcnn_r(**kwargs: Any) -> RKCNN:
+    """RKCNN-R: RKCNN-E plus one Jacobi update pass
+
+    Zhu, Chang & Fu (RKCNN): RKCNN-E's 3 periods of 5 dense stages, every stage then
+    recomputed once from the previous pass (one Jacobi sweep).
+    """
+    kwargs.setdefault("updates", 1)
+    kwargs.setdefault("sweeps", "jacobi")
+    return _dense_rkcnn(**kwargs)
 
 
 def _rkcnn_scheme(scheme: str):
@@ -336,13 +356,21 @@ def _rkcnn_scheme(scheme: str):
     return build
 
 
-def register_scheme_models() -> None:
-    """``rkcnn_<scheme>`` for every compiled Runge–Kutta scheme in ``generated/``."""
+def _register_scheme_models() -> None:
+    """``rkcnn_<scheme>`` for every compiled Runge–Kutta scheme in ``generated/``: a builder
+    named for the scheme, its summary the scheme's title, stages and order (each module's
+    ``SCHEME`` read from its source, not imported: the module is imported when built)."""
     for name in generated_names():
-        data = scheme_data(name)  # read, not imported: the module is imported when built
-        if data["kind"] == "runge-kutta":
-            register_model(
-                f"rkcnn_{name}",
-                f"RKCNN network, each step {data['title']} ({wording.count(data['stages'], 'stage')}, "
-                f"order {data['order']})",
-            )(_rkcnn_scheme(name))
+        data = scheme_data(name)
+        if data["kind"] != "runge-kutta":
+            continue
+        build = _rkcnn_scheme(name)
+        build.__name__ = build.__qualname__ = f"rkcnn_{name}"
+        build.__doc__ = (
+            f"RKCNN network, each step {data['title']} ({wording.count(data['stages'], 'stage')}, "
+            f"order {data['order']})"
+        )
+        register_model(build)
+
+
+_register_scheme_models()
