@@ -1,7 +1,7 @@
 """The work model against the clock (benchmarks/bench_work.py, benchmarks/RESULTS_work.json).
 
 The file is written by the benchmark on the reference machine; these tests hold it to what
-the README and limits.py promise: every published scheme of the calibration set and the
+docs/limits.md and limits.py promise: every published scheme of the calibration set and the
 library is decided at its claimed order with no limit in the way, every case ran within the
 60 s guarantee, and the estimate the limits compare is within a factor 3 of the clock wherever
 the clock can tell (50 ms or more).
