@@ -2,7 +2,7 @@
 
 Scheme files are data from strangers (a CI job checks whatever a pull request
 brings), so every input that could make the analysis slow or huge is bounded
-before any arithmetic happens.  The README lists these values.
+before any arithmetic happens.  docs/limits.md lists these values.
 """
 
 MAX_FILE_BYTES = 4 * 1024 * 1024

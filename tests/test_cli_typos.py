@@ -4,7 +4,7 @@ Dahlquist's consistency is ρ(1) = 0 and ρ'(1) = σ(1) ≠ 0: a multistep metho
 ρ'(1) ≠ σ(1) is consistent only for a rescaled step, and a written c that gives a lower order
 than the row sums of A is a typo in c.  Both fail ``tabc check`` (exit 1) unless the file says
 a network absorbs the step (``step_scaling = "absorbed"``) or c only records the source
-(``[tableau] nodes = "row-sums"``); under ``--strict`` (the README's CI recipes) they fail even
+(``[tableau] nodes = "row-sums"``); under ``--strict`` (the CI recipes of docs/ci.md) they fail even
 then.  The library and the calibration set, published schemes all, still pass.
 """
 

@@ -3,7 +3,7 @@
 Random TOML scheme files (random kinds, partitioned pairs included, orders, shapes, keys,
 parameters and tolerances)
 with random coefficient expressions from the grammar's tokens.  Bounded examples so that
-it runs in CI; the work limits (README, Limits) keep each example short.
+it runs in CI; the work limits (docs/limits.md) keep each example short.
 """
 
 import json

@@ -250,15 +250,15 @@ def test_the_default_extent_holds_the_boundary_and_the_intervals():
     assert (gauss.x0, gauss.x1) == pytest.approx((-4.8, 4.8))
 
 
-# --------------------------------------------------------------------------- README pictures
+# --------------------------------------------------------------------------- the docs' pictures
 
 
-def test_the_readme_command_regenerates_its_pictures(tmp_path, capsys, monkeypatch):
-    """Each ``tabc plot ... -o docs/*.png`` line of the README, run here with ``-o`` in a scratch
-    directory, writes a picture of the committed one's size."""
+def test_the_documented_command_regenerates_its_pictures(tmp_path, capsys, monkeypatch):
+    """Each ``tabc plot ... -o docs/*.png`` line of docs/stability-plots.md, run here with ``-o``
+    in a scratch directory, writes a picture of the committed one's size."""
     lines = [
         line.strip()
-        for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+        for line in (ROOT / "docs" / "stability-plots.md").read_text(encoding="utf-8").splitlines()
         if line.strip().startswith("tabc plot ") and " -o docs/" in line
     ]
     assert len(lines) >= 2

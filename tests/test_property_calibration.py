@@ -2,7 +2,7 @@
 benchmarks/RESULTS_properties.json).
 
 The file is written by the benchmark on the reference machine; these tests hold it to what
-limits.py and the README promise: every property of every case (the calibration set, the
+limits.py and docs/limits.md promise: every property of every case (the calibration set, the
 library, the worst cases and the generated cases just under each limit) ran within the 60 s
 guarantee, no published scheme is refused a property by a limit, and where a property's gate
 compares a work estimate, the estimate is within a factor 3 of the clock on the published

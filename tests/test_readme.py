@@ -1,6 +1,9 @@
-"""Every command the README shows works as written (README, "The README is tested").
+"""Every command the README and the docs pages show works as written (docs/design.md, "The
+documentation is tested").
 
-A fresh copy of the repository -- the files git lists, as a clone has them -- is made in a
+The pages are ``README.md`` and every ``docs/*.md`` but the format page, ``docs/scheme-format.md``,
+whose examples (some of them fragments of a scheme) ``tests/test_parsing.py`` and its neighbours
+read.  A fresh copy of the repository -- the files git lists, as a clone has them -- is made in a
 scratch directory, and from its root, with relative paths and the ``tabc`` next to this
 interpreter:
 
@@ -15,8 +18,9 @@ interpreter:
   install that names this repository and not a package index.
 
 A block preceded by ``<!-- readme-test: skip (REASON) -->`` (on the comment lines directly
-above its opening fence) is skipped with that reason.  Links to files of the repository
-must resolve inside the copy, and links to sections must name a heading.
+above its opening fence) is skipped with that reason.  Every relative link of the README and of
+``docs/`` (the format page included) must name a file a clone has, inside it, and a link to a
+section must name a heading of the page it points at.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+FORMAT_PAGE = ROOT / "docs" / "scheme-format.md"
+PAGES = [README] + sorted(p for p in (ROOT / "docs").glob("*.md") if p != FORMAT_PAGE)
+"""The pages whose blocks run: the README and the docs pages but the format page."""
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
 BIN = Path(sys.executable).parent
 TIMEOUT_S = 300
@@ -45,7 +52,7 @@ TIMEOUT_S = 300
 
 @dataclass(frozen=True)
 class Block:
-    """A fenced code block of the README."""
+    """A fenced code block of the README or of a docs page."""
 
     language: str
     body: str
@@ -53,10 +60,12 @@ class Block:
     """The line of the opening fence (1-based)."""
     markers: tuple[str, ...]
     """The HTML comments on the lines directly above the opening fence."""
+    page: str = "README.md"
+    """The page, relative to the repository root."""
 
     @property
     def name(self) -> str:
-        return f"README.md:{self.line}:{self.language or 'text'}"
+        return f"{self.page}:{self.line}:{self.language or 'text'}"
 
     def skip_reason(self) -> str | None:
         for marker in self.markers:
@@ -70,7 +79,7 @@ SKIP = re.compile(r"<!-- readme-test: skip \((.+)\) -->")
 FENCE = re.compile(r"^```(\S*)\s*$")
 
 
-def readme_blocks(text: str) -> list[Block]:
+def readme_blocks(text: str, page: str = "README.md") -> list[Block]:
     lines = text.splitlines()
     blocks: list[Block] = []
     i = 0
@@ -87,14 +96,22 @@ def readme_blocks(text: str) -> list[Block]:
         end = i + 1
         while end < len(lines) and lines[end].rstrip() != "```":
             end += 1
-        assert end < len(lines), f"README.md:{i + 1}: the code block is never closed"
+        assert end < len(lines), f"{page}:{i + 1}: the code block is never closed"
         body = "\n".join(lines[i + 1 : end]) + "\n"
-        blocks.append(Block(opening.group(1), body, i + 1, tuple(markers)))
+        blocks.append(Block(opening.group(1), body, i + 1, tuple(markers), page))
         i = end + 1
     return blocks
 
 
-BLOCKS = readme_blocks(README.read_text(encoding="utf-8"))
+def page_name(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+BLOCKS = [
+    block
+    for path in PAGES
+    for block in readme_blocks(path.read_text(encoding="utf-8"), page_name(path))
+]
 
 
 def blocks_of(*languages: str) -> list[Block]:
@@ -146,13 +163,29 @@ def test_readme_blocks_and_markers_are_read_as_documented():
     assert session.skip_reason() is None and console_session(session.body) == [("tabc x", ["out"])]
 
 
-def test_every_readme_test_marker_is_a_skip_with_a_reason_above_a_block():
-    text = README.read_text(encoding="utf-8")
-    marked = {marker for block in BLOCKS for marker in block.markers}
-    for number, line in enumerate(text.splitlines(), 1):
+@pytest.mark.parametrize("path", PAGES, ids=page_name)
+def test_every_readme_test_marker_is_a_skip_with_a_reason_above_a_block(path):
+    name = page_name(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    marked = {
+        (block.line - k, marker)
+        for block in BLOCKS
+        if block.page == name
+        for k, marker in enumerate(reversed(block.markers), 1)
+    }
+    for number, line in enumerate(lines, 1):
         if line.startswith("<!--") and "readme-test" in line:
-            assert SKIP.fullmatch(line.strip()), f"README.md:{number}: write {SKIP.pattern}"
-            assert line.strip() in marked, f"README.md:{number}: not directly above a block"
+            assert SKIP.fullmatch(line.strip()), f"{name}:{number}: write {SKIP.pattern}"
+            assert (number, line.strip()) in marked, f"{name}:{number}: not directly above a block"
+
+
+def test_the_docs_pages_are_collected_and_the_setup_blocks_stay_in_the_readme():
+    names = {block.page for block in BLOCKS}
+    assert "README.md" in names and "docs/scheme-format.md" not in names
+    assert {"docs/analysis.md", "docs/generated-modules.md", "docs/reversible.md"} <= names
+    for marker in ("<!-- ci:setup -->", "<!-- ci:test -->"):
+        (holder,) = [block for block in BLOCKS if marker in block.markers]
+        assert holder.page == "README.md", f"{marker} must stay in the README (.ci/run reads it)"
 
 
 # ----------------------------------------------------------------------------- the copy
@@ -220,7 +253,7 @@ def test_console_examples_print_what_the_readme_shows(block, clone):
         assert lines_match(expected, actual), (
             f"{block.name}: `{command}` (exit {done.returncode}) printed\n"
             + "\n".join(actual)
-            + "\n\nthe README shows\n"
+            + "\n\nthe page shows\n"
             + "\n".join(expected)
         )
 
@@ -276,20 +309,40 @@ def heading_anchor(heading: str) -> str:
     return text.replace(" ", "-")
 
 
-def test_links_resolve_inside_a_clone(clone):
-    text = README.read_text(encoding="utf-8")
-    anchors = {
-        heading_anchor(line.lstrip("#")) for line in text.splitlines() if line.startswith("#")
-    }
+def headings(text: str) -> set[str]:
+    """The anchors of a page's headings (``#`` lines outside code blocks)."""
+    anchors, inside = set(), False
+    for line in text.splitlines():
+        if FENCE.match(line):
+            inside = not inside
+        elif not inside and re.match(r"#{1,6} ", line):
+            anchors.add(heading_anchor(line.lstrip("#")))
+    return anchors
+
+
+def test_headings_are_read_outside_code_blocks():
+    text = "# Title: `tabc check`\n```sh\n# a comment\n```\n## Results on digits (CPU)\n"
+    assert headings(text) == {"title-tabc-check", "results-on-digits-cpu"}
+
+
+@pytest.mark.parametrize("path", [*PAGES, FORMAT_PAGE], ids=page_name)
+def test_links_resolve_inside_a_clone(path, clone):
+    name = page_name(path)
+    text = path.read_text(encoding="utf-8")
     for target in LINK.findall(text):
         if re.match(r"[a-z]+://", target):
             continue
-        if target.startswith("#"):
-            assert target[1:] in anchors, f"README links to a missing section: {target}"
-            continue
-        path = target.split("#")[0]
-        assert (clone / path).exists(), f"README links to {path}, which a clone does not have"
-        assert not Path(path).is_absolute() and ".." not in Path(path).parts, target
+        file, _, anchor = target.partition("#")
+        assert not Path(file).is_absolute(), f"{name} links to an absolute path: {target}"
+        linked = (clone / name).parent / file if file else clone / name
+        resolved = Path(os.path.normpath(linked))
+        assert resolved.is_relative_to(clone), f"{name} links outside a clone: {target}"
+        assert resolved.exists(), f"{name} links to {target}, which a clone does not have"
+        if anchor:
+            assert resolved.suffix == ".md", f"{name} links to a section of a non-page: {target}"
+            assert anchor in headings(resolved.read_text(encoding="utf-8")), (
+                f"{name} links to a missing section: {target}"
+            )
 
 
 # ----------------------------------------------------------------------------- YAML

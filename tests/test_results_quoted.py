@@ -1,7 +1,7 @@
-"""Figures the README quotes are the ones its scripts committed beside them.
+"""Figures the README and docs/training.md quote are the ones their scripts committed beside them.
 
-The README's digits table is the table ``benchmarks/bench_digits.py`` wrote into
-``benchmarks/RESULTS_digits.md``, and the command the README shows is the one that script runs:
+The digits table of both pages is the table ``benchmarks/bench_digits.py`` wrote into
+``benchmarks/RESULTS_digits.md``, and the command each page shows is the one that script runs:
 editing one without rerunning the other fails here.
 """
 
@@ -11,8 +11,11 @@ import importlib.util
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+PAGES = ["README.md", "docs/training.md"]
+TITLE = "## Results on digits (CPU)"
 
 
 def _bench_digits():
@@ -24,25 +27,29 @@ def _bench_digits():
     return module
 
 
-def _section(title: str) -> str:
-    start = README.index(title)
-    end = README.find("\n#", start + len(title))
-    return README[start : end if end != -1 else None]
+def _section(page: str) -> str:
+    """The page's "Results on digits" section, up to its next heading."""
+    text = (ROOT / page).read_text(encoding="utf-8")
+    start = text.index(TITLE)
+    end = text.find("\n#", start + len(TITLE))
+    return text[start : end if end != -1 else None]
 
 
 def _table_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("|")]
 
 
-def test_the_digits_table_is_the_one_the_script_recorded():
+@pytest.mark.parametrize("page", PAGES)
+def test_the_digits_table_is_the_one_the_script_recorded(page):
     results = (ROOT / "benchmarks/RESULTS_digits.md").read_text(encoding="utf-8")
     recorded = _table_lines(results)
     assert recorded, "RESULTS_digits.md holds no table"
-    assert _table_lines(_section("### Results on digits")) == recorded
+    assert _table_lines(_section(page)) == recorded
 
 
-def test_the_readme_shows_the_command_the_script_runs():
-    section = _section("### Results on digits")
+@pytest.mark.parametrize("page", PAGES)
+def test_the_page_shows_the_command_the_script_runs(page):
+    section = _section(page)
     block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
     assert block is not None
     shown = " ".join(block.group(1).replace("\\\n", " ").split())

@@ -1,7 +1,7 @@
 """The work model against the clock (benchmarks/bench_work.py, benchmarks/RESULTS_work.json).
 
 The file is written by the benchmark on the reference machine; these tests hold it to what
-the README and limits.py promise: every published scheme of the calibration set and the
+docs/limits.md and limits.py promise: every published scheme of the calibration set and the
 library is decided at its claimed order with no limit in the way, every case ran within the
 60 s guarantee, and the estimate the limits compare is within a factor 3 of the clock wherever
 the clock can tell (50 ms or more).
@@ -47,7 +47,7 @@ def test_the_estimate_is_within_a_factor_3_of_the_clock(row):
     assert 1 / 3 <= row["units"] * UNIT_SECONDS / row["seconds"] <= 3, row
 
 
-def test_the_readme_quotes_the_calibration_summary():
+def test_the_limits_page_quotes_the_calibration_summary():
     summary = [
         line
         for line in (ROOT / "benchmarks" / "RESULTS_work.md")
@@ -55,4 +55,4 @@ def test_the_readme_quotes_the_calibration_summary():
         .splitlines()
         if line.startswith("Rows measured at 50 ms or more that decided")
     ]
-    assert summary and summary[0] in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert summary and summary[0] in (ROOT / "docs" / "limits.md").read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
 """The limits bound the work, not only the sizes: generated worst cases inside the size limits.
 
-Each costly input of issue 12 is answered within the stated bounds (README, Limits): the
+Each costly input of issue 12 is answered within the stated bounds (docs/limits.md): the
 counted work and memory of the order conditions account for the size of the numbers and
 the field, R(z) and the parameter regions are bounded before they are computed, and
 fields whose arithmetic has no bound are refused.  Assertions are on counted work and on
@@ -101,7 +101,7 @@ def test_radicals_and_pi_cost_more_than_rationals_per_condition(entry, field):
 
 
 def test_the_work_of_small_rationals_is_stages_squared_times_trees_and_the_set_up():
-    # The measure the README states for ordinary schemes: s² × (trees + 4 products of set-up).
+    # The measure docs/limits.md states for ordinary schemes: s² × (trees + 4 products of set-up).
     from tableau_compiler.analysis.work import SETUP_PRODUCTS
 
     _, size = size_of(explicit(4, 4, lambda i, j: "1/2"))
@@ -191,7 +191,7 @@ def test_generated_worst_cases_are_answered_with_a_status_and_no_traceback(tmp_p
     argv = [sys.executable, "-m", "tableau_compiler", command, str(path)]
     if command == "compile":
         argv += ["-o", str(tmp_path / "out")]
-    # The README states 60 s on the reference machine; the timeout is a safety net only.
+    # docs/limits.md states 60 s on the reference machine; the timeout is a safety net only.
     done = subprocess.run(
         argv, check=False, capture_output=True, text=True, timeout=300, cwd=Path(__file__).parent
     )

@@ -1,6 +1,6 @@
 """RevNet (Gomez et al., NeurIPS 2017) as revnet-public builds it, each reversible unit the
 compiled ``revnet`` step: the unit's formula, its exact inverse, the non-reversible units where
-a stage changes shape, and the parameter counts the README states beside the paper's."""
+a stage changes shape, and the parameter counts docs/networks.md states beside the paper's."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 from tableau_compiler import create_model
 from tableau_compiler.models.revnet import DownsamplingUnit, PoolAndPad, RevnetResidual
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+NETWORKS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "networks.md"
 PAPER_MILLIONS = {"revnet38": 0.46, "revnet110": 1.73, "revnet164": 1.75}  # Table 2
 
 
@@ -22,19 +22,21 @@ def parameters(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def readme_counts() -> dict[str, tuple[str, int]]:
-    """The README's RevNet table: name -> (the paper's figure as written, our count)."""
+def stated_counts() -> dict[str, tuple[str, int]]:
+    """The networks page's RevNet table: name -> (the paper's figure as written, our count)."""
     rows = re.findall(
-        r"^\| RevNet-(\d+) \| ([\d.]+ M) \| ([\d,]+) \|$", README.read_text(), re.MULTILINE
+        r"^\| RevNet-(\d+) \| ([\d.]+ M) \| ([\d,]+) \|$",
+        NETWORKS_PAGE.read_text(encoding="utf-8"),
+        re.MULTILINE,
     )
     return {f"revnet{depth}": (paper, int(ours.replace(",", ""))) for depth, paper, ours in rows}
 
 
 @pytest.mark.parametrize("name", sorted(PAPER_MILLIONS))
-def test_parameter_counts_are_the_readmes_and_round_to_the_papers(name):
+def test_parameter_counts_are_the_stated_ones_and_round_to_the_papers(name):
     with torch.device("meta"):
         count = parameters(create_model(name))  # 10 classes, 3 input channels
-    paper, stated = readme_counts()[name]
+    paper, stated = stated_counts()[name]
     assert count == stated
     assert paper == f"{PAPER_MILLIONS[name]:.2f} M"
     assert round(count / 1e6, 2) == PAPER_MILLIONS[name]
