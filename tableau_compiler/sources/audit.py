@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from ..wording import count
 from . import FoundTableau
 from .writer import decide_orders
 
@@ -76,7 +77,7 @@ class AuditRecord:
         if found.declared_order is None and found.declared_embedded_order is not None:
             declared = f"?({found.declared_embedded_order})"
         parts = [
-            f"{found.stages} stages",
+            count(found.stages, "stage"),
             f"declared {declared}",
             f"decided {pair(self.order, self.embedded_order)}",
         ]

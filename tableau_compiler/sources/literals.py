@@ -279,6 +279,9 @@ _TYPE_WRAPPERS = {
     "as_tensor", "Array", "Vector", "Matrix",
 }  # fmt: skip
 _RATIONAL_CALLS = {"Fraction", "Rational", "rational", "sympy.Rational", "Rational64"}
+_PLACEHOLDERS = {"undef", "NotImplemented", "None", "nothing", "NULL", "Float64", "Float32",
+                 "BigFloat", "BigInt", "Int", "Int64", "Rational", "Type", "dtype"}  # fmt: skip
+"""Names that stand for a type or for nothing: kept as an unread placeholder, never a value."""
 _ZEROS = {"zeros", "np.zeros", "numpy.zeros", "jnp.zeros", "torch.zeros", "zeros_like"}
 _MODULE_PREFIXES = {"np", "numpy", "jnp", "jax.numpy", "torch", "math", "sympy", "sp", "snp",
                     "mp", "mpmath", "Base", "fractions", "cmath", "scipy"}  # fmt: skip
@@ -459,7 +462,7 @@ class _Reader:
             return True
         if name in ("false", "False", "SUNFALSE"):
             return False
-        if name in ("undef", "NotImplemented", "None", "nothing", "NULL"):
+        if name in _PLACEHOLDERS or re.fullmatch(r"T\d*", name):
             return Call(name, [], {}, self.line())  # a placeholder, not a value
         found = self.env.get(name)
         if found is None:
@@ -674,8 +677,8 @@ def _negate(value: object, line: int) -> object:
     a = _scalar(value, line)
     if a.text == "0":
         return a
-    if a.level == 3 and a.text.startswith("-"):
-        return Scalar(a.text[1:], 4, a.decimal_digits, a.magnitude)
+    if a.level >= 2 and a.text.startswith("-"):  # -(-x) and -(-x/y): the sign of the first factor
+        return Scalar(a.text[1:], 2 if a.level == 2 else 4, a.decimal_digits, a.magnitude)
     if a.level == 1:
         return Scalar(f"-({a.text})", 3, a.decimal_digits, a.magnitude)
     return Scalar(f"-{a.text}", min(a.level, 3), a.decimal_digits, a.magnitude)
@@ -768,15 +771,19 @@ def statements(tokens: list[Token], separators: tuple[str, ...] = (";",),
                newline_ends: bool = True) -> list[tuple[int, int]]:  # fmt: skip
     """``(start, end)`` token ranges of the statements: split at ``separators`` and (when
     ``newline_ends``) at line ends outside brackets, a line that ends in an operator or a
-    comma going on."""
+    comma going on.  A brace among the separators (C) always splits, and starts the count of
+    brackets afresh (``ARK_BUTCHER_TABLE(NAME, { … })`` holds statements)."""
     ranges: list[tuple[int, int]] = []
     depth, start = 0, 0
     for i, token in enumerate(tokens):
-        if token.kind == "op" and token.text in "([{":
+        brace = token.kind == "op" and token.text in "{}" and token.text in separators
+        if brace:
+            depth = 0
+        elif token.kind == "op" and token.text in "([{":
             depth += 1
         elif token.kind == "op" and token.text in ")]}":
             depth = max(0, depth - 1)
-        ends = token.kind == "op" and token.text in separators and depth == 0
+        ends = brace or (token.kind == "op" and token.text in separators and depth == 0)
         if token.kind == "newline" and newline_ends and depth == 0:
             previous = tokens[i - 1] if i > start else None
             ends = previous is None or not (previous.kind == "op" and previous.text in _CONTINUES)
