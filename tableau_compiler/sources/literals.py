@@ -588,17 +588,19 @@ class _Reader:
                     and following.text == "="
                 ):
                     self.i += 2
+                    end = self._argument_end(self.i)
                     try:
                         kwargs[token.text] = self.value()
                     except Unreadable as error:
                         kwargs[token.text] = Failed(error.reason, error.line)
-                        self._skip_argument()
+                        self.i = end
                 else:
+                    end = self._argument_end(self.i)
                     try:
                         args.append(self.value())
                     except Unreadable as error:
                         args.append(Failed(error.reason, error.line))
-                        self._skip_argument()
+                        self.i = end
                 if self.at(","):
                     self.next()
                 elif not self.at(")") and not self.at(";"):
@@ -609,19 +611,22 @@ class _Reader:
             self.depth -= 1
         return _apply(name, args, kwargs, line, self.language)
 
-    def _skip_argument(self) -> None:
+    def _argument_end(self, start: int) -> int:
+        """The index of the ``,``, ``;`` or ``)`` that ends the argument starting at ``start``."""
         level = 0
-        while self.i < self.end:
-            token = self.tokens[self.i]
-            if token.text in "([{" and token.kind == "op":
+        for j in range(start, self.end):
+            token = self.tokens[j]
+            if token.kind != "op":
+                continue
+            if token.text in "([{":
                 level += 1
-            elif token.text in ")]}" and token.kind == "op":
+            elif token.text in ")]}":
                 if level == 0:
-                    return
+                    return j
                 level -= 1
-            elif token.text == "," and level == 0:
-                return
-            self.i += 1
+            elif token.text in ",;" and level == 0:
+                return j
+        return self.end
 
 
 def read_value(tokens: list[Token], start: int, end: int, env: Environment,

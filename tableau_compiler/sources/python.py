@@ -161,7 +161,7 @@ def _statement(tokens, start, end, scope, candidates, by_call, report) -> None:
             return
     else:
         return
-    if isinstance(value, Call):
+    if isinstance(value, Call) and id(value) not in by_call:  # (a second name is an alias)
         short = value.callee.rpartition(".")[2]
         if short in ("_ButcherTableau", "ButcherTableau") or short in _NODEPY:
             candidate = _Candidate(name, first.line, value)
