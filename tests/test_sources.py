@@ -472,3 +472,34 @@ def test_b_hat_and_error_weights_together_are_refused(tmp_path: Path) -> None:
         """)
     result = tabc("check", str(scheme))
     assert result.returncode == 2 and "tableau.error_weights" in result.stdout
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def _sh_blocks(page: Path) -> list[str]:
+    blocks, current = [], None
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if current is None and line.strip() == "```sh":
+            current = []
+        elif current is not None and line.strip() == "```":
+            blocks.append("\n".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def test_the_import_audit_page_runs_as_written(tmp_path: Path) -> None:
+    """docs/import-audit.md: its sh blocks run in order, in one directory, and exit 0."""
+    import os
+
+    blocks = _sh_blocks(ROOT / "docs" / "import-audit.md")
+    assert len(blocks) == 2
+    script = f'tabc() {{ "{sys.executable}" -m tableau_compiler "$@"; }}\nset -e\n' + "\n".join(blocks)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=300, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok    imported/rk23.toml" in result.stdout
+    assert "WRONG wrong.py:" in result.stdout
