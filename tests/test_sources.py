@@ -503,3 +503,21 @@ def test_the_import_audit_page_runs_as_written(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok    imported/rk23.toml" in result.stdout
     assert "WRONG wrong.py:" in result.stdout
+
+
+def test_float64_decimals_get_the_tolerance_their_digits_support(tmp_path: Path) -> None:
+    source = write(tmp_path, "rk4.jl", """
+        function RK4Decimals(T::Type, T2::Type)
+            a21 = convert(T, 0.5)
+            a32 = convert(T, 0.5)
+            a43 = convert(T, 1.0)
+            b1 = convert(T, 0.16666666666666666)
+            b2 = convert(T, 0.3333333333333333)
+            b3 = convert(T, 0.3333333333333333)
+            b4 = convert(T, 0.16666666666666666)
+        end
+        """)
+    result = tabc("audit", "--json", str(source))
+    [record] = json.loads(result.stdout)
+    # 16 significant digits, entries at most 1: 10^(3 − 16) — order 4 holds to it, exactly it cannot
+    assert (record["tolerance"], record["order"]) == (1e-13, 4)
