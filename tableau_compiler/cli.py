@@ -417,7 +417,11 @@ def command_audit(args: argparse.Namespace) -> int:
                 print(record.line_text())
             else:
                 for finding in record.findings:
-                    print(github_annotation("error", report.path, found.line, f"{found.name}: {finding}"))
+                    print(
+                        github_annotation(
+                            "error", report.path, found.line, f"{found.name}: {finding}"
+                        )
+                    )
         for line, reason in report.unreadable:
             if args.format == "github":
                 print(github_annotation("warning", report.path, line, f"not read: {reason}"))

@@ -260,14 +260,18 @@ def test_julia_zero_arrays_filled_entry_by_entry(tmp_path: Path) -> None:
 
 
 def test_julia_big_string_is_the_decimal_it_writes(tmp_path: Path) -> None:
-    source = write(tmp_path, "t.jl", """
+    source = write(
+        tmp_path,
+        "t.jl",
+        """
         function constructMidpoint(T::Type = Float64)
           A = [0 0; big"0.5" 0]
           c = [0; 1//2]
           α = [0; 1]
           return(ExplicitRKTableau(A,c,α,2))
         end
-        """)
+        """,
+    )
     [found] = read_source(str(source)).tableaus
     assert found.a[1][0].text == "0.5" and found.a[1][0].is_decimal
 
@@ -288,14 +292,18 @@ def test_arkode_A_is_zero_based_and_row_major(tmp_path: Path) -> None:
 
 
 def test_python_floor_division_is_refused_with_its_line(tmp_path: Path) -> None:
-    source = write(tmp_path, "t.py", """
+    source = write(
+        tmp_path,
+        "t.py",
+        """
         _T = _ButcherTableau(
             alpha=[1 // 2],
             beta=[[1 / 2]],
             c_sol=[0, 1],
             c_error=[0, 0],
         )
-        """)
+        """,
+    )
     report = read_source(str(source))
     assert report.tableaus == []
     [(line, reason)] = report.unreadable
@@ -304,7 +312,10 @@ def test_python_floor_division_is_refused_with_its_line(tmp_path: Path) -> None:
 
 def test_code_is_reported_never_run(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
-    source = write(tmp_path, "t.py", f"""
+    source = write(
+        tmp_path,
+        "t.py",
+        f"""
         import numpy as np
 
 
@@ -312,7 +323,8 @@ def test_code_is_reported_never_run(tmp_path: Path) -> None:
             order = 1
             A = np.array(__import__('os').system('touch {marker}'))
             B = np.array([1])
-        """)
+        """,
+    )
     result = tabc("audit", str(source))
     assert not marker.exists()
     assert f"unreadable {source}:7: Evil" in result.stdout
@@ -416,7 +428,10 @@ def test_error_weights_that_do_not_sum_to_zero_exit_1(tmp_path: Path) -> None:
 
 
 def test_a_claimed_fsal_that_does_not_hold_exits_1(tmp_path: Path) -> None:
-    source = write(tmp_path, "t.jl", """
+    source = write(
+        tmp_path,
+        "t.jl",
+        """
         function constructHeun(T::Type = Float64)
           A = [0 0
                1 0]
@@ -425,7 +440,8 @@ def test_a_claimed_fsal_that_does_not_hold_exits_1(tmp_path: Path) -> None:
           αEEst = [1;0]
           return(ExplicitRKTableau(A,c,α,2,αEEst=αEEst,adaptiveorder=1,fsal=true))
         end
-        """)
+        """,
+    )
     result = tabc("audit", str(source))
     assert result.returncode == 1 and "claimed FSAL" in result.stdout
 
@@ -445,7 +461,10 @@ def test_audit_github_annotations_name_the_line(tmp_path: Path) -> None:
     ids=["sums-to-zero", "does-not-sum-to-zero"],
 )
 def test_error_weights_are_checked_as_the_pair_b_minus_e(tmp_path, weights, status) -> None:
-    scheme = write(tmp_path, "bs3.toml", f"""
+    scheme = write(
+        tmp_path,
+        "bs3.toml",
+        f"""
         name = "bs3"
         kind = "runge-kutta"
         order = 3
@@ -454,12 +473,16 @@ def test_error_weights_are_checked_as_the_pair_b_minus_e(tmp_path, weights, stat
         b = ["2/9", "1/3", "4/9", "0"]
         error_weights = {weights}
         embedded_order = 2
-        """)
+        """,
+    )
     assert tabc("check", str(scheme)).returncode == status
 
 
 def test_b_hat_and_error_weights_together_are_refused(tmp_path: Path) -> None:
-    scheme = write(tmp_path, "two.toml", """
+    scheme = write(
+        tmp_path,
+        "two.toml",
+        """
         name = "two"
         kind = "runge-kutta"
         order = 1
@@ -469,7 +492,8 @@ def test_b_hat_and_error_weights_together_are_refused(tmp_path: Path) -> None:
         b_hat = ["1"]
         error_weights = ["0"]
         embedded_order = 1
-        """)
+        """,
+    )
     result = tabc("check", str(scheme))
     assert result.returncode == 2 and "tableau.error_weights" in result.stdout
 
@@ -496,7 +520,9 @@ def test_the_import_audit_page_runs_as_written(tmp_path: Path) -> None:
 
     blocks = _sh_blocks(ROOT / "docs" / "import-audit.md")
     assert len(blocks) == 2
-    script = f'tabc() {{ "{sys.executable}" -m tableau_compiler "$@"; }}\nset -e\n' + "\n".join(blocks)
+    script = f'tabc() {{ "{sys.executable}" -m tableau_compiler "$@"; }}\nset -e\n' + "\n".join(
+        blocks
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=300, check=False)  # fmt: skip
@@ -506,7 +532,10 @@ def test_the_import_audit_page_runs_as_written(tmp_path: Path) -> None:
 
 
 def test_float64_decimals_get_the_tolerance_their_digits_support(tmp_path: Path) -> None:
-    source = write(tmp_path, "rk4.jl", """
+    source = write(
+        tmp_path,
+        "rk4.jl",
+        """
         function RK4Decimals(T::Type, T2::Type)
             a21 = convert(T, 0.5)
             a32 = convert(T, 0.5)
@@ -516,7 +545,8 @@ def test_float64_decimals_get_the_tolerance_their_digits_support(tmp_path: Path)
             b3 = convert(T, 0.3333333333333333)
             b4 = convert(T, 0.16666666666666666)
         end
-        """)
+        """,
+    )
     result = tabc("audit", "--json", str(source))
     [record] = json.loads(result.stdout)
     # 16 significant digits, entries at most 1: 10^(3 − 16) — order 4 holds to it, exactly it cannot

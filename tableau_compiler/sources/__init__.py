@@ -17,7 +17,7 @@ from .. import limits
 from ..errors import SchemeError
 from .literals import Failed, Scalar, Unreadable
 
-__all__ = ["FoundTableau", "SourceReport", "read_source", "LANGUAGES"]
+__all__ = ["LANGUAGES", "FoundTableau", "SourceReport", "read_source"]
 
 LANGUAGES = {".py": "python", ".jl": "julia", ".c": "c", ".h": "c", ".def": "c"}
 """File suffix -> the reader of that language."""
@@ -74,9 +74,14 @@ def read_source(path: str) -> SourceReport:
     language = LANGUAGES.get(Path(path).suffix.lower())
     if language is None:
         known = ", ".join(sorted(LANGUAGES))
-        raise SchemeError(f"no reader for this kind of file (the suffixes read: {known})", path=path)
+        raise SchemeError(
+            f"no reader for this kind of file (the suffixes read: {known})", path=path
+        )
     raw = read_regular_file(
-        Path(path), limits.MAX_FILE_BYTES, "a source file", lambda message: SchemeError(message, path=path)
+        Path(path),
+        limits.MAX_FILE_BYTES,
+        "a source file",
+        lambda message: SchemeError(message, path=path),
     )
     try:
         text = raw.decode("utf-8")
@@ -158,7 +163,9 @@ def from_lower_rows(rows: list[tuple[Scalar, ...]], line: int, what: str,
         full[i][: len(row)] = row
     if diagonal is not None:
         if len(diagonal) != s:
-            raise Unreadable(f"{what}: the diagonal lists {len(diagonal)} entries, expected {s}", line)
+            raise Unreadable(
+                f"{what}: the diagonal lists {len(diagonal)} entries, expected {s}", line
+            )
         for i in range(s):
             full[i][i] = diagonal[i]
     return tuple(tuple(row) for row in full)

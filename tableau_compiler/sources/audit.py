@@ -118,7 +118,9 @@ def _is_fsal(scheme: Any) -> bool:
     return True
 
 
-def _error_weight_sum(found: FoundTableau, scheme: Any, tolerance: float | None) -> tuple[str, bool] | None:
+def _error_weight_sum(
+    found: FoundTableau, scheme: Any, tolerance: float | None
+) -> tuple[str, bool] | None:
     from ..analysis.values import Value, shown
     from ..expression import parse_expression
 

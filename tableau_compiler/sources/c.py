@@ -144,7 +144,9 @@ def _found(table: _Table) -> FoundTableau | None:
             raise value
         if not isinstance(value, Scalar):
             reason = getattr(value, "reason", "not a number")
-            raise Unreadable(f"B->{field}{list(indices)}: {reason}", getattr(value, "line", table.line))
+            raise Unreadable(
+                f"B->{field}{list(indices)}: {reason}", getattr(value, "line", table.line)
+            )
         if field == "A":
             if len(indices) != 2 or not all(0 <= k < s for k in indices):
                 raise Unreadable(f"B->A{list(indices)} is outside the {s}×{s} table", table.line)

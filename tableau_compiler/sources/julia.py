@@ -155,7 +155,9 @@ def _diffeqdevtools(name: str, line: int, call: Call) -> FoundTableau:
     b = vector(call.args[2], call.line, "the weights")
     s = len(a)
     if len(b) != s or len(c) != s:
-        raise Unreadable(f"A has {s} stages, c lists {len(c)} nodes and b {len(b)} weights", call.line)
+        raise Unreadable(
+            f"A has {s} stages, c lists {len(c)} nodes and b {len(b)} weights", call.line
+        )
     b_hat = None
     if "αEEst" in call.kwargs:
         b_hat = vector(call.kwargs["αEEst"], call.line, "αEEst")
@@ -171,7 +173,9 @@ def _diffeqdevtools(name: str, line: int, call: Call) -> FoundTableau:
         c=c,
         b_hat=b_hat,
         declared_order=integer(call.args[3]) if len(call.args) > 3 else None,
-        declared_embedded_order=integer(call.kwargs.get("adaptiveorder")) if b_hat is not None else None,
+        declared_embedded_order=integer(call.kwargs.get("adaptiveorder"))
+        if b_hat is not None
+        else None,
         fsal_claimed=fsal if isinstance(fsal, bool) else None,
     )
 
@@ -204,7 +208,11 @@ def _scalars(name: str, line: int, env: Environment) -> FoundTableau | None:
     for key, value in env.values.items():
         found = _A.fullmatch(key)
         if found:
-            pair = (int(found.group(1)), int(found.group(2))) if found.group(2) else _split(found.group(1))
+            pair = (
+                (int(found.group(1)), int(found.group(2)))
+                if found.group(2)
+                else _split(found.group(1))
+            )
             if pair is not None and pair[0] > pair[1] >= 1:
                 entries[pair] = value
             continue
@@ -224,7 +232,9 @@ def _scalars(name: str, line: int, env: Environment) -> FoundTableau | None:
         for k, value in indexed.get(kind, {}).items():
             if not isinstance(value, Scalar):
                 reason = value.reason if isinstance(value, Failed) else "not a number"
-                raise Unreadable(f"{kind}{k}: {reason}", value.line if isinstance(value, Failed) else line)
+                raise Unreadable(
+                    f"{kind}{k}: {reason}", value.line if isinstance(value, Failed) else line
+                )
             out[k] = value
         return out
 
@@ -280,7 +290,11 @@ def _scalars(name: str, line: int, env: Environment) -> FoundTableau | None:
         for k in range(2, s + 1):  # a c the source does not write is the row sum
             if k not in given:
                 row = [x for x in a[k - 1] if x.text != "0"]
-                c[k - 1] = Scalar(" + ".join(f"({x.text})" for x in row) or "0", 1) if len(row) > 1 else (row[0] if row else ZERO)
+                c[k - 1] = (
+                    Scalar(" + ".join(f"({x.text})" for x in row) or "0", 1)
+                    if len(row) > 1
+                    else (row[0] if row else ZERO)
+                )
         if use_shifted:
             notes.append("c1, c2, … are c₂, c₃, … (c₁ = 0 left out)")
     return FoundTableau(

@@ -20,6 +20,7 @@ a decimal that is an integer (``1.0``, ``RCONST(5.0)``) is that integer.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -244,7 +245,9 @@ def number_scalar(literal: str, language: Language, line: int) -> Scalar:
     if value.denominator == 1:  # 1.0, 5., 2e3: the integer it is
         return Scalar(str(value.numerator), magnitude=magnitude)
     shown = (whole or "0") + "." + (fraction or "") + (f"e{int(exponent)}" if exponent else "")
-    return Scalar(shown, decimal_digits=(max(1, len(digits.rstrip("0")) or 1),), magnitude=magnitude)
+    return Scalar(
+        shown, decimal_digits=(max(1, len(digits.rstrip("0")) or 1),), magnitude=magnitude
+    )
 
 
 def _scalar_from_string(body: str, line: int, language: Language) -> Scalar:
@@ -320,7 +323,11 @@ class _Reader:
 
     def at(self, text: str) -> bool:
         self.skip_newlines()
-        return self.i < self.end and self.tokens[self.i].text == text and self.tokens[self.i].kind == "op"
+        return (
+            self.i < self.end
+            and self.tokens[self.i].text == text
+            and self.tokens[self.i].kind == "op"
+        )
 
     def expect(self, text: str) -> None:
         token = self.next()
@@ -366,7 +373,9 @@ class _Reader:
                 right = self.rational()
                 left = _binary(left, op, right, self.line())
             elif self.at("//") and not self.language.rational_slashes:
-                raise Unreadable("`//` is floor division here: write the quotient with /", self.line())
+                raise Unreadable(
+                    "`//` is floor division here: write the quotient with /", self.line()
+                )
             elif self.at("%"):
                 raise Unreadable("% (remainder) is not read", self.line())
             else:
@@ -490,7 +499,7 @@ class _Reader:
                 if token.prefix == "big":
                     return _scalar_from_string(token.text, token.line, self.language), None
                 return token.text, None
-            raise Unreadable(f"a {token.prefix}\"...\" string is not read", token.line)
+            raise Unreadable(f'a {token.prefix}"..." string is not read', token.line)
         if token.kind == "name":
             return None, token.text
         if token.text == "(":
@@ -660,7 +669,10 @@ def _binary(left: object, op: str, right: object, line: int) -> Scalar:
     digits = a.decimal_digits + b.decimal_digits
     if op in "+-":
         if b.level == 3 and b.text.startswith("-"):  # a - -b
-            op, b = ("+" if op == "-" else "-"), Scalar(b.text[1:], 4, b.decimal_digits, b.magnitude)
+            op, b = (
+                ("+" if op == "-" else "-"),
+                Scalar(b.text[1:], 4, b.decimal_digits, b.magnitude),
+            )
         if b.text == "0":
             return a
         if a.text == "0" and op == "+":
@@ -702,12 +714,18 @@ def _power(base: object, exponent: object, line: int) -> Scalar:
     if compact in ("-1/2", "-0.5"):
         return Scalar(f"1/sqrt({a.text})", 2, a.decimal_digits)
     if not re.fullmatch(r"-?[0-9]+", compact):
-        raise Unreadable(f"the power {a.text}^{e.text} has an exponent that is not an integer", line)
+        raise Unreadable(
+            f"the power {a.text}^{e.text} has an exponent that is not an integer", line
+        )
     power = int(compact)
     if abs(power) > limits.MAX_POWER_EXPONENT:
-        raise Unreadable(f"the exponent {power} exceeds the limit of {limits.MAX_POWER_EXPONENT}", line)
+        raise Unreadable(
+            f"the exponent {power} exceeds the limit of {limits.MAX_POWER_EXPONENT}", line
+        )
     shown = f"({power})" if power < 0 else str(power)
-    return Scalar(f"{_wrap(a, 9)}^{shown}", 4, a.decimal_digits, a.magnitude**power if a.magnitude else 0.0)
+    return Scalar(
+        f"{_wrap(a, 9)}^{shown}", 4, a.decimal_digits, a.magnitude**power if a.magnitude else 0.0
+    )
 
 
 def _short_name(name: str) -> str:
@@ -743,7 +761,14 @@ def _apply(name: str, args: list[object], kwargs: dict[str, object], line: int,
         if len(args) == 1:
             return args[0]
     if short in _ZEROS:
-        dims = [a for a in args if not (isinstance(a, Call) or (isinstance(a, Scalar) and not re.fullmatch(r"[0-9]+", a.text)))]
+        dims = [
+            a
+            for a in args
+            if not (
+                isinstance(a, Call)
+                or (isinstance(a, Scalar) and not re.fullmatch(r"[0-9]+", a.text))
+            )
+        ]
         if len(dims) == 1 and isinstance(dims[0], list):
             dims = list(dims[0])
         sizes = [_dimension(d, line) for d in dims]
@@ -757,11 +782,18 @@ def _apply(name: str, args: list[object], kwargs: dict[str, object], line: int,
             args = args[1:]
         if args and isinstance(args[0], str):
             return _scalar_from_string(args[0], line, language)
-        if short in ("Matrix", "Vector", "Array") and len(args) >= 1 and all(
-            isinstance(a, Scalar) for a in args
-        ) and (len(args) > 1 or short == "Vector"):
+        if (
+            short in ("Matrix", "Vector", "Array")
+            and len(args) >= 1
+            and all(isinstance(a, Scalar) for a in args)
+            and (len(args) > 1 or short == "Vector")
+        ):
             sizes = [_dimension(a, line) for a in args]
-            return [ZERO] * sizes[0] if len(sizes) == 1 else [[ZERO] * sizes[1] for _ in range(sizes[0])]
+            return (
+                [ZERO] * sizes[0]
+                if len(sizes) == 1
+                else [[ZERO] * sizes[1] for _ in range(sizes[0])]
+            )
         if len(args) >= 1:
             return args[0]
     return Call(name, args, kwargs, line)
@@ -886,7 +918,7 @@ def read_indices(tokens: list[Token], start: int, end: int, env: Environment,
             elif tokens[k].text == "," and level == 0:
                 parts.append(k + 1)
         parts.append(j + 1)
-        for a, b in zip(parts, parts[1:]):
+        for a, b in itertools.pairwise(parts):
             value = read_value(tokens, a, b - 1, env, language)
             if not isinstance(value, Scalar) or not re.fullmatch(r"[0-9]+", value.text):
                 raise Unreadable("an index that is not an integer literal", tokens[a].line)

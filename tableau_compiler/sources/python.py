@@ -82,9 +82,9 @@ def read_python(text: str, report: SourceReport) -> None:
     by_call: dict[int, _Candidate] = {}
 
     def close(scope: _Scope) -> None:
-        if scope.kind == "def" and len(stack) > 0 and stack[-1].kind == "class":
-            if scope.name in ("order", "error_order", "strong_order") and scope.returns:
-                stack[-1].env.values[f"__{scope.name}__"] = scope.returns[-1]
+        declares = scope.name in ("order", "error_order", "strong_order") and scope.returns
+        if scope.kind == "def" and stack and stack[-1].kind == "class" and declares:
+            stack[-1].env.values[f"__{scope.name}__"] = scope.returns[-1]
         if scope.kind == "class":
             _close_class(scope, report, by_call)
 
@@ -173,7 +173,9 @@ def _close_class(scope: _Scope, report: SourceReport, by_call: dict[int, _Candid
     values = scope.env.values
     order = integer(values.get("__order__"))
     bound = values.get("tableau")
-    if isinstance(bound, Call) and id(bound) in by_call:  # diffrax: class Tsit5: tableau = _tsit5_tableau
+    if (
+        isinstance(bound, Call) and id(bound) in by_call
+    ):  # diffrax: class Tsit5: tableau = _tsit5_tableau
         candidate = by_call[id(bound)]
         candidate.name = scope.name
         candidate.order = order
@@ -194,7 +196,9 @@ def _scipy(scope: _Scope, values: dict[str, object]) -> FoundTableau:
 
     line = scope.line
     rows = matrix(values["A"], line, "A")
-    if rows and all(len(row) == len(rows) - 1 for row in rows):  # RK45: 6×5, the zero column left out
+    if rows and all(
+        len(row) == len(rows) - 1 for row in rows
+    ):  # RK45: 6×5, the zero column left out
         rows = [row + [ZERO] for row in rows]
     a = [list(row) for row in square(rows, line, "A")]
     b = list(vector(values["B"], line, "B"))
@@ -211,7 +215,9 @@ def _scipy(scope: _Scope, values: dict[str, object]) -> FoundTableau:
     if "E" in values:
         e = list(vector(values["E"], line, "E"))
         if len(e) != s + 1:
-            raise Unreadable(f"E lists {len(e)} entries, expected {s + 1} (with the FSAL stage)", line)
+            raise Unreadable(
+                f"E lists {len(e)} entries, expected {s + 1} (with the FSAL stage)", line
+            )
         # the step's extra stage f(t + h, y_new): row s + 1 of A is B, c = 1, weight 0
         a = [row + [ZERO] for row in a] + [b + [ZERO]]
         b = b + [ZERO]
@@ -276,7 +282,9 @@ def _required(call: Call, name: str, position: int, line: int) -> object:
 def _torchdiffeq(candidate: _Candidate) -> FoundTableau:
     call, line = candidate.call, candidate.line
     alpha = vector(_required(call, "alpha", 0, line), line, "alpha")
-    beta = [vector(row, line, "beta") for row in _rows(_required(call, "beta", 1, line), line, "beta")]
+    beta = [
+        vector(row, line, "beta") for row in _rows(_required(call, "beta", 1, line), line, "beta")
+    ]
     b = vector(_required(call, "c_sol", 2, line), line, "c_sol")
     e = vector(_required(call, "c_error", 3, line), line, "c_error")
     s = len(b)
@@ -313,7 +321,10 @@ def _diffrax(candidate: _Candidate) -> FoundTableau | None:
         raise Unreadable("ButcherTableau(...) without b_sol", line)
     b = vector(call.kwargs["b_sol"], line, "b_sol")
     c = vector(_required(call, "c", 99, line), line, "c")
-    rows = [vector(row, line, "a_lower") for row in _rows(_required(call, "a_lower", 99, line), line, "a_lower")]
+    rows = [
+        vector(row, line, "a_lower")
+        for row in _rows(_required(call, "a_lower", 99, line), line, "a_lower")
+    ]
     diagonal = None
     if "a_diagonal" in call.kwargs:
         diagonal = vector(call.kwargs["a_diagonal"], line, "a_diagonal")

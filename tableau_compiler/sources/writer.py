@@ -34,7 +34,9 @@ def scheme_name(source_name: str) -> str:
     for prefix in ("construct",):
         if name.startswith(prefix) and len(name) > len(prefix):
             name = name[len(prefix) :]
-    name = re.sub(r"(ConstantCacheActual|ConstantCache|_TABLEAU|_tableau|Tableau)$", "", name) or name
+    name = (
+        re.sub(r"(ConstantCacheActual|ConstantCache|_TABLEAU|_tableau|Tableau)$", "", name) or name
+    )
     name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
     name = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
     if not name or not name[0].isalpha():
@@ -164,5 +166,7 @@ def decide_orders(found: FoundTableau, path: str) -> Decided:
         if not (more or more_hat):
             break
         order += 1 if more else 0
-        embedded_claim = embedded_claim + 1 if more_hat and embedded_claim is not None else embedded_claim
+        embedded_claim = (
+            embedded_claim + 1 if more_hat and embedded_claim is not None else embedded_claim
+        )
     return Decided(analysis.order, analysis.embedded_order, analysis, scheme, text)
