@@ -328,6 +328,123 @@ STARTING_STATES: dict[str, Callable[[Any], int]] = {
 scheme's k, one for a one-step scheme."""
 
 
+def _read_sources(paths: Sequence[str]) -> list:
+    """Each named source file read (:func:`.sources.read_source`); a file that cannot be read
+    at all raises (exit 2) before any work on the others."""
+    from .sources import read_source
+
+    return [read_source(path) for path in paths]
+
+
+def command_import(args: argparse.Namespace) -> int:
+    """``tabc import SOURCE... -o DIR``: one scheme file per tableau found, all or nothing."""
+    from .sources.writer import decide_orders, scheme_name, scheme_text
+
+    output = Path(args.output)
+    if output.exists() and not output.is_dir():
+        raise SchemeError("not a directory", path=args.output)
+    reports = _read_sources(args.sources)
+    planned: dict[Path, str] = {}
+    lines: list[str] = []
+    for report in reports:
+        for line, reason in report.unreadable:
+            print(f"unreadable {report.path}:{line}: {reason}", file=sys.stderr)
+        for found in report.tableaus:
+            try:
+                decided = decide_orders(found, report.path)
+            except SchemeError as error:
+                raise SchemeError(
+                    f"{found.name}: {error.message}", path=report.path, line=found.line
+                ) from None
+            order = found.declared_order or max(decided.order, 1)
+            embedded = None
+            if found.error_weights is not None or found.b_hat is not None:
+                embedded = found.declared_embedded_order or max(decided.embedded_order or 1, 1)
+            note = ""
+            if found.declared_order is None:
+                note += f"order = {order} is the order tabc decided (the source declares none). "
+            if embedded is not None and found.declared_embedded_order is None:
+                note += f"embedded_order = {embedded} is the order tabc decided. "
+            text = scheme_text(found, report.path, order=order, embedded_order=embedded,
+                               decided_note=note)  # fmt: skip
+            from .parsing import parse_scheme
+
+            parse_scheme(text, source=f"{report.path}:{found.line}")  # what is written reads back
+            name = scheme_name(found.name)
+            target = output / f"{name}.toml"
+            number = 2
+            while target in planned:
+                unique = f"{name[:60]}_{number}"
+                text = text.replace(f'name = "{name}"', f'name = "{unique}"', 1)
+                target = output / f"{unique}.toml"
+                number += 1
+            if target.exists() and not args.force:
+                raise SchemeError(
+                    "exists: nothing was written (--force replaces it)", path=str(target)
+                )
+            planned[target] = text
+            lines.append(f"wrote {target} ({report.path}:{found.line} {found.name})")
+    from .atomic import write_atomically
+
+    output.mkdir(parents=True, exist_ok=True)
+    for target, text in planned.items():
+        write_atomically(target, text)
+    for line in lines:
+        print(line)
+    if not planned:
+        print("no tableau found")
+    return EXIT_OK
+
+
+def command_audit(args: argparse.Namespace) -> int:
+    """``tabc audit SOURCE...``: one line per tableau; exit 1 when a declaration is wrong."""
+    from .report import github_annotation
+    from .sources.audit import audit_tableau
+
+    reports = _read_sources(args.sources)
+    status = EXIT_OK
+    records = []
+    for report in reports:
+        for found in report.tableaus:
+            try:
+                record = audit_tableau(found, report.path)
+            except SchemeError as error:
+                message = f"{found.name}: cannot be checked: {error.message}"
+                if args.format == "text":
+                    print(f"ERROR {report.path}:{found.line} {message}")
+                elif args.format == "github":
+                    print(github_annotation("error", report.path, found.line, message))
+                else:
+                    print(f"{report.path}:{found.line}: {message}", file=sys.stderr)
+                status = EXIT_INVALID
+                continue
+            if record.wrong:
+                status = max(status, EXIT_FAILED)
+            if args.format == "json":
+                records.append(record.to_dict())
+            elif args.format == "text":
+                print(record.line_text())
+            else:
+                for finding in record.findings:
+                    print(
+                        github_annotation(
+                            "error", report.path, found.line, f"{found.name}: {finding}"
+                        )
+                    )
+        for line, reason in report.unreadable:
+            if args.format == "github":
+                print(github_annotation("warning", report.path, line, f"not read: {reason}"))
+            elif args.format == "text":
+                print(f"unreadable {report.path}:{line}: {reason}")
+            else:
+                print(f"unreadable {report.path}:{line}: {reason}", file=sys.stderr)
+        if args.format == "text" and not report.tableaus:
+            print(f"{report.path}: no tableau found")
+    if args.format == "json":
+        _print_json(records)
+    return status
+
+
 def _check_depth(path: str, depth: int) -> None:
     """``--depth`` against the scheme, before any work: a k-step scheme's network starts each
     stage with k states, so it needs depth >= k (read from the file alone)."""
@@ -614,7 +731,10 @@ def _add_strict(parser: Any) -> None:
                         "that leave a multistep family's zero-stable region")  # fmt: skip
 
 
-COMMANDS = ("check", "compile", "export", "info", "plot", "inspect", "models", "train", "compare")
+COMMANDS = (
+    "check", "compile", "export", "info", "plot", "inspect", "models", "train", "compare",
+    "import", "audit",
+)  # fmt: skip
 
 
 class _NotBuilt:
@@ -738,6 +858,39 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                       f"{MAX_RESOLUTION} (default 600)")  # fmt: skip
     plot.set_defaults(handler=command_plot)
 
+    import_ = add_command(
+        "import",
+        help="read the tableaus of other libraries' source files into scheme files",
+        description="Reads Python (scipy, torchdiffeq, diffrax, nodepy), Julia "
+        "(DiffEqDevTools, OrdinaryDiffEq) and C (SUNDIALS ARKODE) source files as text -- never "
+        "executed -- and writes one scheme file per tableau found to DIR, exact where the "
+        "source is exact, with its provenance and declared orders. Forms not read are listed "
+        "with their line. Exit 2 (nothing written) for a file that cannot be read or a tableau "
+        "beyond the format's limits. See docs/import-audit.md.",
+    )
+    import_.add_argument("sources", nargs="+", metavar="SOURCE",
+                         help="source files: *.py, *.jl, *.c, *.h, *.def")  # fmt: skip
+    import_.add_argument("-o", "--output", required=True, metavar="DIR",
+                         help="where the scheme files go (created if missing)")  # fmt: skip
+    import_.add_argument("--force", action="store_true",
+                         help="replace scheme files that exist")  # fmt: skip
+    import_.set_defaults(handler=command_import)
+
+    audit = add_command(
+        "audit",
+        help="check every tableau of other libraries' source files against its declarations",
+        description="One line per tableau found: stages, declared and decided orders, the sum "
+        "of the error weights, c against the row sums, FSAL. Exit 0 when every declaration "
+        "holds, 1 when one is wrong, 2 for a file that cannot be read. See "
+        "docs/import-audit.md.",
+    )
+    audit.add_argument("sources", nargs="+", metavar="SOURCE",
+                       help="source files: *.py, *.jl, *.c, *.h, *.def")  # fmt: skip
+    audit.add_argument("--format", choices=("text", "json", "github"), default="text",
+                       help="one line per tableau (default), JSON, or GitHub annotations")  # fmt: skip
+    _add_json_alias(audit)
+    audit.set_defaults(handler=command_audit)
+
     inspect = add_command(
         "inspect",
         help="read a trained network back as a scheme (k_n of LM blocks, learned mixing)",
@@ -824,7 +977,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-READ_ONLY_COMMANDS = ("check", "info", "inspect", "models")
+READ_ONLY_COMMANDS = ("check", "info", "inspect", "models", "audit")
 """Commands that write no file and hold no lock: SIGTERM may end them where they stand."""
 
 

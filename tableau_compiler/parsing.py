@@ -51,7 +51,7 @@ TOP_LEVEL_KEYS = {
     "name", "kind", "order", "title", "description", "references", "tolerance",
     "tableau", "coefficients", "parameters", "separable_order", "step_scaling",
 }  # fmt: skip
-TABLEAU_KEYS = {"a", "b", "c", "b_hat", "embedded_order", "nodes"}
+TABLEAU_KEYS = {"a", "b", "c", "b_hat", "error_weights", "embedded_order", "nodes"}
 STEP_SCALINGS = ("fixed", "absorbed")
 """``step_scaling`` of a linear multistep scheme: see :attr:`MultistepScheme.step_scaling`."""
 NODES = ("written", "row-sums")
@@ -788,18 +788,45 @@ def _tableau(table: object, names: frozenset[str], common: dict[str, Any]) -> Bu
     per_stage = f"one per stage, as b lists {count(stages, 'weight')}"
     b_hat = None
     embedded_order = None
-    if "b_hat" in table:
-        b_hat = _vector(table, "b_hat", stages, names, "tableau", per=per_stage)
+    if "b_hat" in table and "error_weights" in table:
+        raise _fail(
+            "b_hat and error_weights both give the embedded method: write one of them "
+            "(error_weights are e = b − b̂)",
+            "tableau",
+            "error_weights",
+        )
+    embedded_key = "b_hat" if "b_hat" in table else "error_weights"
+    if embedded_key in table:
+        b_hat = _vector(table, embedded_key, stages, names, "tableau", per=per_stage)
+        if embedded_key == "error_weights":
+            b_hat = _embedded_from_error_weights(b, b_hat)
         if "embedded_order" not in table:
-            raise _fail("required with b_hat", "tableau", "embedded_order")
+            raise _fail(f"required with {embedded_key}", "tableau", "embedded_order")
         embedded_order = _integer(
             table, "embedded_order", "tableau", low=1, high=limits.MAX_RUNGE_KUTTA_ORDER
         )
     elif "embedded_order" in table:
-        raise _fail("given without b_hat", "tableau", "embedded_order")
+        raise _fail("given without b_hat or error_weights", "tableau", "embedded_order")
     nodes = _choice(table, "nodes", NODES, "tableau") if "nodes" in table else "written"
     return ButcherTableau(
         a=a, b=b, c=c, b_hat=b_hat, embedded_order=embedded_order, nodes=nodes, **common
+    )
+
+
+def _embedded_from_error_weights(
+    b: tuple[Expression, ...], e: tuple[Expression, ...]
+) -> tuple[Expression, ...]:
+    """The embedded weights b̂ = b − e of difference-form error weights e (as scipy's ``-E``,
+    diffrax's ``b_error`` and torchdiffeq's ``c_error`` hold them).
+
+    Each b̂_i is built from the two parsed trees (never from text), so no limit is met twice
+    and the exact or decimal nature of each side is kept.
+    """
+    from .expression import Sum
+
+    return tuple(
+        Expression(f"({b_i}) - ({e_i})", Sum(((1, b_i.tree), (-1, e_i.tree))))
+        for b_i, e_i in zip(b, e)
     )
 
 
@@ -880,9 +907,9 @@ def _partitioned(
         if not isinstance(component, dict):
             raise _fail(f"expected a table, got {_a_type(component)}", "tableau", name)
         for key in component:
-            if key in ("b_hat", "embedded_order"):
+            if key in ("b_hat", "error_weights", "embedded_order"):
                 raise _fail(
-                    f"embedded pairs (b_hat, embedded_order) are not part of the {PARTITIONED} "
+                    f"embedded pairs (b_hat or error_weights, embedded_order) are not part of the {PARTITIONED} "
                     "format: the pair has one order claim (order, and separable_order for "
                     "separable systems)",
                     "tableau",
