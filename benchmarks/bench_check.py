@@ -28,7 +28,6 @@ import re
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +41,16 @@ DEFAULT_FEAGIN = REPO / "benchmarks" / "inputs" / "feagin10.toml"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from benchmarks._common import (
+    UNIT_SECONDS,
+    loads,
+    log,
+    median_range,
+    run,
+    table,
+    version_of,
+    write_json,
+)
 
 # Subprocesses run as an installed package runs: with byte-code caching, even where the
 # calling environment turns it off (PYTHONDONTWRITEBYTECODE); the untimed warm-up writes the
@@ -236,26 +245,15 @@ def timed_call(fn, cap: float | None):
 
 def timed_run(cmd: list[str], cap: float | None, expect_rc: int | None = 0):
     """(seconds, stdout) of one subprocess, start-up included; raises Capped on timeout."""
-    start = time.perf_counter()
-    try:
-        done = subprocess.run(
-            cmd,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=cap,
-            check=False,
-            env=SUBPROCESS_ENV,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise Capped from exc
-    elapsed = time.perf_counter() - start
+    done = run(cmd, timeout=cap, env=SUBPROCESS_ENV)
+    if done.timed_out:
+        raise Capped
     if expect_rc is not None and done.returncode != expect_rc:
         raise RuntimeError(
             f"{' '.join(cmd[:3])}... exited {done.returncode}, expected {expect_rc}:\n"
             f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
         )
-    return elapsed, done.stdout
+    return done.seconds, done.stdout
 
 
 def fmt_s(x: float | None) -> str:
@@ -264,12 +262,6 @@ def fmt_s(x: float | None) -> str:
     if x < 0.1:
         return f"{x * 1000:.1f} ms"
     return f"{x:.3f} s" if x < 10 else f"{x:.1f} s"
-
-
-def spread(samples: list[float]) -> str:
-    if len(samples) < 2:
-        return ""
-    return f" ({fmt_s(min(samples))}–{fmt_s(max(samples))})"
 
 
 class Row:
@@ -319,11 +311,11 @@ class Row:
         return None
 
     def cells(self):
-        tabc = (fmt_s(self.tabc_median) + spread(self.tabc)) if self.tabc else "—"
+        tabc = median_range(self.tabc, fmt_s) if self.tabc else "—"
         if self.capped_at is not None:
             nodepy = f"> {fmt_s(self.capped_at)} (capped)"
         else:
-            nodepy = (fmt_s(self.nodepy_median) + spread(self.nodepy)) if self.nodepy else "—"
+            nodepy = median_range(self.nodepy, fmt_s) if self.nodepy else "—"
         if self.ratio is None:
             ratio = "—"
         elif self.capped_at is not None:
@@ -631,10 +623,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def progress(*parts) -> None:
-    print(*parts, file=sys.stderr, flush=True)
-
-
 class Inputs:
     """Everything prepared before the timings: schemes, spec files, the written nodepy library."""
 
@@ -677,7 +665,7 @@ class Inputs:
         self.nodepy_dir = self.tmp / "nodepy-library"
         self.nodepy_dir.mkdir()
         for item in self.nodepy_kept:
-            text = scheme_toml(item, _version("nodepy"))
+            text = scheme_toml(item, version_of("nodepy"))
             (self.nodepy_dir / f"{item['name']}.toml").write_text(text, encoding="utf-8")
         spec = [{"key": i["key"], "embedded": i["b_hat"] is not None} for i in self.nodepy_kept]
         self.nodepy_spec = self.tmp / "nodepy-library.json"
@@ -897,7 +885,7 @@ class Bench:
                 seconds, result = fn()
             except Capped:
                 row.capped_at = self.cap
-                progress(f"  {row.key}: nodepy capped at {self.cap:g} s")
+                log(f"  {row.key}: nodepy capped at {self.cap:g} s")
                 continue
             if record:
                 row.add(tool, seconds)
@@ -1012,7 +1000,7 @@ def summarise(result):
 def run_shipped(bench) -> None:
     """One-shot: nodepy's order(mode='exact') as shipped (it goes on to order p+1)."""
     rows, cap = bench.rows, bench.cap
-    progress("one-shot: nodepy order(mode='exact') as shipped...")
+    log("one-shot: nodepy order(mode='exact') as shipped...")
     for key in ("pd87", "gl3"):
         _, scheme, (a, b, b_hat) = bench.inputs.prepared[key]
         row = rows[f"{key}_shipped"]
@@ -1058,7 +1046,7 @@ def run_calibration_nodepy(bench, cap: float) -> None:
     beside tabc's in-process time."""
     spec = bench.inputs.tmp / "calibration.json"
     for _, scheme in bench.inputs.calibration:
-        progress(f"  nodepy on calibration/{scheme.name}...")
+        log(f"  nodepy on calibration/{scheme.name}...")
         calibration_spec(spec, scheme)
         row = bench.calibration[scheme.name]
         row.info["nodepy_mode"] = "float" if scheme.is_approximate else "exact"
@@ -1074,25 +1062,19 @@ def run_calibration_nodepy(bench, cap: float) -> None:
         row.info["nodepy_orders"] = report["schemes"][0]["exact_order"]
 
 
-def write_json(path: Path, args, inputs, rows, calibration) -> None:
-    path.write_text(
-        json.dumps(
-            {
-                "machine": machine(),
-                "repeats": args.repeats,
-                "library": inputs.library_files,
-                "library_domains": inputs.library_domains,
-                "nodepy_library": [i["key"] for i in inputs.nodepy_kept],
-                "nodepy_left_out": inputs.nodepy_left_out,
-                "calibration_work": inputs.work,
-                "rows": {k: r.to_json() for k, r in rows.items()},
-                "calibration": {k: r.to_json() for k, r in calibration.items()},
-            },
-            indent=2,
-            default=str,
-        ),
-        encoding="utf-8",
-    )
+def results(args, inputs, rows, calibration) -> dict:
+    """Everything measured, for ``--json``."""
+    return {
+        "machine": machine(),
+        "repeats": args.repeats,
+        "library": inputs.library_files,
+        "library_domains": inputs.library_domains,
+        "nodepy_library": [i["key"] for i in inputs.nodepy_kept],
+        "nodepy_left_out": inputs.nodepy_left_out,
+        "calibration_work": inputs.work,
+        "rows": {k: r.to_json() for k, r in rows.items()},
+        "calibration": {k: r.to_json() for k, r in calibration.items()},
+    }
 
 
 def main(argv=None) -> int:
@@ -1109,38 +1091,29 @@ def main(argv=None) -> int:
     inputs = Inputs(args, parser)
     rows, calibration = make_rows(inputs)
     bench = Bench(inputs, rows, calibration, args.nodepy_cap)
-    progress(
+    log(
         f"tabc: {' '.join(bench.tabc)}; library: {len(inputs.library)} exact Runge–Kutta files; "
         f"nodepy's library: {len(inputs.nodepy_kept)} methods; "
         f"calibration: {len(inputs.calibration)} files"
     )
-    progress("warm-up (untimed)...")
+    log("warm-up (untimed)...")
     bench.one_repetition(0, record=False)
     for rep in range(args.repeats):
-        progress(f"repetition {rep + 1}/{args.repeats}...")
+        log(f"repetition {rep + 1}/{args.repeats}...")
         bench.one_repetition(rep)
     rows["pd87_exact"].nodepy = list(rows["pd87"].nodepy)
     if not args.skip_shipped:
         run_shipped(bench)
     if args.calibration_cap > 0:
-        progress("one-shot: nodepy on the calibration set...")
+        log("one-shot: nodepy on the calibration set...")
         run_calibration_nodepy(bench, args.calibration_cap)
     load = {"before": load_before, "after": os.getloadavg()}
     print(render(args, rows, inputs, load))
     print(render_calibration(args, calibration, inputs))
     if args.json:
-        write_json(args.json, args, inputs, rows, calibration)
+        write_json(args.json, results(args, inputs, rows, calibration), default=str)
     shutil.rmtree(inputs.tmp, ignore_errors=True)
     return 0
-
-
-def _version(dist: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "?"
 
 
 def machine() -> dict:
@@ -1153,7 +1126,7 @@ def machine() -> dict:
         "cpus": os.cpu_count(),
         "sympy": sympy.__version__,
         "python-flint": flint.__version__,
-        "nodepy": _version("nodepy"),
+        "nodepy": version_of("nodepy"),
     }
 
 
@@ -1173,17 +1146,16 @@ def render(args, rows, inputs, load) -> str:
         (
             f"Python {m['python']}, {m['cpus']} CPUs, sympy {m['sympy']}, python-flint "
             f"{m['python-flint']}, nodepy {m['nodepy']}; load average (1, 5, 15 min) "
-            f"{_load(load['before'])} before the run, {_load(load['after'])} after it. Cells: "
+            f"{loads(load['before'])} before the run, {loads(load['after'])} after it. Cells: "
             "median (min–max) over the repetitions; ratio: nodepy median / tabc median (min–max "
             "of the per-repetition ratios, each taken within one repetition)."
         ),
         "",
-        "| Measurement | tabc | nodepy | nodepy / tabc | target | status |",
-        "|---|---|---|---|---|---|",
+        *table(
+            ["Measurement", "tabc", "nodepy", "nodepy / tabc", "target", "status"],
+            [r.cells() for r in rows.values() if r.tabc or r.nodepy or r.capped_at is not None],
+        ),
     ]
-    for row in rows.values():
-        if row.tabc or row.nodepy or row.capped_at is not None:
-            out.append("| " + " | ".join(row.cells()) + " |")
     out += ["", "Notes:", *_notes_pairs(rows, inputs), *_notes_library(rows, inputs)]
     out += [
         *_notes_nodepy_library(rows, inputs),
@@ -1198,10 +1170,6 @@ def render(args, rows, inputs, load) -> str:
         f"- Feagin file: {shown_path(inputs.feagin)}",
     ]
     return "\n".join(out)
-
-
-def _load(triple) -> str:
-    return ", ".join(f"{x:.2f}" for x in triple)
 
 
 def _notes_pairs(rows, inputs) -> list[str]:
@@ -1296,7 +1264,7 @@ def _verdict(orders) -> str:
     return f"{orders[0]}" + (f"({orders[1]})" if len(orders) > 1 else "")
 
 
-def _calibration_line(name, row, inputs, scheme) -> str:
+def _calibration_cells(name, row, inputs, scheme) -> list[str]:
     result = row.info.get("tabc_result", {})
     tabc_orders = [result.get("order")] + (
         [result.get("embedded_order")] if scheme.embedded_order else []
@@ -1326,8 +1294,8 @@ def _calibration_line(name, row, inputs, scheme) -> str:
             [scheme.order, scheme.embedded_order] if scheme.embedded_order else [scheme.order]
         ),
         "decimal" if scheme.is_approximate else "exact",
-        fmt_s(row.tabc_median) + spread(row.tabc),
-        f"{work:,} ({fmt_s(work * 16e-9)})",
+        median_range(row.tabc, fmt_s),
+        f"{work:,} ({fmt_s(work * UNIT_SECONDS)})",
         tabc_verdict,
         mode,
         nodepy,
@@ -1336,7 +1304,7 @@ def _calibration_line(name, row, inputs, scheme) -> str:
         f"< {row.limit:g} s" if row.limit is not None else "—",
         {True: "met", False: "**missed**", None: "—"}[row.met],
     ]
-    return "| " + " | ".join(cells) + " |"
+    return cells
 
 
 def render_calibration(args, calibration, inputs) -> str:
@@ -1357,15 +1325,12 @@ def render_calibration(args, calibration, inputs) -> str:
             "`extremely_high_order` from order 13) for decimal ones. Verdicts: order(embedded)."
         ),
         "",
-        (
-            "| scheme | stages | claimed | coefficients | tabc | work estimate | tabc verdict "
-            "| nodepy mode | nodepy | nodepy verdict | nodepy / tabc | target | status |"
-        ),
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     schemes = {scheme.name: scheme for _, scheme in inputs.calibration}
-    for name, row in calibration.items():
-        out.append(_calibration_line(name, row, inputs, schemes[name]))
+    header = ["scheme", "stages", "claimed", "coefficients", "tabc", "work estimate"]
+    header += ["tabc verdict", "nodepy mode", "nodepy", "nodepy verdict", "nodepy / tabc"]
+    rows = [_calibration_cells(n, r, inputs, schemes[n]) for n, r in calibration.items()]
+    out += table([*header, "target", "status"], rows)
     return "\n".join(out)
 
 

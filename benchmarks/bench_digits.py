@@ -24,11 +24,14 @@ import datetime
 import os
 import platform
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._common import commit, cpu_name, facts, log, write_markdown
+
 RESULTS = ROOT / "benchmarks" / "RESULTS_digits.md"
 
 COMMAND = (
@@ -37,23 +40,6 @@ COMMAND = (
     "--seeds 3 --threads 1"
 )
 """The command of the README's "Results on digits" section, as a user types it."""
-
-
-def _git(*arguments: str) -> str:
-    done = subprocess.run(
-        ["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    return done.stdout.strip() if done.returncode == 0 else "unknown"
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def _table(compare_md: Path) -> str:
@@ -76,32 +62,32 @@ def main() -> int:
     started = datetime.datetime.now(datetime.UTC)
     status = tabc([*words[1:], "-o", args.out, "-q"])
     if status != 0:
-        print(f"tabc compare exited with status {status}", file=sys.stderr)
+        log(f"tabc compare exited with status {status}")
         return status
     table = _table(Path(args.out) / "compare.md")
-    dirty = " (with uncommitted changes)" if _git("status", "--porcelain") else ""
     machine = (
-        f"{_cpu_model()} ({platform.machine()}, {os.cpu_count()} CPUs), Python "
+        f"{cpu_name()} ({platform.machine()}, {os.cpu_count()} CPUs), Python "
         f"{platform.python_version()}, torch {torch.__version__} (CPU kernels: "
         f"{torch.backends.cpu.get_cpu_capability()})"
     )
-    text = "\n".join(
-        [
-            "# Results on digits (the README's table)",
-            "",
-            "Written by `python benchmarks/bench_digits.py`; the README quotes the table below.",
-            "",
-            f"- command: `{COMMAND}` (run with `-o {args.out} -q`)",
-            f"- commit: {_git('rev-parse', '--short', 'HEAD')}{dirty}",
-            f"- date: {started:%Y-%m-%d %H:%M} UTC",
-            f"- machine: {machine}",
-            "",
-            table,
-            "",
-        ]
-    )
-    RESULTS.write_text(text, encoding="utf-8")
-    print(text)
+    lines = [
+        "# Results on digits (the README's table)",
+        "",
+        "Written by `python benchmarks/bench_digits.py`; the README quotes the table below.",
+        "",
+        *facts(
+            {
+                "command": f"`{COMMAND}` (run with `-o {args.out} -q`)",
+                "commit": commit(mark_uncommitted=True),
+                "date": f"{started:%Y-%m-%d %H:%M} UTC",
+                "machine": machine,
+            }
+        ),
+        "",
+        table,
+    ]
+    write_markdown(RESULTS, lines)
+    print("\n".join(lines))
     return 0
 
 

@@ -21,15 +21,24 @@ import argparse
 import os
 import platform
 import random
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import (
+    commit,
+    cpu_name,
+    facts,
+    load_average,
+    loads,
+    log,
+    run,
+    table,
+    write_markdown,
+)
 from tests.test_work_limits import _worst_cases, explicit, multistep, tableau
 
 COMMANDS = {
@@ -80,8 +89,10 @@ def second_pass_cases() -> dict[str, str]:
         "64_stages_one_radical_60_digit_rationals": explicit(
             64,
             13,
-            lambda i, j: f"{rng.randrange(10**60)}/{rng.randrange(1, 10**60)}"
-            f" + sqrt(2)*{rng.randrange(10**60)}/{rng.randrange(1, 10**60)}",
+            lambda i, j: (
+                f"{rng.randrange(10**60)}/{rng.randrange(1, 10**60)}"
+                f" + sqrt(2)*{rng.randrange(10**60)}/{rng.randrange(1, 10**60)}"
+            ),
         ),
         # two square roots times 8-digit rationals in a 16-step rho, near the limit on
         # steps³ × field degree × bits (16³ × 4 × 108 = 1.77e6)
@@ -151,59 +162,12 @@ def cases() -> dict[str, str]:
 
 def measure(argv: list[str], cwd: Path) -> tuple[float, float, int]:
     """(wall seconds, peak resident MB of that process, exit status; 124 past the timeout)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = start + TIMEOUT_S
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() > deadline:
-            process.kill()
-            pid, status, usage = os.wait4(process.pid, 0)
-            process.returncode = 124
-            return time.perf_counter() - start, usage.ru_maxrss / 1024, 124
-        time.sleep(0.02)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024, process.returncode  # ru_maxrss: KiB on Linux
+    done = run(argv, timeout=TIMEOUT_S, cwd=cwd, capture=False)
+    return done.seconds, done.peak_mb, done.returncode
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def commit() -> str:
-    done = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        check=False,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        check=False,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    return done.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/RESULTS_limits.md")
-    parser.add_argument("--only", choices=sorted(COMMANDS), action="append")
-    args = parser.parse_args()
-    commands = {name: COMMANDS[name] for name in (args.only or COMMANDS)}
-    load_before = os.getloadavg()
+def measure_all(commands: dict[str, list[str]]) -> dict[tuple[str, str], tuple[float, float, int]]:
+    """Every case run by every command, each in a fresh process: (command, case) -> measure."""
     rows: dict[tuple[str, str], tuple[float, float, int]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
@@ -216,11 +180,26 @@ def main() -> int:
                     argv += ["-o", str(folder / f"out_{name}")]
                 rows[command, name] = measure(argv, folder)
                 wall, mb, status = rows[command, name]
-                print(f"{command:20s} {name:36s} {wall:7.1f} s {mb:7.0f} MB  exit {status}",
-                      file=sys.stderr, flush=True)  # fmt: skip
-    load_after = os.getloadavg()
+                log(f"{command:20s} {name:36s} {wall:7.1f} s {mb:7.0f} MB  exit {status}")
+    return rows
+
+
+def render(commands, rows, load_before, load_after) -> list[str]:
+    """RESULTS_limits.md: the header, the worst case per command, every run."""
     names = list(cases())
-    lines = [
+    worst = []
+    for command in commands:
+        slow = max(names, key=lambda n: rows[command, n][0])
+        big = max(names, key=lambda n: rows[command, n][1])
+        worst.append(
+            [f"`tabc {command}`", f"{rows[command, slow][0]:.1f} s", slow,
+             f"{rows[command, big][1]:.0f} MB", big]
+        )  # fmt: skip
+    every = []
+    for name in names:
+        cells = [f"{w:.1f} s / {mb:.0f} MB / {s}" for w, mb, s in (rows[c, name] for c in commands)]
+        every.append([name, *cells])
+    return [
         "# Measured worst cases per command (the work guarantee)",
         "",
         "Written by `python benchmarks/bench_limits.py`: every generated worst case of",
@@ -228,38 +207,40 @@ def main() -> int:
         "by each command in a fresh process; wall time, the process's own peak resident memory",
         f"(`ru_maxrss` from `os.wait4`) and exit status (124: stopped after {TIMEOUT_S} s).",
         "",
-        f"- commit: {commit()}",
-        f"- CPU: {cpu_name()}, {os.cpu_count()} cores; Python {platform.python_version()}",
-        "- load average (1, 5, 15 min): before "
-        + ", ".join(f"{x:.2f}" for x in load_before)
-        + "; after "
-        + ", ".join(f"{x:.2f}" for x in load_after),
-        "- the cores may be shared with other jobs (the load average above says how much): the times are",
+        *facts(
+            {
+                "commit": commit(mark_uncommitted=True),
+                "CPU": f"{cpu_name()}, {os.cpu_count()} cores; Python {platform.python_version()}",
+                "load average (1, 5, 15 min)": f"before {loads(load_before)}; "
+                f"after {loads(load_after)}",
+            }
+        ),
+        (
+            "- the cores may be shared with other jobs (the load average above says how much): "
+            "the times are"
+        ),
         "  upper bounds for an idle machine",
         "",
         "## Worst per command",
         "",
-        "| command | worst time | its case | worst memory | its case |",
-        "|---|---|---|---|---|",
+        *table(["command", "worst time", "its case", "worst memory", "its case"], worst),
+        "",
+        "## Every run (seconds / MB / exit status)",
+        "",
+        *table(["case", *(f"`{c}`" for c in commands)], every),
     ]
-    for command in commands:
-        slow = max(names, key=lambda n: rows[command, n][0])
-        big = max(names, key=lambda n: rows[command, n][1])
-        lines.append(
-            f"| `tabc {command}` | {rows[command, slow][0]:.1f} s | {slow} | "
-            f"{rows[command, big][1]:.0f} MB | {big} |"
-        )
-    lines += ["", "## Every run (seconds / MB / exit status)", ""]
-    lines.append("| case | " + " | ".join(f"`{c}`" for c in commands) + " |")
-    lines.append("|---|" + "---|" * len(commands))
-    for name in names:
-        cells = []
-        for command in commands:
-            wall, mb, status = rows[command, name]
-            cells.append(f"{wall:.1f} s / {mb:.0f} MB / {status}")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}", file=sys.stderr)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/RESULTS_limits.md")
+    parser.add_argument("--only", choices=sorted(COMMANDS), action="append")
+    args = parser.parse_args()
+    commands = {name: COMMANDS[name] for name in (args.only or COMMANDS)}
+    load_before = load_average()
+    rows = measure_all(commands)
+    write_markdown(args.out, render(commands, rows, load_before, load_average()))
+    log(f"wrote {args.out}")
     return 0
 
 

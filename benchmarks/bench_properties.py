@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import sys
 import tempfile
 from pathlib import Path
@@ -30,7 +31,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._common import UNIT_SECONDS, commit, run_child
+from benchmarks._common import (
+    UNIT_SECONDS,
+    commit,
+    load_average,
+    run_child,
+    table,
+    write_json,
+    write_markdown,
+)
 from benchmarks.property_cases import generated_cases
 
 TIMEOUT_S = 150
@@ -83,7 +92,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS_properties.md"))
     args = parser.parse_args()
     rows = []
-    load_before = os.getloadavg()
+    load_before = load_average()
     with tempfile.TemporaryDirectory() as directory:
         cases = scheme_files(args.only) + worst_cases(Path(directory), args.only)
         for name, path in cases:
@@ -97,8 +106,7 @@ def main() -> int:
                 result.update(name=name, published=published)
                 rows.append(result)
                 print(_line(result), flush=True)
-    load_after = os.getloadavg()
-    write(Path(args.out), rows, load_before, load_after)
+    write(Path(args.out), rows, load_before, load_average())
     return 0
 
 
@@ -114,24 +122,22 @@ def _line(row: dict) -> str:
 
 
 def write(out: Path, rows: list[dict], before: tuple, after: tuple) -> None:
-    import platform
-
-    from benchmarks._common import table
-
     for row in rows:
         if "error" not in row and row["units"] is not None:
             row["ratio"] = row["units"] * UNIT_SECONDS / max(row["seconds"], 1e-4)
     lines = [
         "# The properties' work against the clock",
         "",
-        f"Written by `python benchmarks/bench_properties.py` at commit {commit()} on "
-        f"{platform.machine()} with {os.cpu_count()} CPUs; load average {before[0]:.1f} before, "
-        f"{after[0]:.1f} after. Each row: one property of one case computed as `tabc info` "
-        "computes it, in a fresh process per case (published schemes with the limits lifted, "
-        "generated cases as shipped); estimate in units of "
-        f"{UNIT_SECONDS * 1e9:.0f} ns, as its gate compares it (none: the property has a size "
-        "cap, not a work estimate); ratio = estimate × 16 ns / measured time; refused: a limit "
-        "as shipped says not computed.",
+        (
+            f"Written by `python benchmarks/bench_properties.py` at commit {commit()} on "
+            f"{platform.machine()} with {os.cpu_count()} CPUs; load average {before[0]:.1f} before, "
+            f"{after[0]:.1f} after. Each row: one property of one case computed as `tabc info` "
+            "computes it, in a fresh process per case (published schemes with the limits lifted, "
+            "generated cases as shipped); estimate in units of "
+            f"{UNIT_SECONDS * 1e9:.0f} ns, as its gate compares it (none: the property has a size "
+            "cap, not a work estimate); ratio = estimate × 16 ns / measured time; refused: a limit "
+            "as shipped says not computed."
+        ),
         "",
         *table(
             ["case", "property", "size", "estimate (units)", "measured (s)", "ratio", "refused"],
@@ -140,8 +146,8 @@ def write(out: Path, rows: list[dict], before: tuple, after: tuple) -> None:
         "",
         *summary(rows),
     ]
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    write_markdown(out, lines)
+    write_json(out.with_suffix(".json"), rows, indent=1)
 
 
 def _cells(row: dict) -> list[str]:

@@ -47,8 +47,6 @@ import math
 import os
 import platform
 import re
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -58,6 +56,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import commit, facts, interleaved, last_json, run, spread, write_markdown
 from tableau_compiler.models.registry import create_model
 
 COMMAND = "python benchmarks/bench_reversible.py --repeats 11"
@@ -126,15 +125,28 @@ def peak_memory(name: str, kwargs: dict, reversible: bool) -> tuple[float, float
     """(peak, gradients) in MiB of one training step, measured in a fresh process."""
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536")
     spec = json.dumps([name, kwargs, reversible])
-    out = subprocess.run(
-        [sys.executable, __file__, "--peak-child", spec],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=env,
-    ).stdout
-    figures = json.loads(out.strip().splitlines()[-1])
+    done = run([sys.executable, str(Path(__file__).resolve()), "--peak-child", spec], env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"the peak-memory child of {spec} failed:\n{done.stderr}")
+    figures = last_json(done)
     return figures["peak"] / 2**20, figures["gradients"] / 2**20
+
+
+def step_medians(stored, reversible, x: torch.Tensor, repeats: int) -> list[float]:
+    """Median step time of each, timed interleaved after one warm-up each, ``repeats`` times or
+    as many as fill three seconds of the stored network's steps, whichever is more."""
+    models = {"stored": stored, "reversible": reversible}
+    warm = [step_time(m, x) for m in models.values()]
+    measured, _ = interleaved(
+        list(models),
+        lambda name: (step_time(models[name], x),),
+        max(repeats, math.ceil(3.0 / warm[0])),
+        0,
+        rotate=False,
+        pause_gc=False,
+        progress=False,
+    )
+    return [spread([m[0] for m in measured[name]]).median for name in models]
 
 
 def memory_and_time(repeats: int) -> list[str]:
@@ -165,12 +177,7 @@ def memory_and_time(repeats: int) -> list[str]:
         grads[label] = gradients
         stored, reversible = pair(name, **kwargs)
         memory = [saved_bytes(m, x) / 2**20 for m in (stored, reversible)]
-        warm = [step_time(m, x) for m in (stored, reversible)]
-        times: list[list[float]] = [[], []]
-        for _ in range(max(repeats, math.ceil(3.0 / warm[0]))):
-            for i, m in enumerate((stored, reversible)):
-                times[i].append(step_time(m, x))
-        medians = [statistics.median(t) for t in times]
+        medians = step_medians(stored, reversible, x, repeats)
         figures[label] = (memory, medians)
         rows.append(
             f"| {label} | {memory[0]:.1f} MiB | {memory[1]:.1f} MiB | {peaks[label][0]:.1f} MiB | "
@@ -313,22 +320,14 @@ def main() -> None:
     if args.peak_child:
         peak_child(args.peak_child)
         return
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout.strip()
+    machine = (
+        f"{platform.machine()}, {torch.get_num_threads()} torch threads, "
+        f"torch {torch.__version__}, CPU only (no GPU lent for this run)"
+    )
     lines = [
         "# bench_reversible.py results",
         "",
-        f"- commit: {commit}",
-        f"- command: `{COMMAND}`",
-        (
-            f"- machine: {platform.machine()}, {torch.get_num_threads()} torch threads, "
-            f"torch {torch.__version__}, CPU only (no GPU lent for this run)"
-        ),
+        *facts({"commit": commit(), "command": f"`{COMMAND}`", "machine": machine}),
         "",
         "### Activation memory and time of one training step",
         "",
@@ -345,9 +344,8 @@ def main() -> None:
         "### Rounding of the inverse over depth",
         "",
         *rounding((1, 10, 100)),
-        "",
     ]
-    Path(args.out).write_text("\n".join(lines), encoding="utf-8")
+    write_markdown(args.out, lines)
     print(f"wrote {args.out}")
 
 

@@ -40,13 +40,13 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import gc
 import json
 import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -57,6 +57,24 @@ if str(REPO) not in sys.path:
 
 import torch
 from torch import nn
+
+from benchmarks._common import (
+    compile_with_fallback,
+    dynamo_counts,
+    interleaved,
+    last_json,
+    load_average,
+    log,
+    malloc_environment,
+    median_range,
+    outermost_phase,
+    ratio_stats,
+    run,
+    spread,
+    table,
+    timed,
+    write_json,
+)
 
 STATE_SHAPE = (64, 16, 32, 32)
 TARGETS = {  # comparison -> (threshold, description)
@@ -73,10 +91,6 @@ PROFILE_STEPS = 9
 NO_TRIM_MALLOC = {"MALLOC_TRIM_THRESHOLD_": "268435456", "MALLOC_MMAP_THRESHOLD_": "268435456"}
 MEM_MODEL = "Pd87ResNet(depth=2, widths=(16, 32, 64))"
 MEM_BATCH = (32, 3, 32, 32)
-
-
-def log(*args: object) -> None:
-    print(*args, file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------- variants
@@ -184,78 +198,30 @@ def one_step_faults(fn, f: nn.Module, y: torch.Tensor) -> tuple[float, int, int]
     """
     f.zero_grad(set_to_none=True)
     y.grad = None
-    cuda = y.is_cuda
-    if cuda:
-        torch.cuda.synchronize(y.device)
-        torch.cuda.reset_peak_memory_stats(y.device)
-        allocated_before = torch.cuda.memory_allocated(y.device)
-    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    start = time.perf_counter()
-    loss = fn(y).sum()
-    loss.backward()
-    if cuda:  # kernels run asynchronously: wait for them before reading the clock
-        torch.cuda.synchronize(y.device)
-    elapsed = time.perf_counter() - start
-    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
-    peak = torch.cuda.max_memory_allocated(y.device) - allocated_before if cuda else 0
-    return elapsed, faults, peak
-
-
-def cpu_busy_jiffies() -> tuple[int, int]:
-    """(all CPUs' busy jiffies, this process's utime + stime) from /proc."""
-    try:
-        with open("/proc/stat") as handle:
-            fields = [int(x) for x in handle.readline().split()[1:]]
-        busy = sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)
-        with open("/proc/self/stat") as handle:
-            stat = handle.read().rsplit(")", 1)[1].split()
-        own = int(stat[11]) + int(stat[12])
-        return busy, own
-    except OSError:
-        return 0, 0
+    if not y.is_cuda:
+        return (*timed(lambda: fn(y).sum().backward()), 0)
+    torch.cuda.synchronize(y.device)
+    torch.cuda.reset_peak_memory_stats(y.device)
+    allocated_before = torch.cuda.memory_allocated(y.device)
+    seconds, faults = timed(
+        lambda: fn(y).sum().backward(), lambda: torch.cuda.synchronize(y.device)
+    )
+    return seconds, faults, torch.cuda.max_memory_allocated(y.device) - allocated_before
 
 
 def run_interleaved(
     fns: dict[str, object], f: nn.Module, y: torch.Tensor, repeats: int, warmup: int
 ) -> tuple[dict[str, list[float]], dict]:
-    names = list(fns)
-    samples: dict[str, list[float]] = {name: [] for name in names}
-    faults: dict[str, list[int]] = {name: [] for name in names}
-    peaks: dict[str, list[int]] = {name: [] for name in names}
-    for rep in range(warmup + repeats):
-        shift = rep % len(names)
-        order = names[shift:] + names[:shift]
-        if rep == warmup:
-            busy0, own0 = cpu_busy_jiffies()
-            wall0 = time.perf_counter()
-        gc.collect()
-        gc.disable()
-        try:
-            for name in order:
-                elapsed, page_faults, peak = one_step_faults(fns[name], f, y)
-                if rep >= warmup:
-                    samples[name].append(elapsed)
-                    faults[name].append(page_faults)
-                    peaks[name].append(peak)
-        finally:
-            gc.enable()
-        label = "warm-up" if rep < warmup else "repetition"
-        index = rep + 1 if rep < warmup else rep - warmup + 1
-        log(
-            f"  {label} {index}: "
-            + ", ".join(f"{n} {samples[n][-1] * 1e3:.0f} ms" for n in names if rep >= warmup)
-        )
-    busy1, own1 = cpu_busy_jiffies()
-    wall = time.perf_counter() - wall0
-    hz = os.sysconf("SC_CLK_TCK")
-    load = {
-        "timed_wall_s": wall,
-        "own_cpu_cores": (own1 - own0) / hz / wall if wall else 0.0,
-        "other_cpu_cores": max(0.0, ((busy1 - busy0) - (own1 - own0)) / hz / wall) if wall else 0.0,
-        "minor_faults": faults,
-        "cuda_peak_bytes": peaks if y.is_cuda else None,
+    """Step times of every variant (interleaved, see the module docstring) and the load: the
+    CPU share of the timed loop, page faults and (CUDA) peak allocated bytes per step."""
+    measured, share = interleaved(
+        list(fns), lambda name: one_step_faults(fns[name], f, y), repeats, warmup
+    )
+    column = {
+        i: {name: [m[i] for m in values] for name, values in measured.items()} for i in range(3)
     }
-    return samples, load
+    load = {**share, "minor_faults": column[1], "cuda_peak_bytes": column[2] if y.is_cuda else None}
+    return column[0], load
 
 
 # --------------------------------------------------------------------------- compile
@@ -268,15 +234,15 @@ def compile_variants(variants, names, backend, f, y):
     compiled = {}
     info = {}
     for name in names:
-        breaks_before = sum(counters["graph_break"].values())
-        graphs_before = counters["stats"]["unique_graphs"]
+        graphs_before, breaks_before = dynamo_counts()
         fn = torch.compile(variants[name], backend=backend)
         log(f"  compiling {name} ({backend}) ...")
         seconds = one_step(fn, f, y)
+        graphs, breaks = dynamo_counts()
         info[name] = {
             "first_call_s": seconds,
-            "graphs": counters["stats"]["unique_graphs"] - graphs_before,
-            "graph_breaks": sum(counters["graph_break"].values()) - breaks_before,
+            "graphs": graphs - graphs_before,
+            "graph_breaks": breaks - breaks_before,
         }
         log(
             f"    first call {seconds:.1f} s, {info[name]['graphs']} graph(s), "
@@ -303,7 +269,9 @@ def other_regime(malloc: str, repeats: int, warmup: int) -> dict:
         command = [sys.executable, str(Path(__file__).resolve()), "--malloc", malloc]
         command += ["--repeats", str(repeats), "--warmup", str(warmup), "--no-compile"]
         command += ["--no-profile", "--memory-runs", "0", "--no-regimes", "--json", str(out)]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        done = run(command)
+        if done.returncode != 0:
+            raise RuntimeError(f"the --malloc {malloc} run failed:\n{done.stderr}")
         record = json.loads(out.read_text())
     return {
         "malloc": malloc,
@@ -324,6 +292,16 @@ PROFILE_F_OPS = {
     "aten::relu": "ReLU",
     "aten::threshold_backward": "ReLU bwd",
 }
+PROFILE_IGNORED = {
+    "aten::detach",
+    "aten::select",
+    "aten::as_strided",
+    "aten::to",
+    "aten::new_empty_strided",
+    "aten::view",
+    "aten::expand",
+}
+"""State-sized aten ops that launch no kernel of their own."""
 
 
 def profile_kernels(fns: dict[str, object], f: nn.Module, y: torch.Tensor, steps: int = 3) -> dict:
@@ -333,95 +311,77 @@ def profile_kernels(fns: dict[str, object], f: nn.Module, y: torch.Tensor, steps
     time, the times are medians over the profiled steps: on the CPU the ops' CPU time, on
     CUDA the device time of the kernels each op (and the ops it calls) launched.
     """
+    per_step: dict[str, list[dict]] = {name: [] for name in fns}
+    for _ in range(steps):
+        for name, fn in fns.items():
+            per_step[name].append(_profile_step(fn, f, y))
+    return {name: _kernel_summary(records) for name, records in per_step.items()}
+
+
+def _state_sized(event) -> bool:
+    """Whether a profiler event has an input of the state's shape (…x16x32x32)."""
+    tail = list(STATE_SHAPE[1:])
+    return any(
+        isinstance(s, (list, tuple)) and len(s) >= 4 and list(s)[-3:] == tail
+        for s in event.input_shapes
+    )
+
+
+def _profile_step(fn, f: nn.Module, y: torch.Tensor) -> dict:
+    """One profiled forward + backward: the count and the ms of each ``phase:op``."""
     from torch.profiler import ProfilerActivity, profile, record_function
 
     cuda = y.is_cuda
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+    one_step(fn, f, y)  # warm
+    f.zero_grad(set_to_none=True)
+    y.grad = None
+    with profile(activities=activities, record_shapes=True) as prof:
+        with record_function("bench::forward"):
+            out = fn(y)
+        with record_function("bench::loss"):
+            loss = out.sum()
+        with record_function("bench::backward"):
+            loss.backward()
+        if cuda:
+            torch.cuda.synchronize(y.device)
+    counts: collections.Counter = collections.Counter()
+    times: collections.Counter = collections.Counter()
+    total_aten = 0
+    for event in prof.events():
+        if not event.name.startswith("aten::"):
+            continue
+        total_aten += 1
+        if not _state_sized(event) or event.name in PROFILE_IGNORED:
+            continue
+        phase = outermost_phase(event, cuda, _state_sized)
+        if phase is None or phase == "loss":
+            continue
+        counts[f"{phase}:{event.name}"] += 1
+        times[f"{phase}:{event.name}"] += (
+            event.device_time_total if cuda else event.cpu_time_total
+        ) / 1e3
+    return {"aten_events": total_aten, "counts": counts, "times": times}
 
-    def op_ms(event) -> float:
-        return (event.device_time_total if cuda else event.cpu_time_total) / 1e3
 
-    tail = list(STATE_SHAPE[1:])
-
-    def state_sized(event) -> bool:
-        return any(
-            isinstance(s, (list, tuple)) and len(s) >= 4 and list(s)[-3:] == tail
-            for s in event.input_shapes
-        )
-
-    ignored = {
-        "aten::detach",
-        "aten::select",
-        "aten::as_strided",
-        "aten::to",
-        "aten::new_empty_strided",
-        "aten::view",
-        "aten::expand",
+def _kernel_summary(records: list[dict]) -> dict:
+    """A variant's f kernels and combination kernels over its profiled steps."""
+    counts = records[-1]["counts"]
+    f_ops = [k for k in counts if k.split(":", 1)[1] in PROFILE_F_OPS]
+    other = [k for k in counts if k not in f_ops]
+    return {
+        "aten_events": records[-1]["aten_events"],
+        "f_kernels": sum(counts[k] for k in f_ops),
+        "f_ms": statistics.median(sum(r["times"][k] for k in f_ops) for r in records),
+        "combination_kernels_forward": sum(counts[k] for k in other if k.startswith("forward:")),
+        "combination_kernels_backward": sum(counts[k] for k in other if k.startswith("backward:")),
+        "combination_ms": statistics.median(sum(r["times"][k] for k in other) for r in records),
+        "combination_by_op": {k: counts[k] for k in sorted(other)},
+        "counts": dict(sorted(counts.items())),
+        "ms_median": {
+            k: round(statistics.median(r["times"][k] for r in records), 2) for k in sorted(counts)
+        },
     }
-    per_step: dict[str, list[dict]] = {name: [] for name in fns}
-    for _ in range(steps):
-        for name, fn in fns.items():
-            one_step(fn, f, y)  # warm
-            f.zero_grad(set_to_none=True)
-            y.grad = None
-            with profile(activities=activities, record_shapes=True) as prof:
-                with record_function("bench::forward"):
-                    out = fn(y)
-                with record_function("bench::loss"):
-                    loss = out.sum()
-                with record_function("bench::backward"):
-                    loss.backward()
-                if cuda:
-                    torch.cuda.synchronize(y.device)
-            counts: collections.Counter = collections.Counter()
-            times: collections.Counter = collections.Counter()
-            total_aten = 0
-            for event in prof.events():
-                if not event.name.startswith("aten::"):
-                    continue
-                total_aten += 1
-                if not state_sized(event) or event.name in ignored:
-                    continue
-                # On CUDA the autograd engine runs the backward on a thread of its own, outside
-                # the bench::backward range of this thread: ops under no range are backward ops.
-                unplaced = "backward" if cuda else "?"
-                parent, phase, nested = event.cpu_parent, unplaced, False
-                while parent is not None:
-                    if parent.name.startswith("bench::"):
-                        phase = parent.name[len("bench::") :]
-                        break
-                    if parent.name.startswith("aten::") and state_sized(parent):
-                        nested = True
-                    parent = parent.cpu_parent
-                if nested or phase == "loss":
-                    continue
-                counts[f"{phase}:{event.name}"] += 1
-                times[f"{phase}:{event.name}"] += op_ms(event)
-            per_step[name].append({"aten_events": total_aten, "counts": counts, "times": times})
-    result = {}
-    for name, records in per_step.items():
-        counts = records[-1]["counts"]
-        f_ops = [k for k in counts if k.split(":", 1)[1] in PROFILE_F_OPS]
-        other = [k for k in counts if k not in f_ops]
-        result[name] = {
-            "aten_events": records[-1]["aten_events"],
-            "f_kernels": sum(counts[k] for k in f_ops),
-            "f_ms": statistics.median(sum(r["times"][k] for k in f_ops) for r in records),
-            "combination_kernels_forward": sum(
-                counts[k] for k in other if k.startswith("forward:")
-            ),
-            "combination_kernels_backward": sum(
-                counts[k] for k in other if k.startswith("backward:")
-            ),
-            "combination_ms": statistics.median(sum(r["times"][k] for k in other) for r in records),
-            "combination_by_op": {k: counts[k] for k in sorted(other)},
-            "counts": dict(sorted(counts.items())),
-            "ms_median": {
-                k: round(statistics.median(r["times"][k] for r in records), 2)
-                for k in sorted(counts)
-            },
-        }
-    return result
 
 
 def kernel_time_budget(profile: dict) -> str:
@@ -486,9 +446,8 @@ def mem_worker(mode: str) -> None:
     live tensor bytes (every CPU-allocator allocation and free, summed in time order),
     which does not depend on what the C library's malloc does with freed memory.
     """
-    from torch.profiler import ProfilerActivity, profile
-
     from tableau_compiler.generated.pd87 import Pd87ResNet
+    from torch.profiler import ProfilerActivity, profile
 
     torch.manual_seed(0)
     model = Pd87ResNet(depth=2, widths=(16, 32, 64), checkpoint=(mode == "checkpoint")).train()
@@ -563,28 +522,22 @@ MALLOC_SETTINGS = {"default": {}, "fixed-mmap": {"MALLOC_MMAP_THRESHOLD_": "1310
 
 
 def measure_memory(runs: int) -> dict:
+    """Peak memory of the 13-stage ResNet, one --mem-worker subprocess per run, mode and malloc."""
     results: dict[str, dict[str, list[dict]]] = {
         malloc: {"plain": [], "checkpoint": []} for malloc in MALLOC_SETTINGS
     }
-    for run in range(runs):
-        order = ["plain", "checkpoint"] if run % 2 == 0 else ["checkpoint", "plain"]
+    for index in range(runs):
+        order = ["plain", "checkpoint"] if index % 2 == 0 else ["checkpoint", "plain"]
         for malloc, extra_env in MALLOC_SETTINGS.items():
             for mode in order:
-                env = with_malloc_settings(extra_env)
-                proc = subprocess.run(
-                    [sys.executable, str(Path(__file__).resolve()), "--mem-worker", mode],
-                    cwd=REPO,
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                    env=env,
-                )
-                if proc.returncode != 0:
-                    raise RuntimeError(f"memory worker {mode} ({malloc}) failed:\n{proc.stderr}")
-                record = json.loads(proc.stdout.strip().splitlines()[-1])
+                worker = [sys.executable, str(Path(__file__).resolve()), "--mem-worker", mode]
+                done = run(worker, env=with_malloc_settings(extra_env))
+                if done.returncode != 0:
+                    raise RuntimeError(f"memory worker {mode} ({malloc}) failed:\n{done.stderr}")
+                record = last_json(done)
                 results[malloc][mode].append(record)
                 log(
-                    f"  memory run {run + 1} {mode:10s} malloc {malloc:10s}: peak RSS delta "
+                    f"  memory run {index + 1} {mode:10s} malloc {malloc:10s}: peak RSS delta "
                     f"{record['rss_delta_kib'] / 1024:.0f} MiB, tensor peak "
                     f"{record['tensor_peak_bytes'] / 2**20:.0f} MiB, passes "
                     f"{record['first_pass_s']:.2f} s / {record['warm_pass_s']:.2f} s"
@@ -604,8 +557,8 @@ def measure_memory_cuda(runs: int, device: torch.device) -> dict[str, list[dict]
     from tableau_compiler.generated.pd87 import Pd87ResNet
 
     results: dict[str, list[dict]] = {"plain": [], "checkpoint": []}
-    for run in range(runs):
-        order = ["plain", "checkpoint"] if run % 2 == 0 else ["checkpoint", "plain"]
+    for index in range(runs):
+        order = ["plain", "checkpoint"] if index % 2 == 0 else ["checkpoint", "plain"]
         for mode in order:
             torch.manual_seed(0)
             model = Pd87ResNet(depth=2, widths=(16, 32, 64), checkpoint=(mode == "checkpoint"))
@@ -628,7 +581,7 @@ def measure_memory_cuda(runs: int, device: torch.device) -> dict[str, list[dict]
             seconds = time.perf_counter() - start
             results[mode].append({"peak_allocated_bytes": peak, "warm_pass_s": seconds})
             log(
-                f"  CUDA memory run {run + 1} {mode:10s}: peak allocated {peak / 2**20:.0f} MiB, "
+                f"  CUDA memory run {index + 1} {mode:10s}: peak allocated {peak / 2**20:.0f} MiB, "
                 f"warm pass {seconds * 1e3:.1f} ms"
             )
             del model, x
@@ -651,38 +604,23 @@ def ms(x: float) -> str:
 
 
 def cell(values: list[float]) -> str:
-    return f"{ms(statistics.median(values))} ({ms(min(values))}–{ms(max(values))})"
+    return median_range(values, ms)
 
 
-def ratio_stats(a: list[float], b: list[float], minus_one: bool = False) -> dict:
-    """Ratio a / b: of the medians, of the minima, and per repetition (paired samples)."""
-    shift = 1.0 if minus_one else 0.0
-    per_rep = sorted(x / y - shift for x, y in zip(a, b))
-    quartiles = (
-        statistics.quantiles(per_rep, n=4, method="inclusive")
-        if len(per_rep) > 1
-        else [per_rep[0]] * 3
-    )
-    return {
-        "ratio_of_medians": statistics.median(a) / statistics.median(b) - shift,
-        "ratio_of_minima": min(a) / min(b) - shift,
-        "per_rep_median": quartiles[1],
-        "per_rep_q1": quartiles[0],
-        "per_rep_q3": quartiles[2],
-        "per_rep_min": per_rep[0],
-        "per_rep_max": per_rep[-1],
-        "minus_one": minus_one,
-    }
+def step_ratio(a: list[float], b: list[float], minus_one: bool = False) -> dict:
+    """Ratio a / b (minus one with ``minus_one``): of the medians, of the minima, and per
+    repetition (paired samples); :func:`benchmarks._common.ratio_stats`."""
+    return {**ratio_stats(a, b, 1.0 if minus_one else 0.0), "minus_one": minus_one}
 
 
 def comparisons(samples: dict[str, list[float]], suffix: str) -> dict[str, dict]:
     g, h, t, f4 = (samples[n + suffix] for n in ("gen", "hand", "tdq", "f4"))
     return {
-        "gen/hand": ratio_stats(g, h),
-        "gen/tdq": ratio_stats(g, t),
-        "overhead": ratio_stats(g, f4, minus_one=True),  # (gen - f4) / f4 = gen / f4 - 1
-        "hand-overhead": ratio_stats(h, f4, minus_one=True),
-        "tdq-overhead": ratio_stats(t, f4, minus_one=True),
+        "gen/hand": step_ratio(g, h),
+        "gen/tdq": step_ratio(g, t),
+        "overhead": step_ratio(g, f4, minus_one=True),  # (gen - f4) / f4 = gen / f4 - 1
+        "hand-overhead": step_ratio(h, f4, minus_one=True),
+        "tdq-overhead": step_ratio(t, f4, minus_one=True),
     }
 
 
@@ -690,26 +628,31 @@ def fmt_ratio(x: float, percent: bool) -> str:
     return f"{x * 100:+.1f} %" if percent else f"{x:.3f}"
 
 
-def ratio_cells(stats: dict) -> str:
-    """Three table cells: ratio of medians | ratio of minima | per-repetition ratios."""
+def ratio_cells(stats: dict) -> list[str]:
+    """Three table cells: ratio of medians, ratio of minima, per-repetition ratios."""
     pct = stats["minus_one"]
-    return (
-        f"**{fmt_ratio(stats['ratio_of_medians'], pct)}** | "
-        f"{fmt_ratio(stats['ratio_of_minima'], pct)} | "
-        f"{fmt_ratio(stats['per_rep_median'], pct)} [{fmt_ratio(stats['per_rep_q1'], pct)}"
-        f" … {fmt_ratio(stats['per_rep_q3'], pct)}] ({fmt_ratio(stats['per_rep_min'], pct)}"
-        f" … {fmt_ratio(stats['per_rep_max'], pct)})"
-    )
+
+    def r(key: str) -> str:
+        return fmt_ratio(stats[key], pct)
+
+    return [
+        f"**{r('ratio_of_medians')}**",
+        r("ratio_of_minima"),
+        (
+            f"{r('per_rep_median')} [{r('per_rep_q1')} … {r('per_rep_q3')}] "
+            f"({r('per_rep_min')} … {r('per_rep_max')})"
+        ),
+    ]
 
 
 def status(key: str, stats: dict) -> str:
     return "met" if stats["ratio_of_medians"] <= TARGETS[key][0] else "NOT met"
 
 
-# --------------------------------------------------------------------------- main
+# --------------------------------------------------------------------------- the run
 
 
-def main(argv=None) -> int:
+def parse_arguments(argv) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--repeats", type=int, default=30, help="timed interleaved repetitions (default 30)"
@@ -763,12 +706,13 @@ def main(argv=None) -> int:
             "--repeats must be at least 2, --batch at least 1; --warmup and --memory-runs "
             "not negative"
         )
+    return args
 
-    if args.mem_worker:
-        mem_worker(args.mem_worker)
-        return 0
+
+def settle_device(args: argparse.Namespace, argv) -> None:
+    """On the CPU, re-execute this script under the chosen malloc settings unless it already
+    runs under them; elsewhere, switch off what the device cannot measure."""
     device = torch.device(args.device)
-    cuda = device.type == "cuda"
     if device.type == "cpu":
         wanted = NO_TRIM_MALLOC if args.malloc == "no-trim" else {}
         current = {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")}
@@ -777,256 +721,334 @@ def main(argv=None) -> int:
             argv = sys.argv[1:] if argv is None else list(argv)
             sys.stdout.flush()
             os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *argv], env)
-    else:
-        # The states live in device memory, which PyTorch's caching allocator keeps; glibc's
-        # malloc settings do not reach it, so there is nothing to re-execute for and no
-        # other regime to compare.  The kernel counts (with device times) and the peak-memory
-        # rows (max_memory_allocated) have CUDA versions; other devices skip them.
-        args.no_regimes = True
-        if not cuda:
-            args.no_profile = True
-            args.memory_runs = 0
-    state_shape = (args.batch, *STATE_SHAPE[1:])
+        return
+    # The states live in device memory, which PyTorch's caching allocator keeps; glibc's
+    # malloc settings do not reach it, so there is nothing to re-execute for and no
+    # other regime to compare.  The kernel counts (with device times) and the peak-memory
+    # rows (max_memory_allocated) have CUDA versions; other devices skip them.
+    args.no_regimes = True
+    if device.type != "cuda":
+        args.no_profile = True
+        args.memory_runs = 0
 
-    import torchdiffeq
 
+@dataclasses.dataclass
+class StepRun:
+    """What one run of the benchmark measured, for the report and the JSON."""
+
+    args: argparse.Namespace
+    device: torch.device
+    state_shape: tuple
+    threads: int
+    interop: int
+    load_before: tuple
+    diffs: dict
+    samples: dict = dataclasses.field(default_factory=dict)
+    load: dict = dataclasses.field(default_factory=dict)
+    load_after: tuple = ()
+    compile_info: dict = dataclasses.field(default_factory=dict)
+    backend_used: str | None = None
+    compile_error: str | None = None
+    graph_break_reasons: list = dataclasses.field(default_factory=list)
+    regime: dict | None = None
+    profile: dict | None = None
+    memory: dict | None = None
+    memory_cuda: dict | None = None
+
+    @property
+    def cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def eager(self) -> dict:
+        return comparisons(self.samples, "")
+
+    @property
+    def comp(self) -> dict | None:
+        return comparisons(self.samples, "-c") if not self.args.no_compile else None
+
+
+def output_differences(variants: dict[str, nn.Module], y: torch.Tensor) -> dict[str, float]:
+    """Max |difference| of the outputs: gen and hand compute the same classical step;
+    torchdiffeq's 'rk4' is the 3/8 rule, so it differs; its classical step function agrees."""
+    with torch.no_grad():
+        outs = {name: module(y) for name, module in variants.items() if name != "f4"}
+    return {
+        "gen vs hand": (outs["gen"] - outs["hand"]).abs().max().item(),
+        "gen vs tdq-classic": (outs["gen"] - outs["tdq-classic"]).abs().max().item(),
+        "gen vs tdq (3/8 rule)": (outs["gen"] - outs["tdq"]).abs().max().item(),
+    }
+
+
+def measure(args: argparse.Namespace) -> StepRun:
+    """Build the variants, compile them, time them; then the information runs."""
     from tableau_compiler.generated.rk4 import PreActivationBlock
 
+    device = torch.device(args.device)
+    state_shape = (args.batch, *STATE_SHAPE[1:])
     threads, interop = torch.get_num_threads(), torch.get_num_interop_threads()
-    load_before = os.getloadavg()
+    load_before = load_average()
     torch.manual_seed(0)
     f = PreActivationBlock(state_shape[1]).train().to(device)
     y = torch.randn(*state_shape, device=device, requires_grad=True)
     # every variant on the device (torchdiffeq's time grid is a buffer)
     variants = {name: module.to(device) for name, module in build_variants(f).items()}
-
-    # Correctness: gen and hand compute the same classical step; torchdiffeq's 'rk4' is
-    # the 3/8 rule, so it differs; its classical step function agrees with gen.
-    with torch.no_grad():
-        outs = {name: module(y) for name, module in variants.items() if name != "f4"}
-    diffs = {
-        "gen vs hand": (outs["gen"] - outs["hand"]).abs().max().item(),
-        "gen vs tdq-classic": (outs["gen"] - outs["tdq-classic"]).abs().max().item(),
-        "gen vs tdq (3/8 rule)": (outs["gen"] - outs["tdq"]).abs().max().item(),
-    }
-    del outs
-
+    result = StepRun(
+        args, device, state_shape, threads, interop, load_before, output_differences(variants, y)
+    )
     fns: dict[str, object] = dict(variants)
-    compile_info: dict = {}
-    backend_used = None
-    compile_error = None
-    graph_break_reasons: list[str] = []
-    compiled_names = ["gen", "hand", "tdq", "f4"]
     if not args.no_compile:
         log("compiling ...")
-        backend_used = args.backend
-        try:
-            compiled, compile_info, graph_break_reasons = compile_variants(
-                variants, compiled_names, backend_used, f, y
+        names = ["gen", "hand", "tdq", "f4"]
+        (compiled, result.compile_info, result.graph_break_reasons), backend, error = (
+            compile_with_fallback(
+                lambda backend: compile_variants(variants, names, backend, f, y), args.backend
             )
-        except Exception as error:  # noqa: BLE001 -- e.g. inductor without a C++ toolchain
-            compile_error = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
-            log(f"  {args.backend} failed ({compile_error}); falling back to aot_eager")
-            from torch._dynamo import reset as dynamo_reset
-
-            dynamo_reset()
-            backend_used = "aot_eager"
-            compiled, compile_info, graph_break_reasons = compile_variants(
-                variants, compiled_names, backend_used, f, y
-            )
-        for name, fn in compiled.items():
-            fns[name + "-c"] = fn
-
+        )
+        result.backend_used, result.compile_error = backend, error
+        fns.update({name + "-c": fn for name, fn in compiled.items()})
     log(f"timing {len(fns)} variants: {args.warmup} warm-up + {args.repeats} repetitions ...")
-    samples, load = run_interleaved(fns, f, y, args.repeats, args.warmup)
-    load_after = os.getloadavg()
+    result.samples, result.load = run_interleaved(fns, f, y, args.repeats, args.warmup)
+    result.load_after = load_average()
+    measure_information(result, variants, f, y)
+    return result
 
-    regime = None
+
+def measure_information(result: StepRun, variants: dict, f: nn.Module, y: torch.Tensor) -> None:
+    """The other malloc regime, the kernel counts and the peak memory, as asked for."""
+    args = result.args
     if not args.no_regimes:
         other = "default" if args.malloc == "no-trim" else "no-trim"
         log(f"information: the eager comparison again with --malloc {other} ...")
-        regime = other_regime(other, args.repeats, args.warmup)
-
-    profile = None
+        result.regime = other_regime(other, args.repeats, args.warmup)
     if not args.no_profile:
         log("profiling one step of each eager variant ...")
-        profile = profile_kernels(
+        result.profile = profile_kernels(
             {n: variants[n] for n in ("gen", "hand", "tdq", "f4")}, f, y, PROFILE_STEPS
         )
-
-    memory = None
-    memory_cuda = None
-    if args.memory_runs > 0 and cuda:
+    if args.memory_runs > 0 and result.cuda:
         log(f"peak CUDA memory: {args.memory_runs} run(s) of each mode ...")
-        memory_cuda = measure_memory_cuda(args.memory_runs, device)
+        result.memory_cuda = measure_memory_cuda(args.memory_runs, result.device)
     elif args.memory_runs > 0:
         log(f"peak memory: {args.memory_runs} subprocess pair(s) ...")
-        memory = measure_memory(args.memory_runs)
+        result.memory = measure_memory(args.memory_runs)
 
-    # ---------------------------------------------------------------- report
-    eager = comparisons(samples, "")
-    comp = comparisons(samples, "-c") if not args.no_compile else None
-    malloc_env = (
-        ", ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("MALLOC_"))
-        or "glibc defaults (no MALLOC_* set)"
-    )
-    lines = []
-    lines.append(
-        f"## RK4 step benchmark ({args.repeats} interleaved repetitions after "
-        f"{args.warmup} warm-ups, medians)"
-    )
+
+# --------------------------------------------------------------------------- report
+
+
+def report(result: StepRun) -> list[str]:
+    """The Markdown report: header, the variants, the comparisons, the information sections."""
+    lines = [*report_header(result), *variant_table(result), "", *comparison_table(result)]
+    lines += compile_notes(result)
+    if result.regime:
+        lines += ["", *regime_section(result)]
+    if result.profile:
+        lines += ["", *kernel_section(result.profile, result.cuda)]
+    if result.memory:
+        lines += ["", *memory_section(result.memory, result.args.memory_runs)]
+    if result.memory_cuda:
+        lines += ["", *memory_cuda_section(result.memory_cuda, result.args.memory_runs)]
     lines.append("")
     lines.append(
-        f"Python {platform.python_version()}, torch {torch.__version__}, torchdiffeq "
-        f"{torchdiffeq.__version__}, {os.cpu_count()} CPUs; torch.get_num_threads() = "
-        f"{threads} (default, not set), interop threads {interop}. Load average before / after: "
-        f"{load_before[0]:.2f} / {load_after[0]:.2f}; during the timed loop other processes "
-        f"used {load['other_cpu_cores']:.2f} CPU cores on average (this process "
-        f"{load['own_cpu_cores']:.2f})."
+        "Checks (max |difference| of the outputs, no grad): "
+        + ", ".join(f"{k} {v:.2e}" for k, v in result.diffs.items())
+        + "."
     )
-    if cuda:
-        props = torch.cuda.get_device_properties(device)
-        lines.append("")
-        lines.append(
-            f"Device: {props.name} ({props.multi_processor_count} SMs, "
-            f"{props.total_memory / 2**30:.0f} GiB), CUDA {torch.version.cuda}, cuDNN "
-            f"{torch.backends.cudnn.version()}; PyTorch's defaults left as they are: "
-            f"cudnn.benchmark = {torch.backends.cudnn.benchmark}, cudnn.allow_tf32 = "
-            f"{torch.backends.cudnn.allow_tf32} (convolutions may use TF32), "
-            f"matmul.allow_tf32 = {torch.backends.cuda.matmul.allow_tf32}. Each step's clock "
-            "is read after torch.cuda.synchronize() before and after it: wall time, host "
-            "launches and device kernels together."
-        )
-    lines.append("")
-    lines.append(
+    return lines
+
+
+def report_header(result: StepRun) -> list[str]:
+    args, load = result.args, result.load
+    import torchdiffeq
+
+    lines = [
+        (
+            f"## RK4 step benchmark ({args.repeats} interleaved repetitions after "
+            f"{args.warmup} warm-ups, medians)"
+        ),
+        "",
+        (
+            f"Python {platform.python_version()}, torch {torch.__version__}, torchdiffeq "
+            f"{torchdiffeq.__version__}, {os.cpu_count()} CPUs; torch.get_num_threads() = "
+            f"{result.threads} (default, not set), interop threads {result.interop}. Load average "
+            f"before / after: {result.load_before[0]:.2f} / {result.load_after[0]:.2f}; during the "
+            f"timed loop other processes used {load['other_cpu_cores']:.2f} CPU cores on average "
+            f"(this process {load['own_cpu_cores']:.2f})."
+        ),
+    ]
+    if result.cuda:
+        props = torch.cuda.get_device_properties(result.device)
+        lines += [
+            "",
+            (
+                f"Device: {props.name} ({props.multi_processor_count} SMs, "
+                f"{props.total_memory / 2**30:.0f} GiB), CUDA {torch.version.cuda}, cuDNN "
+                f"{torch.backends.cudnn.version()}; PyTorch's defaults left as they are: "
+                f"cudnn.benchmark = {torch.backends.cudnn.benchmark}, cudnn.allow_tf32 = "
+                f"{torch.backends.cudnn.allow_tf32} (convolutions may use TF32), "
+                f"matmul.allow_tf32 = {torch.backends.cuda.matmul.allow_tf32}. Each step's clock "
+                "is read after torch.cuda.synchronize() before and after it: wall time, host "
+                "launches and device kernels together."
+            ),
+        ]
+    lines += [
+        "",
         f"Workload: forward + backward (loss = output.sum(), grads zeroed between steps) of "
         f"one RK4 step with f = PreActivationBlock(16) in training mode, state "
-        f"{'x'.join(map(str, state_shape))} float32 on {y.device}, requires_grad. Cells: median "
-        f"(min–max) per step; page faults: median minor page faults per step (getrusage), "
-        f"i.e. freshly mapped 4 KiB pages"
+        f"{'x'.join(map(str, result.state_shape))} float32 on {result.device}, requires_grad. "
+        f"Cells: median (min–max) per step; page faults: median minor page faults per step "
+        f"(getrusage), i.e. freshly mapped 4 KiB pages"
         + (
             "; CUDA peak: the step's peak of allocated device memory above what was allocated "
             "before it (torch.cuda.max_memory_allocated), median. "
-            if cuda
-            else f". malloc environment: {malloc_env}."
-        )
-    )
-    lines.append("")
-    labels = {
-        "gen": "gen: generated `Rk4Step(f, h=1.0)`",
-        "hand": "hand: hand-written classical RK4",
-        "tdq": "tdq: `torchdiffeq.odeint(..., method='rk4')[-1]` as shipped (3/8 rule)",
-        "tdq-classic": "tdq-classic (info): torchdiffeq driver with its classical `rk4_step_func`",
-        "f4": "f4: four chained f evaluations, no combination",
-    }
-    faults = load["minor_faults"]
+            if result.cuda
+            else f". malloc environment: {malloc_environment()}."
+        ),
+        "",
+    ]
+    return lines
 
-    def faults_cell(name: str) -> str:
-        cell_text = f"{statistics.median(faults[name]):.0f}"
+
+VARIANT_LABELS = {
+    "gen": "gen: generated `Rk4Step(f, h=1.0)`",
+    "hand": "hand: hand-written classical RK4",
+    "tdq": "tdq: `torchdiffeq.odeint(..., method='rk4')[-1]` as shipped (3/8 rule)",
+    "tdq-classic": "tdq-classic (info): torchdiffeq driver with its classical `rk4_step_func`",
+    "f4": "f4: four chained f evaluations, no combination",
+}
+
+
+def variant_table(result: StepRun) -> list[str]:
+    """Per variant: eager time, page faults (and CUDA peak), and the compiled columns."""
+    samples, load, cuda, comp = result.samples, result.load, result.cuda, result.comp
+
+    def faults_cells(name: str) -> list[str]:
+        cells = [f"{statistics.median(load['minor_faults'][name]):.0f}"]
         if cuda:
-            peak = statistics.median(load["cuda_peak_bytes"][name]) / 2**20
-            cell_text += f" | {peak:.0f} MiB"
-        return cell_text
+            cells.append(f"{statistics.median(load['cuda_peak_bytes'][name]) / 2**20:.0f} MiB")
+        return cells
 
-    faults_head = " page faults | CUDA peak |" if cuda else " page faults |"
-    faults_rule = "---|---|" if cuda else "---|"
-    header = (
-        "| Variant | eager |"
-        + faults_head
-        + (
-            f" compiled ({backend_used}) | eager / compiled: ratio of medians (per-rep quartiles) |"
-            if comp
-            else ""
-        )
-    )
+    faults_head = ["page faults", "CUDA peak"] if cuda else ["page faults"]
+    header = ["Variant", "eager", *faults_head]
     if comp:
-        header += faults_head
-    lines.append(header)
-    lines.append("|---|---|" + faults_rule + (f"---|---|{faults_rule}" if comp else ""))
-    for name, label in labels.items():
-        row = f"| {label} | {cell(samples[name])} | {faults_cell(name)} |"
-        if comp:
-            if name + "-c" in samples:
-                speed = ratio_stats(samples[name], samples[name + "-c"])
-                row += (
-                    f" {cell(samples[name + '-c'])} | {speed['ratio_of_medians']:.2f} "
-                    f"({speed['per_rep_q1']:.2f}–{speed['per_rep_q3']:.2f}) | "
-                    f"{faults_cell(name + '-c')} |"
-                )
-            else:
-                row += " — | — | — |" + (" — |" if cuda else "")
-        lines.append(row)
-    lines.append("")
-    lines.append(
-        "Ratios: of the medians (the figure judged against the target), of the minima, and "
-        "the per-repetition ratios of the two variants timed within the same repetition: "
-        "median [quartiles] (min … max)."
+        header += [
+            f"compiled ({result.backend_used})",
+            "eager / compiled: ratio of medians (per-rep quartiles)",
+            *faults_head,
+        ]
+    rows = []
+    for name, label in VARIANT_LABELS.items():
+        row = [label, cell(samples[name]), *faults_cells(name)]
+        if comp and name + "-c" in samples:
+            speed = ratio_stats(samples[name], samples[name + "-c"])
+            row += [
+                cell(samples[name + "-c"]),
+                (
+                    f"{speed['ratio_of_medians']:.2f} "
+                    f"({speed['per_rep_q1']:.2f}–{speed['per_rep_q3']:.2f})"
+                ),
+                *faults_cells(name + "-c"),
+            ]
+        elif comp:
+            row += ["—"] * (2 + len(faults_head))
+        rows.append(row)
+    return table(header, rows)
+
+
+def comparison_table(result: StepRun) -> list[str]:
+    """The judged ratios (eager; compiled for information) and the information ratios."""
+    samples, comp = result.samples, result.comp
+    modes = [("eager", result.eager)] + (
+        [(f"compiled ({result.backend_used})", comp)] if comp else []
     )
-    lines.append("")
-    lines.append(
-        "| Comparison | mode | target | ratio of medians | ratio of minima | "
-        "per-repetition ratio | status |"
-    )
-    lines.append("|---|---|---|---|---|---|---|")
-    modes = [("eager", eager)] + ([(f"compiled ({backend_used})", comp)] if comp else [])
-    labels_cmp = {
+    labels = {
         "gen/hand": "gen / hand",
         "gen/tdq": "gen / tdq",
         "overhead": "combination overhead (gen − f4) / f4",
     }
-    for key, label in labels_cmp.items():
-        for mode_label, table in modes:
+    rows = []
+    for key, label in labels.items():
+        for mode_label, stats in modes:
             eager_mode = mode_label == "eager"
             target = TARGETS[key][1] if eager_mode else f"({TARGETS[key][1]})"
-            verdict = (
-                status(key, table[key]) if eager_mode else (f"info: {status(key, table[key])}")
-            )
-            lines.append(
-                f"| {label} | {mode_label} | {target} | {ratio_cells(table[key])} | {verdict} |"
-            )
-    info_rows = [
+            verdict = status(key, stats[key]) if eager_mode else f"info: {status(key, stats[key])}"
+            rows.append([label, mode_label, target, *ratio_cells(stats[key]), verdict])
+    for label, key in (
         ("info: hand's overhead (hand − f4) / f4", "hand-overhead"),
         ("info: tdq's overhead (tdq − f4) / f4", "tdq-overhead"),
+    ):
+        for mode_label, stats in modes:
+            rows.append([label, mode_label, "—", *ratio_cells(stats[key]), "—"])
+    for name in ("gen", "hand"):
+        stats = step_ratio(samples[name], samples["tdq-classic"])
+        rows.append([f"info: {name} / tdq-classic", "eager", "—", *ratio_cells(stats), "—"])
+    header = ["Comparison", "mode", "target", "ratio of medians", "ratio of minima"]
+    header += ["per-repetition ratio", "status"]
+    return [
+        (
+            "Ratios: of the medians (the figure judged against the target), of the minima, and "
+            "the per-repetition ratios of the two variants timed within the same repetition: "
+            "median [quartiles] (min … max)."
+        ),
+        "",
+        *table(header, rows),
     ]
-    for label, key in info_rows:
-        for mode_label, table in modes:
-            lines.append(f"| {label} | {mode_label} | — | {ratio_cells(table[key])} | — |")
-    lines.append(
-        f"| info: gen / tdq-classic | eager | — | "
-        f"{ratio_cells(ratio_stats(samples['gen'], samples['tdq-classic']))} | — |"
-    )
-    lines.append(
-        f"| info: hand / tdq-classic | eager | — | "
-        f"{ratio_cells(ratio_stats(samples['hand'], samples['tdq-classic']))} | — |"
-    )
-    if comp:
-        lines.append("")
-        lines.append(
-            f"Compiled with `torch.compile(module, backend='{backend_used}')`, default mode; "
-            "first call (compile + forward + backward): "
-            + ", ".join(
-                f"{n} {i['first_call_s']:.1f} s ({i['graphs']} graph(s), "
-                f"{i['graph_breaks']} break(s))"
-                for n, i in compile_info.items()
-            )
-            + "."
+
+
+def compile_notes(result: StepRun) -> list[str]:
+    if not result.comp:
+        return []
+    lines = [
+        "",
+        f"Compiled with `torch.compile(module, backend='{result.backend_used}')`, default mode; "
+        "first call (compile + forward + backward): "
+        + ", ".join(
+            f"{n} {i['first_call_s']:.1f} s ({i['graphs']} graph(s), {i['graph_breaks']} break(s))"
+            for n, i in result.compile_info.items()
         )
-        if compile_error:
-            lines.append(
-                f"The `{args.backend}` backend failed: `{compile_error}`; "
-                "the compiled column uses aot_eager instead."
-            )
-        if graph_break_reasons:
-            lines.append(
-                "Graph-break reasons: " + "; ".join(f"`{r}`" for r in graph_break_reasons) + "."
-            )
-    if regime:
-        lines.append("")
+        + ".",
+    ]
+    if result.compile_error:
         lines.append(
-            f"### The eager comparison again with `--malloc {regime['malloc']}` (information)"
+            f"The `{result.args.backend}` backend failed: `{result.compile_error}`; "
+            "the compiled column uses aot_eager instead."
         )
-        lines.append("")
+    if result.graph_break_reasons:
         lines.append(
+            "Graph-break reasons: " + "; ".join(f"`{r}`" for r in result.graph_break_reasons) + "."
+        )
+    return lines
+
+
+def regime_section(result: StepRun) -> list[str]:
+    """The eager comparison again under the other malloc setting (information)."""
+    args, regime = result.args, result.regime
+    rows = []
+    for label, data, page_faults in (
+        (
+            f"`--malloc {args.malloc}` (the table above)",
+            result.samples,
+            result.load["minor_faults"],
+        ),
+        (f"`--malloc {regime['malloc']}`", regime["samples_s"], regime["minor_faults"]),
+    ):
+        stats = comparisons(data, "")
+        cells = []
+        for key in ("gen/hand", "gen/tdq", "overhead"):
+            pct = stats[key]["minus_one"]
+            cells.append(
+                f"{fmt_ratio(stats[key]['ratio_of_medians'], pct)} "
+                f"[{fmt_ratio(stats[key]['per_rep_median'], pct)}]"
+            )
+        counts = " / ".join(
+            f"{statistics.median(page_faults[n]):.0f}" for n in ("gen", "hand", "tdq", "f4")
+        )
+        rows.append([label, *cells, counts])
+    return [
+        f"### The eager comparison again with `--malloc {regime['malloc']}` (information)",
+        "",
+        (
             "The same script, eager only, in a subprocess run right after the table above, "
             f"with {args.repeats} repetitions. With glibc's default settings the freed heap is "
             "returned to the kernel and faulted in again, and how much of it depends on where "
@@ -1034,80 +1056,111 @@ def main(argv=None) -> int:
             "with the smallest working set, f4, settles into the holes the others leave and "
             "takes no faults). Cells: ratio of medians [per-repetition median]; page faults: "
             "median per step."
+        ),
+        "",
+        *table(
+            [
+                "malloc",
+                "gen / hand",
+                "gen / tdq",
+                "overhead (gen − f4) / f4",
+                "page faults per step: gen / hand / tdq / f4",
+            ],
+            rows,
+        ),
+    ]
+
+
+def kernel_section(profile: dict, cuda: bool) -> list[str]:
+    """Kernels per step of each eager variant, and what their times predict."""
+    f4_ms = profile["f4"]["f_ms"]
+    rows = []
+    for name, p in profile.items():
+        ops = ", ".join(f"{k.replace('aten::', '')}×{v}" for k, v in p["combination_by_op"].items())
+        rows.append(
+            [
+                name,
+                p["aten_events"],
+                p["f_kernels"],
+                ms3(p["f_ms"]),
+                f"{p['combination_kernels_forward']} + {p['combination_kernels_backward']}",
+                ms3(p["combination_ms"]),
+                ops or "—",
+                f"{p['combination_ms'] / f4_ms * 100:+.1f} %",
+            ]
         )
-        lines.append("")
-        lines.append(
-            "| malloc | gen / hand | gen / tdq | overhead (gen − f4) / f4 | "
-            "page faults per step: gen / hand / tdq / f4 |"
+    return [
+        "### Kernels per step (torch.profiler, eager, one forward + backward)",
+        "",
+        "State-sized aten ops (an input of shape …x16x32x32), outermost calls only; the "
+        "loss's sum is left out. f kernels: conv, BN and ReLU, forward and backward. "
+        "Combination kernels: every other state-sized op (adds, scalar multiplies, "
+        "gradient accumulation, copies). ms: "
+        + (
+            "CUDA time of the kernels those calls launched (device time), "
+            if cuda
+            else "profiler CPU time of those calls, "
         )
-        lines.append("|---|---|---|---|---|")
-        rows = [
-            (f"`--malloc {args.malloc}` (the table above)", samples, load["minor_faults"]),
-            (f"`--malloc {regime['malloc']}`", regime["samples_s"], regime["minor_faults"]),
-        ]
-        for label, data, page_faults in rows:
-            table = comparisons(data, "")
-            cells = []
-            for key in ("gen/hand", "gen/tdq", "overhead"):
-                pct = table[key]["minus_one"]
-                cells.append(
-                    f"{fmt_ratio(table[key]['ratio_of_medians'], pct)} "
-                    f"[{fmt_ratio(table[key]['per_rep_median'], pct)}]"
-                )
-            counts = " / ".join(
-                f"{statistics.median(page_faults[n]):.0f}" for n in ("gen", "hand", "tdq", "f4")
-            )
-            lines.append(f"| {label} | " + " | ".join(cells) + f" | {counts} |")
-    if profile:
-        lines.append("")
-        lines.append("### Kernels per step (torch.profiler, eager, one forward + backward)")
-        lines.append("")
-        lines.append(
-            "State-sized aten ops (an input of shape …x16x32x32), outermost calls only; the "
-            "loss's sum is left out. f kernels: conv, BN and ReLU, forward and backward. "
-            "Combination kernels: every other state-sized op (adds, scalar multiplies, "
-            "gradient accumulation, copies). ms: "
-            + (
-                "CUDA time of the kernels those calls launched (device time), "
-                if cuda
-                else "profiler CPU time of those calls, "
-            )
-            + f"median of {PROFILE_STEPS} profiled steps per variant (profiling slows the step "
-            "down). Last column: combination ms over f4's f-kernel ms, a kernel-time estimate "
-            "of the overhead."
+        + f"median of {PROFILE_STEPS} profiled steps per variant (profiling slows the step "
+        "down). Last column: combination ms over f4's f-kernel ms, a kernel-time estimate "
+        "of the overhead.",
+        "",
+        *table(
+            [
+                "Variant",
+                "aten events (all levels)",
+                "f kernels",
+                "f ms",
+                "combination kernels fwd + bwd",
+                "combination ms",
+                "combination ops",
+                "est. overhead",
+            ],
+            rows,
+        ),
+        "",
+        kernel_time_budget(profile),
+    ]
+
+
+def memory_section(memory: dict, runs: int) -> list[str]:
+    """Peak memory of the 13-stage ResNet, plain and checkpointed, in fresh processes."""
+
+    def mib(values: list[float]) -> str:
+        s = spread(values)
+        return f"{s.median:.0f} MiB ({s.low:.0f}–{s.high:.0f})"
+
+    rows, med = [], {}
+    for mode, label in (("plain", "checkpoint=False"), ("checkpoint", "checkpoint=True")):
+        default, fixed = memory["default"][mode], memory["fixed-mmap"][mode]
+        tensor = [r["tensor_peak_bytes"] / 2**20 for r in default + fixed]
+        rss_default = [r["rss_delta_kib"] / 1024 for r in default]
+        rss_fixed = [r["rss_delta_kib"] / 1024 for r in fixed]
+        secs = spread([r["warm_pass_s"] for r in default])
+        med[mode] = [statistics.median(v) for v in (tensor, rss_default, rss_fixed)]
+        med[mode].append(secs.median)
+        rows.append(
+            [
+                label,
+                mib(tensor),
+                mib(rss_default),
+                mib(rss_fixed),
+                f"{secs.median:.2f} s ({secs.low:.2f}–{secs.high:.2f})",
+            ]
         )
-        lines.append("")
-        lines.append(
-            "| Variant | aten events (all levels) | f kernels | f ms | combination kernels "
-            "fwd + bwd | combination ms | combination ops | est. overhead |"
-        )
-        lines.append("|---|---|---|---|---|---|---|---|")
-        f4_ms = profile["f4"]["f_ms"]
-        for name, p in profile.items():
-            ops = (
-                ", ".join(
-                    f"{k.replace('aten::', '')}×{v}" for k, v in p["combination_by_op"].items()
-                )
-                or "—"
-            )
-            lines.append(
-                f"| {name} | {p['aten_events']} | {p['f_kernels']} | {ms3(p['f_ms'])} | "
-                f"{p['combination_kernels_forward']} + {p['combination_kernels_backward']} | "
-                f"{ms3(p['combination_ms'])} | {ops} | "
-                f"{p['combination_ms'] / f4_ms * 100:+.1f} % |"
-            )
-        lines.append("")
-        lines.append(kernel_time_budget(profile))
-    if memory:
-        lines.append("")
-        lines.append(
+    rows.append(
+        ["checkpoint / plain (medians)"]
+        + [f"{c / p:.2f}" for c, p in zip(med["checkpoint"], med["plain"])]
+    )
+    lines = [
+        (
             f"### Peak memory: {MEM_MODEL}, batch {'x'.join(map(str, MEM_BATCH))}, "
             "forward + backward (13-stage Prince–Dormand 8(7) steps)"
-        )
-        lines.append("")
-        lines.append(
+        ),
+        "",
+        (
             "One fresh subprocess per cell and run; median (min–max) over "
-            f"{args.memory_runs} runs, plain and checkpointed alternating. Tensor peak: "
+            f"{runs} runs, plain and checkpointed alternating. Tensor peak: "
             "torch.profiler(profile_memory=True), the peak of live tensor bytes during one "
             "forward + backward (allocator-independent). Peak RSS delta: the process's peak "
             "resident set (VmHWM, reset to the current RSS just before the pass through "
@@ -1115,124 +1168,119 @@ def main(argv=None) -> int:
             "just before it (after an untimed batch-2 pass), with glibc's default malloc and "
             "with `MALLOC_MMAP_THRESHOLD_=131072` (fixed threshold: tensors are mmapped and "
             "returned on free). Time: a second, warm forward + backward, default malloc."
-        )
-        lines.append("")
-        lines.append(
-            "| Model | tensor peak | peak RSS delta, default malloc | peak RSS delta, "
-            "fixed mmap threshold | forward + backward (warm) |"
-        )
-        lines.append("|---|---|---|---|---|")
-
-        def mib(values: list[float]) -> str:
-            return f"{statistics.median(values):.0f} MiB ({min(values):.0f}–{max(values):.0f})"
-
-        med: dict[str, list[float]] = {}
-        for mode, label in (("plain", "checkpoint=False"), ("checkpoint", "checkpoint=True")):
-            default, fixed = memory["default"][mode], memory["fixed-mmap"][mode]
-            tensor = [r["tensor_peak_bytes"] / 2**20 for r in default + fixed]
-            rss_default = [r["rss_delta_kib"] / 1024 for r in default]
-            rss_fixed = [r["rss_delta_kib"] / 1024 for r in fixed]
-            secs = [r["warm_pass_s"] for r in default]
-            med[mode] = [statistics.median(v) for v in (tensor, rss_default, rss_fixed, secs)]
-            lines.append(
-                f"| {label} | {mib(tensor)} | {mib(rss_default)} | {mib(rss_fixed)} | "
-                f"{statistics.median(secs):.2f} s ({min(secs):.2f}–{max(secs):.2f}) |"
-            )
-        lines.append(
-            "| checkpoint / plain (medians) | "
-            + " | ".join(f"{c / p:.2f}" for c, p in zip(med["checkpoint"], med["plain"]))
-            + " |"
-        )
-        if not all(
-            r["peak_raised"]
-            for by_mode in memory.values()
-            for records in by_mode.values()
-            for r in records
-        ):
-            lines.append("")
-            lines.append(
+        ),
+        "",
+        *table(
+            [
+                "Model",
+                "tensor peak",
+                "peak RSS delta, default malloc",
+                "peak RSS delta, fixed mmap threshold",
+                "forward + backward (warm)",
+            ],
+            rows,
+        ),
+    ]
+    records = [r for by_mode in memory.values() for rs in by_mode.values() for r in rs]
+    if not all(r["peak_raised"] for r in records):
+        lines += [
+            "",
+            (
                 "Warning: in some run the pass did not raise the process's max RSS "
                 "above its earlier peak, so that delta is a lower bound."
-            )
-    if memory_cuda:
-        lines.append("")
-        lines.append(
+            ),
+        ]
+    return lines
+
+
+def memory_cuda_section(memory_cuda: dict, runs: int) -> list[str]:
+    """Peak allocated device memory of the 13-stage ResNet, plain and checkpointed."""
+    rows, med = [], {}
+    for mode, label in (("plain", "checkpoint=False"), ("checkpoint", "checkpoint=True")):
+        peaks = spread([r["peak_allocated_bytes"] / 2**20 for r in memory_cuda[mode]])
+        secs = spread([r["warm_pass_s"] * 1e3 for r in memory_cuda[mode]])
+        med[mode] = (peaks.median, secs.median)
+        rows.append(
+            [
+                label,
+                f"{peaks.median:.0f} MiB ({peaks.low:.0f}–{peaks.high:.0f})",
+                f"{secs.median:.1f} ms ({secs.low:.1f}–{secs.high:.1f})",
+            ]
+        )
+    rows.append(
+        ["checkpoint / plain (medians)"]
+        + [f"{c / p:.2f}" for c, p in zip(med["checkpoint"], med["plain"])]
+    )
+    return [
+        (
             f"### Peak CUDA memory: {MEM_MODEL}, batch {'x'.join(map(str, MEM_BATCH))}, "
             "forward + backward (13-stage Prince–Dormand 8(7) steps)"
-        )
-        lines.append("")
-        lines.append(
-            f"In this process, {args.memory_runs} run(s) per mode, plain and checkpointed "
+        ),
+        "",
+        (
+            f"In this process, {runs} run(s) per mode, plain and checkpointed "
             "alternating, a fresh model each: the peak of allocated device memory "
             "(torch.cuda.max_memory_allocated, live tensors only) during one full-size forward "
             "+ backward, above what was allocated before it; time: a second, warm pass "
             "(synchronised). Median (min–max)."
-        )
-        lines.append("")
-        lines.append("| Model | peak allocated | forward + backward (warm) |")
-        lines.append("|---|---|---|")
-        med_cuda = {}
-        for mode, label in (("plain", "checkpoint=False"), ("checkpoint", "checkpoint=True")):
-            peaks = [r["peak_allocated_bytes"] / 2**20 for r in memory_cuda[mode]]
-            secs = [r["warm_pass_s"] * 1e3 for r in memory_cuda[mode]]
-            med_cuda[mode] = (statistics.median(peaks), statistics.median(secs))
-            lines.append(
-                f"| {label} | {statistics.median(peaks):.0f} MiB ({min(peaks):.0f}–"
-                f"{max(peaks):.0f}) | {statistics.median(secs):.1f} ms ({min(secs):.1f}–"
-                f"{max(secs):.1f}) |"
-            )
-        lines.append(
-            "| checkpoint / plain (medians) | "
-            + " | ".join(f"{c / p:.2f}" for c, p in zip(med_cuda["checkpoint"], med_cuda["plain"]))
-            + " |"
-        )
-    lines.append("")
-    lines.append(
-        "Checks (max |difference| of the outputs, no grad): "
-        + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items())
-        + "."
-    )
-    print("\n".join(lines))
+        ),
+        "",
+        *table(["Model", "peak allocated", "forward + backward (warm)"], rows),
+    ]
 
+
+def payload(result: StepRun) -> dict:
+    """Everything measured, for ``--json``."""
+    import torchdiffeq
+
+    args, cuda, device = result.args, result.cuda, result.device
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torchdiffeq": torchdiffeq.__version__,
+        "cpus": os.cpu_count(),
+        "num_threads": result.threads,
+        "num_interop_threads": result.interop,
+        "loadavg_before": result.load_before,
+        "loadavg_after": result.load_after,
+        "load_during_timing": result.load,
+        "repeats": args.repeats,
+        "warmup": args.warmup,
+        "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if cuda else None,
+        "cuda_version": torch.version.cuda if cuda else None,
+        "cudnn_version": torch.backends.cudnn.version() if cuda else None,
+        "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32 if cuda else None,
+        "state_shape": result.state_shape,
+        "malloc": args.malloc,
+        "samples_s": result.samples,
+        "other_regime": result.regime,
+        "medians_s": {k: statistics.median(v) for k, v in result.samples.items()},
+        "eager": result.eager,
+        "compiled": result.comp,
+        "backend": result.backend_used,
+        "compile_error": result.compile_error,
+        "compile_info": result.compile_info,
+        "graph_break_reasons": result.graph_break_reasons,
+        "profile": result.profile,
+        "memory": result.memory,
+        "memory_cuda": result.memory_cuda,
+        "output_differences": result.diffs,
+    }
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
+    if args.mem_worker:
+        mem_worker(args.mem_worker)
+        return 0
+    settle_device(args, argv)
+    import torchdiffeq  # noqa: F401  (before anything is built: the variants need it)
+
+    result = measure(args)
+    print("\n".join(report(result)))
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "python": platform.python_version(),
-                    "torch": torch.__version__,
-                    "torchdiffeq": torchdiffeq.__version__,
-                    "cpus": os.cpu_count(),
-                    "num_threads": threads,
-                    "num_interop_threads": interop,
-                    "loadavg_before": load_before,
-                    "loadavg_after": load_after,
-                    "load_during_timing": load,
-                    "repeats": args.repeats,
-                    "warmup": args.warmup,
-                    "device": str(device),
-                    "device_name": torch.cuda.get_device_name(device) if cuda else None,
-                    "cuda_version": torch.version.cuda if cuda else None,
-                    "cudnn_version": torch.backends.cudnn.version() if cuda else None,
-                    "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32 if cuda else None,
-                    "state_shape": state_shape,
-                    "malloc": args.malloc,
-                    "samples_s": samples,
-                    "other_regime": regime,
-                    "medians_s": {k: statistics.median(v) for k, v in samples.items()},
-                    "eager": eager,
-                    "compiled": comp,
-                    "backend": backend_used,
-                    "compile_error": compile_error,
-                    "compile_info": compile_info,
-                    "graph_break_reasons": graph_break_reasons,
-                    "profile": profile,
-                    "memory": memory,
-                    "memory_cuda": memory_cuda,
-                    "output_differences": diffs,
-                },
-                indent=2,
-            )
-        )
+        write_json(args.json, payload(result))
     return 0
 
 

@@ -54,15 +54,12 @@ from __future__ import annotations
 
 import argparse
 import copy
-import gc
-import json
+import dataclasses
 import math
 import os
 import platform
-import resource
 import statistics
 import sys
-import time
 import types
 from pathlib import Path
 
@@ -73,6 +70,21 @@ if str(REPO) not in sys.path:
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from benchmarks._common import (
+    compile_with_fallback,
+    dynamo_counts,
+    interleaved,
+    load_average,
+    log,
+    malloc_environment,
+    median_range,
+    outermost_phase,
+    ratio_stats,
+    table,
+    timed,
+    write_json,
+)
 
 TARGET = 1.0  # throughput gen / hand
 NUM_CLASSES = 10
@@ -90,10 +102,6 @@ COMBINE_OPS = (  # element-wise ops that combine states (forward and their backw
     "aten::select",
     "aten::fill_",
 )
-
-
-def log(*args: object) -> None:
-    print(*args, file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------- hand-written
@@ -322,86 +330,55 @@ def train_step_faults(variant: dict, x: Tensor, y: Tensor) -> tuple[float, int]:
     """
     model, optimizer = variant["model"], variant["optimizer"]
     optimizer.zero_grad(set_to_none=True)
-    cuda = x.is_cuda
-    if cuda:
-        torch.cuda.synchronize(x.device)
-    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    start = time.perf_counter()
-    loss = F.cross_entropy(model(x), y)
-    loss.backward()
-    optimizer.step()
-    if cuda:  # kernels run asynchronously: wait for them before reading the clock
-        torch.cuda.synchronize(x.device)
-    elapsed = time.perf_counter() - start
-    return elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
 
+    def step() -> None:
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
 
-def cpu_busy_jiffies() -> tuple[int, int]:
-    """(all CPUs' busy jiffies, this process's utime + stime) from /proc."""
-    try:
-        with open("/proc/stat") as handle:
-            fields = [int(v) for v in handle.readline().split()[1:]]
-        busy = sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)
-        with open("/proc/self/stat") as handle:
-            stat = handle.read().rsplit(")", 1)[1].split()
-        return busy, int(stat[11]) + int(stat[12])
-    except OSError:
-        return 0, 0
+    return timed(step, (lambda: torch.cuda.synchronize(x.device)) if x.is_cuda else None)
 
 
 def run_interleaved(
     variants: dict[str, dict], x: Tensor, y: Tensor, repeats: int, warmup: int
 ) -> tuple[dict[str, list[float]], dict]:
-    names = list(variants)
-    samples: dict[str, list[float]] = {name: [] for name in names}
-    faults: dict[str, list[int]] = {name: [] for name in names}
-    busy0 = own0 = 0
-    wall0 = time.perf_counter()
-    for rep in range(warmup + repeats):
-        if rep == warmup:
-            busy0, own0 = cpu_busy_jiffies()
-            wall0 = time.perf_counter()
-        shift = rep % len(names)
-        order = names[shift:] + names[:shift]
-        gc.collect()
-        gc.disable()
-        try:
-            measured = {name: train_step_faults(variants[name], x, y) for name in order}
-        finally:
-            gc.enable()
-        label = "warm-up" if rep < warmup else "repetition"
-        index = rep + 1 if rep < warmup else rep - warmup + 1
-        if rep >= warmup:
-            for name in names:
-                samples[name].append(measured[name][0])
-                faults[name].append(measured[name][1])
-        log(f"  {label} {index}: " + ", ".join(f"{n} {measured[n][0] * 1e3:.0f} ms" for n in names))
-    busy1, own1 = cpu_busy_jiffies()
-    wall = time.perf_counter() - wall0
-    hz = os.sysconf("SC_CLK_TCK")
-    load = {
-        "timed_wall_s": wall,
-        "own_cpu_cores": (own1 - own0) / hz / wall if wall else 0.0,
-        "other_cpu_cores": max(0.0, ((busy1 - busy0) - (own1 - own0)) / hz / wall) if wall else 0.0,
-        "minor_faults": faults,
-    }
-    return samples, load
+    """Step times of every variant (interleaved, see the module docstring) and the load: the
+    CPU share of the timed loop and the page faults per step."""
+    measured, share = interleaved(
+        list(variants), lambda name: train_step_faults(variants[name], x, y), repeats, warmup
+    )
+    samples = {name: [m[0] for m in values] for name, values in measured.items()}
+    faults = {name: [m[1] for m in values] for name, values in measured.items()}
+    return samples, {**share, "minor_faults": faults}
 
 
 def compile_model(model: nn.Module, backend: str, x: Tensor, y: Tensor) -> tuple[object, dict]:
-    from torch._dynamo.utils import counters
-
-    breaks_before = sum(counters["graph_break"].values())
-    graphs_before = counters["stats"]["unique_graphs"]
+    graphs_before, breaks_before = dynamo_counts()
     compiled = torch.compile(model, backend=backend)
     variant = {"model": compiled, "optimizer": torch.optim.SGD(model.parameters(), **SGD)}
     seconds = train_step(variant, x, y)  # the first call compiles forward and backward
+    graphs, breaks = dynamo_counts()
     info = {
         "first_step_s": seconds,
-        "graphs": counters["stats"]["unique_graphs"] - graphs_before,
-        "graph_breaks": sum(counters["graph_break"].values()) - breaks_before,
+        "graphs": graphs - graphs_before,
+        "graph_breaks": breaks - breaks_before,
     }
     return variant, info
+
+
+def compile_both(models: dict[str, nn.Module], backend: str, x: Tensor, y: Tensor):
+    """gen and hand compiled (deep copies): their variants and their first-step records."""
+    compiled, info = {}, {}
+    for name in ("gen", "hand"):
+        log(f"compiling {name} ({backend}) ...")
+        variant, record = compile_model(copy.deepcopy(models[name]), backend, x, y)
+        log(
+            f"  first step {record['first_step_s']:.1f} s, {record['graphs']} graph(s), "
+            f"{record['graph_breaks']} graph break(s)"
+        )
+        compiled[name + "-c"] = variant
+        info[name + "-c"] = record
+    return compiled, info
 
 
 # --------------------------------------------------------------------------- profile
@@ -413,63 +390,58 @@ def profile_step(variant: dict, x: Tensor, y: Tensor, steps: int = 3) -> dict:
     Times: the ops' CPU time on the CPU; on CUDA the device time of the kernels each op (and
     the ops it calls) launched.
     """
-    from torch.profiler import ProfilerActivity, profile, record_function
-
-    cuda = x.is_cuda
-    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
-    records = []
-    for _ in range(steps):
-        train_step(variant, x, y)  # warm
-        variant["optimizer"].zero_grad(set_to_none=True)
-        with profile(activities=activities) as prof:
-            with record_function("bench::forward"):
-                loss = F.cross_entropy(variant["model"](x), y)
-            with record_function("bench::backward"):
-                loss.backward()
-            with record_function("bench::optimizer"):
-                variant["optimizer"].step()
-            if cuda:
-                torch.cuda.synchronize(x.device)
-        counts: dict[str, int] = {}
-        times: dict[str, float] = {}
-        aten = 0
-        for event in prof.events():
-            if not event.name.startswith("aten::"):
-                continue
-            aten += 1
-            # On CUDA the autograd engine runs the backward on a thread of its own, outside
-            # the bench::backward range of this thread: ops under no range are backward ops.
-            unplaced = "backward" if cuda else "?"
-            parent, phase, nested = event.cpu_parent, unplaced, False
-            while parent is not None:  # outermost aten calls only, by phase
-                if parent.name.startswith("bench::"):
-                    phase = parent.name[len("bench::") :]
-                    break
-                if parent.name.startswith("aten::"):
-                    nested = True
-                parent = parent.cpu_parent
-            if nested or event.name not in COMBINE_OPS:
-                continue
-            key = f"{phase}:{event.name}"
-            counts[key] = counts.get(key, 0) + 1
-            event_us = event.device_time_total if cuda else event.cpu_time_total
-            times[key] = times.get(key, 0.0) + event_us / 1e3
-        records.append({"aten": aten, "counts": counts, "times": times})
+    records = [_profile_once(variant, x, y) for _ in range(steps)]
     keys = sorted(records[-1]["counts"])
+
+    def phase_ms(phase: str) -> float:
+        return statistics.median(
+            sum(t for k, t in r["times"].items() if k.startswith(phase + ":")) for r in records
+        )
+
     return {
         "aten_events": records[-1]["aten"],
         "counts": {k: records[-1]["counts"][k] for k in keys},
         "ms_median": {k: statistics.median(r["times"].get(k, 0.0) for r in records) for k in keys},
-        "combine_ms_forward": statistics.median(
-            sum(t for k, t in r["times"].items() if k.startswith("forward:")) for r in records
-        ),
-        "combine_ms_backward": statistics.median(
-            sum(t for k, t in r["times"].items() if k.startswith("backward:")) for r in records
-        ),
+        "combine_ms_forward": phase_ms("forward"),
+        "combine_ms_backward": phase_ms("backward"),
     }
 
 
-# --------------------------------------------------------------------------- report
+def _profile_once(variant: dict, x: Tensor, y: Tensor) -> dict:
+    """One profiled training step: the count and the ms of each ``phase:op`` that combines."""
+    from torch.profiler import ProfilerActivity, profile, record_function
+
+    cuda = x.is_cuda
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+    train_step(variant, x, y)  # warm
+    variant["optimizer"].zero_grad(set_to_none=True)
+    with profile(activities=activities) as prof:
+        with record_function("bench::forward"):
+            loss = F.cross_entropy(variant["model"](x), y)
+        with record_function("bench::backward"):
+            loss.backward()
+        with record_function("bench::optimizer"):
+            variant["optimizer"].step()
+        if cuda:
+            torch.cuda.synchronize(x.device)
+    counts: dict[str, int] = {}
+    times: dict[str, float] = {}
+    aten = 0
+    for event in prof.events():
+        if not event.name.startswith("aten::"):
+            continue
+        aten += 1
+        phase = outermost_phase(event, cuda)
+        if phase is None or event.name not in COMBINE_OPS:
+            continue
+        key = f"{phase}:{event.name}"
+        counts[key] = counts.get(key, 0) + 1
+        event_us = event.device_time_total if cuda else event.cpu_time_total
+        times[key] = times.get(key, 0.0) + event_us / 1e3
+    return {"aten": aten, "counts": counts, "times": times}
+
+
+# --------------------------------------------------------------------------- the run
 
 
 def ms(seconds: float) -> str:
@@ -478,30 +450,19 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1e3:.1f} ms" if seconds >= 0.01 else f"{seconds * 1e3:.2f} ms"
 
 
-def ratio_stats(hand: list[float], gen: list[float]) -> dict:
-    """Throughput ratio gen / hand = time hand / time gen: of medians, minima, per repetition."""
-    per_rep = sorted(h / g for h, g in zip(hand, gen))
-    q = statistics.quantiles(per_rep, n=4, method="inclusive") if len(per_rep) > 1 else per_rep * 3
-    return {
-        "ratio_of_medians": statistics.median(hand) / statistics.median(gen),
-        "ratio_of_minima": min(hand) / min(gen),
-        "per_rep_q1": q[0],
-        "per_rep_median": q[1],
-        "per_rep_q3": q[2],
-        "per_rep_min": per_rep[0],
-        "per_rep_max": per_rep[-1],
-    }
+def ratio_cells(stats: dict) -> list[str]:
+    """Three table cells: ratio of medians, ratio of minima, per-repetition ratios."""
+    return [
+        f"**{stats['ratio_of_medians']:.4f}**",
+        f"{stats['ratio_of_minima']:.3f}",
+        (
+            f"{stats['per_rep_median']:.3f} [{stats['per_rep_q1']:.3f} … {stats['per_rep_q3']:.3f}]"
+            f" ({stats['per_rep_min']:.3f} … {stats['per_rep_max']:.3f})"
+        ),
+    ]
 
 
-def ratio_cells(stats: dict) -> str:
-    return (
-        f"**{stats['ratio_of_medians']:.4f}** | {stats['ratio_of_minima']:.3f} | "
-        f"{stats['per_rep_median']:.3f} [{stats['per_rep_q1']:.3f} … {stats['per_rep_q3']:.3f}]"
-        f" ({stats['per_rep_min']:.3f} … {stats['per_rep_max']:.3f})"
-    )
-
-
-def main(argv=None) -> int:
+def parse_arguments(argv) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--repeats", type=int, default=15, help="timed interleaved repetitions (default 15)"
@@ -542,23 +503,61 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.repeats < 2 or args.warmup < 0 or args.batch < 1 or args.threads < 0:
         parser.error("--repeats must be at least 2, --warmup and --threads not negative")
+    return args
 
+
+@dataclasses.dataclass
+class TrainRun:
+    """What one run of the benchmark measured, for the report and the JSON."""
+
+    args: argparse.Namespace
+    device: torch.device
+    threads: int
+    interop: int
+    load_before: tuple
+    check: dict
+    copied: int
+    samples: dict = dataclasses.field(default_factory=dict)
+    load: dict = dataclasses.field(default_factory=dict)
+    load_after: tuple = ()
+    compile_info: dict = dataclasses.field(default_factory=dict)
+    backend_used: str | None = None
+    compile_error: str | None = None
+    profiles: dict | None = None
+
+    @property
+    def cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def comparisons(self) -> dict[str, dict]:
+        """Throughput ratios (time of the denominator over time of the numerator)."""
+        samples = self.samples
+        out = {"gen / hand, eager": ratio_stats(samples["hand"], samples["gen"])}
+        if "gen-c" in samples:
+            out["gen-c / hand-c, compiled"] = ratio_stats(samples["hand-c"], samples["gen-c"])
+        if "gen-previous" in samples:
+            out["gen-previous / hand (information)"] = ratio_stats(
+                samples["hand"], samples["gen-previous"]
+            )
+            out["gen / gen-previous (information)"] = ratio_stats(
+                samples["gen-previous"], samples["gen"]
+            )
+        if "hand-noinplace" in samples:
+            out["gen / hand-noinplace (information)"] = ratio_stats(
+                samples["hand-noinplace"], samples["gen"]
+            )
+        return out
+
+
+def build_models(args: argparse.Namespace, device: torch.device, x: Tensor, y: Tensor):
+    """gen, hand (gen's weights) and the information variants; the correctness checks."""
     from tableau_compiler.models import create_model
 
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
-    threads_how = "set by --threads" if args.threads > 0 else "default, not set"
-    threads, interop = torch.get_num_threads(), torch.get_num_interop_threads()
-    load_before = os.getloadavg()
-    device = torch.device(args.device)
-    cuda = device.type == "cuda"
     torch.manual_seed(0)
     gen = create_model("lm_resnet20").train().to(device)
     hand = HandLMResNet20().train().to(device)
     copied = copy_weights(gen, hand)
-    generator = torch.Generator().manual_seed(1)  # the same batch on every device
-    x = torch.randn(args.batch, 3, 32, 32, generator=generator).to(device)
-    y = torch.randint(0, NUM_CLASSES, (args.batch,), generator=generator).to(device)
     log("checking that gen and hand compute the same network (float32, then float64) ...")
     check = correctness(gen, hand, x, y)
     # float64 copies, weights copied in float64 (so ks = 1 - k carries no float32 rounding):
@@ -571,7 +570,6 @@ def main(argv=None) -> int:
     check["tensors_copied"] = copied
     check["parameters_gen"] = parameter_count(gen)
     check["parameters_hand"] = parameter_count(hand)
-
     models: dict[str, nn.Module] = {"gen": gen, "hand": hand}
     if not args.no_ablation:
         models["hand-noinplace"] = HandLMResNet20(inplace=False).train().to(device)
@@ -579,87 +577,62 @@ def main(argv=None) -> int:
     if not args.no_previous:
         models["gen-previous"] = with_previous_template(gen)
         with torch.no_grad():
-            previous_diff = (
-                (copy.deepcopy(models["gen-previous"]).eval()(x) - copy.deepcopy(gen).eval()(x))
-                .abs()
-                .max()
-                .item()
+            previous = copy.deepcopy(models["gen-previous"]).eval()(x)
+            check["previous_vs_gen_eval_max_abs_diff"] = (
+                (previous - copy.deepcopy(gen).eval()(x)).abs().max().item()
             )
-        check["previous_vs_gen_eval_max_abs_diff"] = previous_diff
+    return models, check, copied
+
+
+def measure(args: argparse.Namespace) -> TrainRun:
+    """Build and check the models, compile them, time them, profile the eager ones."""
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    threads, interop = torch.get_num_threads(), torch.get_num_interop_threads()
+    load_before = load_average()
+    device = torch.device(args.device)
+    generator = torch.Generator().manual_seed(1)  # the same batch on every device
+    x = torch.randn(args.batch, 3, 32, 32, generator=generator).to(device)
+    y = torch.randint(0, NUM_CLASSES, (args.batch,), generator=generator).to(device)
+    models, check, copied = build_models(args, device, x, y)
+    result = TrainRun(args, device, threads, interop, load_before, check, copied)
     variants = {
         name: {"model": model, "optimizer": torch.optim.SGD(model.parameters(), **SGD)}
         for name, model in models.items()
     }
-
-    compile_info: dict = {}
-    backend_used = None
-    compile_error = None
     if not args.no_compile:
-
-        def compile_both(backend: str) -> dict[str, dict]:
-            compiled = {}
-            for name in ("gen", "hand"):
-                log(f"compiling {name} ({backend}) ...")
-                variant, info = compile_model(copy.deepcopy(models[name]), backend, x, y)
-                log(
-                    f"  first step {info['first_step_s']:.1f} s, {info['graphs']} graph(s), "
-                    f"{info['graph_breaks']} graph break(s)"
-                )
-                compiled[name + "-c"] = variant
-                compile_info[name + "-c"] = info
-            return compiled
-
-        backend_used = args.backend
-        try:
-            variants.update(compile_both(backend_used))
-        except Exception as error:  # noqa: BLE001 -- e.g. inductor without a C++ toolchain
-            compile_error = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
-            log(f"  {backend_used} failed ({compile_error}); falling back to aot_eager")
-            torch._dynamo.reset()
-            compile_info.clear()
-            backend_used = "aot_eager"
-            variants.update(compile_both(backend_used))
-
+        (compiled, result.compile_info), result.backend_used, result.compile_error = (
+            compile_with_fallback(lambda backend: compile_both(models, backend, x, y), args.backend)
+        )
+        variants.update(compiled)
     log(
         f"timing {len(variants)} variants: {args.warmup} warm-up + {args.repeats} repetitions "
         f"(batch {args.batch}) ..."
     )
-    samples, load = run_interleaved(variants, x, y, args.repeats, args.warmup)
-    load_after = os.getloadavg()
-
-    profiles = None
+    result.samples, result.load = run_interleaved(variants, x, y, args.repeats, args.warmup)
+    result.load_after = load_average()
     if not args.no_profile:
         log("profiling one training step of each eager variant ...")
-        profiles = {
-            name: profile_step(variants[name], x, y)
-            for name in models  # eager variants only
-        }
+        result.profiles = {name: profile_step(variants[name], x, y) for name in models}
+    return result
 
-    # ---------------------------------------------------------------- report
-    comparisons = {"gen / hand, eager": ratio_stats(samples["hand"], samples["gen"])}
-    if "gen-c" in samples:
-        comparisons["gen-c / hand-c, compiled"] = ratio_stats(samples["hand-c"], samples["gen-c"])
-    if "gen-previous" in samples:
-        comparisons["gen-previous / hand (information)"] = ratio_stats(
-            samples["hand"], samples["gen-previous"]
-        )
-        comparisons["gen / gen-previous (information)"] = ratio_stats(
-            samples["gen-previous"], samples["gen"]
-        )
-    if "hand-noinplace" in samples:
-        comparisons["gen / hand-noinplace (information)"] = ratio_stats(
-            samples["hand-noinplace"], samples["gen"]
-        )
-    malloc_env = (
-        ", ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("MALLOC_"))
-        or "glibc defaults (no MALLOC_* set)"
-    )
-    header = (
-        f"## LM-ResNet-20 training throughput ({args.repeats} interleaved repetitions after "
-        f"{args.warmup} warm-ups, medians)"
-    )
+
+# --------------------------------------------------------------------------- report
+
+
+def report(result: TrainRun) -> list[str]:
+    """The Markdown report: the set-up, the correctness checks, the tables."""
+    lines = [*report_header(result), *compile_note(result), "", *variant_table(result)]
+    lines += ["", *comparison_table(result)]
+    if result.profiles:
+        lines += ["", *profile_table(result.profiles, result.cuda)]
+    return lines
+
+
+def report_header(result: TrainRun) -> list[str]:
+    args, load, check, device = result.args, result.load, result.check, result.device
     device_text = ""
-    if cuda:
+    if result.cuda:
         props = torch.cuda.get_device_properties(device)
         device_text = (
             f"Device: {props.name} ({props.multi_processor_count} SMs), CUDA "
@@ -668,12 +641,14 @@ def main(argv=None) -> int:
             f"cudnn.allow_tf32 = {torch.backends.cudnn.allow_tf32}. Each step's clock is read "
             "after torch.cuda.synchronize() before and after it. "
         )
+    threads_how = "set by --threads" if args.threads > 0 else "default, not set"
     machine = device_text + (
         f"Python {platform.python_version()}, torch {torch.__version__}, {os.cpu_count()} CPUs; "
-        f"torch.get_num_threads() = {threads} ({threads_how}), interop threads {interop}. "
-        f"Load average before / after: {load_before[0]:.2f} / {load_after[0]:.2f}; during the "
-        f"timed loop other processes used {load['other_cpu_cores']:.2f} CPU cores on average "
-        f"(this process {load['own_cpu_cores']:.2f})."
+        f"torch.get_num_threads() = {result.threads} ({threads_how}), interop threads "
+        f"{result.interop}. Load average before / after: {result.load_before[0]:.2f} / "
+        f"{result.load_after[0]:.2f}; during the timed loop other processes used "
+        f"{load['other_cpu_cores']:.2f} CPU cores on average (this process "
+        f"{load['own_cpu_cores']:.2f})."
     )
     workload = (
         f"Workload: one SGD training step (forward, cross-entropy, backward, optimizer.step(); "
@@ -682,137 +657,161 @@ def main(argv=None) -> int:
         f"({check['parameters_gen']:,} parameters); hand = the hand-written official-style "
         f"LM-ResNet-20 ({check['parameters_hand']:,} parameters: gen's plus the three unused "
         f"ks of the first blocks). Page faults: median minor page faults per step "
-        f"(getrusage). malloc environment: {malloc_env}."
+        f"(getrusage). malloc environment: {malloc_environment()}."
     )
-    verdict = (
-        f"Correctness (same weights, {copied} tensors copied): eval-mode outputs differ by at "
-        f"most {check['eval_max_abs_diff']:.2e} (largest |output| "
-        f"{check['eval_max_abs_output']:.2f}; predicted classes "
-        f"{'all equal' if check['eval_argmax_agree'] else 'NOT all equal'}); training-mode loss "
-        f"{check['train_loss_gen']:.6f}, difference {check['train_loss_diff']:.2e}; largest "
-        f"relative difference of conv weight gradients {check['conv_grad_max_rel_diff']:.2e}, "
-        f"of dloss/dk {check['k_grad_max_rel_diff']:.2e}."
+    header = (
+        f"## LM-ResNet-20 training throughput ({args.repeats} interleaved repetitions after "
+        f"{args.warmup} warm-ups, medians)"
     )
-    c64 = check["float64"]
-    verdict64 = (
-        f"The same in float64 (weights copied in float64): outputs {c64['eval_max_abs_diff']:.1e}, "
-        f"loss {c64['train_loss_diff']:.1e}, conv gradients {c64['conv_grad_max_rel_diff']:.1e}, "
-        f"dloss/dk {c64['k_grad_max_rel_diff']:.1e}: the two models are the same function, and "
-        f"the float32 differences are rounding."
-    )
-    lines = [header, "", machine, "", workload, "", verdict, verdict64]
+    return [header, "", machine, "", workload, "", *correctness_lines(result)]
+
+
+def correctness_lines(result: TrainRun) -> list[str]:
+    check, c64 = result.check, result.check["float64"]
+    lines = [
+        (
+            f"Correctness (same weights, {result.copied} tensors copied): eval-mode outputs differ "
+            f"by at most {check['eval_max_abs_diff']:.2e} (largest |output| "
+            f"{check['eval_max_abs_output']:.2f}; predicted classes "
+            f"{'all equal' if check['eval_argmax_agree'] else 'NOT all equal'}); training-mode loss "
+            f"{check['train_loss_gen']:.6f}, difference {check['train_loss_diff']:.2e}; largest "
+            f"relative difference of conv weight gradients {check['conv_grad_max_rel_diff']:.2e}, "
+            f"of dloss/dk {check['k_grad_max_rel_diff']:.2e}."
+        ),
+        (
+            f"The same in float64 (weights copied in float64): outputs "
+            f"{c64['eval_max_abs_diff']:.1e}, loss {c64['train_loss_diff']:.1e}, conv gradients "
+            f"{c64['conv_grad_max_rel_diff']:.1e}, dloss/dk {c64['k_grad_max_rel_diff']:.1e}: the "
+            f"two models are the same function, and the float32 differences are rounding."
+        ),
+    ]
     if "previous_vs_gen_eval_max_abs_diff" in check:
         lines.append(
             f"gen-previous vs gen eval-mode outputs: max |diff| "
             f"{check['previous_vs_gen_eval_max_abs_diff']:.2e}."
         )
-    if compile_info:
-        lines.append("")
-        lines.append(
-            f"torch.compile backend: {backend_used}"
-            + (f" (inductor failed: {compile_error})" if compile_error else "")
-            + "; "
-            + "; ".join(
-                f"{n}: first step {i['first_step_s']:.1f} s, {i['graphs']} graph(s), "
-                f"{i['graph_breaks']} graph break(s)"
-                for n, i in compile_info.items()
-            )
-            + ". The optimizer step is eager in every variant."
-        )
-    lines += [
-        "",
-        "| variant | step time, median (min–max) | images/s (median) | page faults / step |",
-        "|---|---|---|---|",
-    ]
-    for name, values in samples.items():
-        median = statistics.median(values)
-        lines.append(
-            f"| {name} | {ms(median)} ({ms(min(values))}–{ms(max(values))}) | "
-            f"{args.batch / median:.1f} | {statistics.median(load['minor_faults'][name]):.0f} |"
-        )
-    lines += [
-        "",
-        (
-            "| throughput ratio (images/s) | ratio of medians | ratio of minima | per repetition: "
-            "median [q1 … q3] (min … max) | target | status |"
-        ),
-        "|---|---|---|---|---|---|",
-    ]
-    for key, stats in comparisons.items():
-        judged = "information" not in key
-        lines.append(
-            f"| {key} | {ratio_cells(stats)} | {'≥ 1.0' if judged else '—'} | "
-            + (
-                ("met" if stats["ratio_of_medians"] >= TARGET else "NOT met")
-                if judged
-                else "information"
-            )
-            + " |"
-        )
-    if profiles:
-        names = list(profiles)
-        keys = sorted({k for p in profiles.values() for k in p["counts"]})
-        lines += [
-            "",
-            (
-                "State-combining element-wise ops of one eager training step (torch.profiler, "
-                "outermost aten calls; count, and "
-                + ("CUDA kernel ms (device time)" if cuda else "CPU ms")
-                + " as the median of 3 profiled steps):"
-            ),
-            "",
-            "| phase: op | " + " | ".join(names) + " |",
-            "|---|" + "---|" * len(names),
-        ]
-        for key in keys:
-            lines.append(
-                f"| {key.replace('aten::', '')} | "
-                + " | ".join(
-                    f"{profiles[n]['counts'].get(key, 0)} ({profiles[n]['ms_median'].get(key, 0.0):.1f} ms)"
-                    for n in names
-                )
-                + " |"
-            )
-        for phase in ("forward", "backward"):
-            lines.append(
-                f"| all {phase} combining ops, ms | "
-                + " | ".join(f"{profiles[n][f'combine_ms_{phase}']:.1f}" for n in names)
-                + " |"
-            )
-        lines.append(
-            "| aten events in the step | "
-            + " | ".join(str(profiles[n]["aten_events"]) for n in names)
-            + " |"
-        )
-    print("\n".join(lines))
+    return lines
 
+
+def compile_note(result: TrainRun) -> list[str]:
+    if not result.compile_info:
+        return []
+    return [
+        "",
+        f"torch.compile backend: {result.backend_used}"
+        + (f" (inductor failed: {result.compile_error})" if result.compile_error else "")
+        + "; "
+        + "; ".join(
+            f"{n}: first step {i['first_step_s']:.1f} s, {i['graphs']} graph(s), "
+            f"{i['graph_breaks']} graph break(s)"
+            for n, i in result.compile_info.items()
+        )
+        + ". The optimizer step is eager in every variant.",
+    ]
+
+
+def variant_table(result: TrainRun) -> list[str]:
+    batch, faults = result.args.batch, result.load["minor_faults"]
+    rows = [
+        [
+            name,
+            median_range(values, ms),
+            f"{batch / statistics.median(values):.1f}",
+            f"{statistics.median(faults[name]):.0f}",
+        ]
+        for name, values in result.samples.items()
+    ]
+    header = ["variant", "step time, median (min–max)", "images/s (median)"]
+    return table([*header, "page faults / step"], rows)
+
+
+def comparison_table(result: TrainRun) -> list[str]:
+    rows = []
+    for key, stats in result.comparisons.items():
+        judged = "information" not in key
+        verdict = "met" if stats["ratio_of_medians"] >= TARGET else "NOT met"
+        rows.append(
+            [
+                key,
+                *ratio_cells(stats),
+                "≥ 1.0" if judged else "—",
+                verdict if judged else "information",
+            ]
+        )
+    header = ["throughput ratio (images/s)", "ratio of medians", "ratio of minima"]
+    header += ["per repetition: median [q1 … q3] (min … max)", "target", "status"]
+    return table(header, rows)
+
+
+def profile_table(profiles: dict, cuda: bool) -> list[str]:
+    """Per eager variant: the count and ms of each state-combining op, by phase."""
+    names = list(profiles)
+    keys = sorted({k for p in profiles.values() for k in p["counts"]})
+    rows = [
+        [key.replace("aten::", "")]
+        + [
+            f"{profiles[n]['counts'].get(key, 0)} ({profiles[n]['ms_median'].get(key, 0.0):.1f} ms)"
+            for n in names
+        ]
+        for key in keys
+    ]
+    for phase in ("forward", "backward"):
+        rows.append(
+            [f"all {phase} combining ops, ms"]
+            + [f"{profiles[n][f'combine_ms_{phase}']:.1f}" for n in names]
+        )
+    rows.append(["aten events in the step"] + [str(profiles[n]["aten_events"]) for n in names])
+    return [
+        "State-combining element-wise ops of one eager training step (torch.profiler, "
+        "outermost aten calls; count, and "
+        + ("CUDA kernel ms (device time)" if cuda else "CPU ms")
+        + " as the median of 3 profiled steps):",
+        "",
+        *table(["phase: op", *names], rows),
+    ]
+
+
+def payload(result: TrainRun) -> dict:
+    """Everything measured, for ``--json``."""
+    args, samples, cuda, device = result.args, result.samples, result.cuda, result.device
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "cpus": os.cpu_count(),
+        "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if cuda else None,
+        "cuda_version": torch.version.cuda if cuda else None,
+        "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32 if cuda else None,
+        "threads": result.threads,
+        "interop_threads": result.interop,
+        "load_before": result.load_before,
+        "load_after": result.load_after,
+        "load": result.load,
+        "batch": args.batch,
+        "repeats": args.repeats,
+        "warmup": args.warmup,
+        "correctness": result.check,
+        "compile": {
+            "backend": result.backend_used,
+            "error": result.compile_error,
+            "info": result.compile_info,
+        },
+        "samples_s": samples,
+        "medians_s": {n: statistics.median(v) for n, v in samples.items()},
+        "images_per_s": {n: args.batch / statistics.median(v) for n, v in samples.items()},
+        "comparisons": result.comparisons,
+        "profiles": result.profiles,
+    }
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
+    result = measure(args)
+    print("\n".join(report(result)))
     if args.json:
-        payload = {
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "cpus": os.cpu_count(),
-            "device": str(device),
-            "device_name": torch.cuda.get_device_name(device) if cuda else None,
-            "cuda_version": torch.version.cuda if cuda else None,
-            "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32 if cuda else None,
-            "threads": threads,
-            "interop_threads": interop,
-            "load_before": load_before,
-            "load_after": load_after,
-            "load": load,
-            "batch": args.batch,
-            "repeats": args.repeats,
-            "warmup": args.warmup,
-            "correctness": check,
-            "compile": {"backend": backend_used, "error": compile_error, "info": compile_info},
-            "samples_s": samples,
-            "medians_s": {n: statistics.median(v) for n, v in samples.items()},
-            "images_per_s": {n: args.batch / statistics.median(v) for n, v in samples.items()},
-            "comparisons": comparisons,
-            "profiles": profiles,
-        }
-        args.json.write_text(json.dumps(payload, indent=2, default=float) + "\n")
+        write_json(args.json, payload(result), default=float)
         log(f"wrote {args.json}")
+    check = result.check
     ok = math.isfinite(check["eval_max_abs_diff"]) and check["eval_argmax_agree"]
     return 0 if ok else 1
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -28,8 +28,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-UNIT_SECONDS = 16e-9
-"""What one unit of work stands for on the reference machine (tableau_compiler.analysis.work)."""
+from benchmarks._common import (
+    UNIT_SECONDS,
+    commit,
+    last_json,
+    load_average,
+    run,
+    table,
+    write_json,
+    write_markdown,
+)
 
 TIMEOUT_S = 180
 
@@ -70,7 +78,7 @@ def runge_kutta_files(only: str | None) -> list[tuple[str, Path]]:
             continue
         try:
             scheme = load_scheme(path)
-        except Exception:  # noqa: BLE001 - a file the format refuses is not a calibration case
+        except Exception:  # noqa: BLE001, S112 - a file the format refuses is not a calibration case
             continue
         if isinstance(scheme, ButcherTableau) and not scheme.parameters:
             out.append((f"{path.parent.name}/{path.name}", path))
@@ -93,20 +101,16 @@ def worst_cases(directory: Path, only: str | None) -> list[tuple[str, Path]]:
 
 
 def measure(path: Path, command: str, lifted: bool) -> dict:
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", CHILD, str(path), command, "lifted" if lifted else "as-is"],
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_S,
-            check=False,
-            cwd=ROOT,
-        )
-    except subprocess.TimeoutExpired:
+    """The child's row for one file, or ``{"error": ...}`` when it fails or runs too long."""
+    done = run(
+        [sys.executable, "-c", CHILD, str(path), command, "lifted" if lifted else "as-is"],
+        timeout=TIMEOUT_S,
+    )
+    if done.timed_out:
         return {"error": f"over {TIMEOUT_S} s"}
     if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        return {"error": done.last_line()}
+    return last_json(done)
 
 
 def rewrite(out: Path) -> None:
@@ -116,7 +120,7 @@ def rewrite(out: Path) -> None:
     before, after = (
         float(x) for x in re.findall(r"load average ([0-9.]+) before, ([0-9.]+)", header)[0]
     )
-    write(out, rows, (before,), (after,), commit=re.findall(r"at commit (\w+)", header)[0])
+    write(out, rows, (before,), (after,), at_commit=re.findall(r"at commit (\w+)", header)[0])
 
 
 def main() -> int:
@@ -133,7 +137,7 @@ def main() -> int:
         return 0
     commands = ["check", "info"] if args.info else ["check"]
     rows = []
-    load_before = os.getloadavg()
+    load_before = load_average()
     with tempfile.TemporaryDirectory() as directory:
         cases = runge_kutta_files(args.only) + worst_cases(Path(directory), args.only)
         for name, path in cases:
@@ -151,58 +155,75 @@ def main() -> int:
                         f"{result['seconds']:8.3f} s  estimate/time {ratio:7.2f}",
                         flush=True,
                     )
-    load_after = os.getloadavg()
-    write(Path(args.out), rows, load_before, load_after)
+    write(Path(args.out), rows, load_before, load_average())
     return 0
 
 
 def write(
-    out: Path, rows: list[dict], before: tuple, after: tuple, commit: str | None = None
+    out: Path, rows: list[dict], before: tuple, after: tuple, at_commit: str | None = None
 ) -> None:
-    import platform
-
-    commit = (
-        commit
-        or subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=False,
-        ).stdout.strip()
-    )
+    """RESULTS_work.md (header, one row per measurement, summary) and RESULTS_work.json."""
     lines = [
         "# The work model against the clock",
         "",
-        f"Written by `python benchmarks/bench_work.py` at commit {commit} on "
-        f"{platform.machine()} with {os.cpu_count()} CPUs; load average {before[0]:.1f} before, "
-        f"{after[0]:.1f} after. Each row: the order conditions `tabc check` decides (the "
-        "claimed orders; limits lifted for the published schemes, as shipped for the worst "
-        "cases, which then decide the orders the limits allow) in a fresh process; estimate in "
-        f"units of {UNIT_SECONDS * 1e9:.0f} ns; ratio = estimate × 16 ns / measured time "
-        "(1 is exact, > 1 the estimate is high).",
+        (
+            f"Written by `python benchmarks/bench_work.py` at commit {at_commit or commit()} on "
+            f"{platform.machine()} with {os.cpu_count()} CPUs; load average {before[0]:.1f} before, "
+            f"{after[0]:.1f} after. Each row: the order conditions `tabc check` decides (the "
+            "claimed orders; limits lifted for the published schemes, as shipped for the worst "
+            "cases, which then decide the orders the limits allow) in a fresh process; estimate in "
+            f"units of {UNIT_SECONDS * 1e9:.0f} ns; ratio = estimate × 16 ns / measured time "
+            "(1 is exact, > 1 the estimate is high)."
+        ),
         "",
-        "| case | stages | domain | order | estimate (units) | estimate (s) | measured (s) | ratio |",
-        "|---|---|---|---|---|---|---|---|",
+        *table(
+            [
+                "case",
+                "stages",
+                "domain",
+                "order",
+                "estimate (units)",
+                "estimate (s)",
+                "measured (s)",
+                "ratio",
+            ],
+            [_cells(row) for row in rows],
+        ),
+        *summary(rows),
     ]
-    for row in rows:
-        if "error" in row:
-            lines.append(f"| {row['name']} ({row['command']}) | | | | | | {row['error']} | |")
-            continue
-        lines.append(
-            f"| {row['name']}{'' if row['command'] == 'check' else ' (info)'} | {row['stages']} "
-            f"| {row['domain']} | {row['order']} | {row['units']:.3g} "
-            f"| {row['units'] * UNIT_SECONDS:.3g} | {row['seconds']:.3g} | {row['ratio']:.2f} |"
-        )
+    write_markdown(out, lines)
+    write_json(out.with_suffix(".json"), rows, indent=1)
+
+
+def _cells(row: dict) -> list[str]:
+    if "error" in row:
+        return [f"{row['name']} ({row['command']})", "", "", "", "", "", row["error"], ""]
+    return [
+        f"{row['name']}{'' if row['command'] == 'check' else ' (info)'}",
+        row["stages"],
+        row["domain"],
+        row["order"],
+        f"{row['units']:.3g}",
+        f"{row['units'] * UNIT_SECONDS:.3g}",
+        f"{row['seconds']:.3g}",
+        f"{row['ratio']:.2f}",
+    ]
+
+
+def summary(rows: list[dict]) -> list[str]:
+    """The range of estimate/time over the rows that decided two orders or more, and the rest."""
+    lines = []
     measured = [r for r in rows if "error" not in r and r["seconds"] >= 0.05]
     deciding = [r for r in measured if r["depth"] >= 2]
     if deciding:
         ratios = sorted(r["ratio"] for r in deciding)
         lines += [
             "",
-            f"Rows measured at 50 ms or more that decided two orders or more: {len(deciding)}; "
-            f"estimate/time from {ratios[0]:.2f} to {ratios[-1]:.2f}; slowest "
-            f"{max(r['seconds'] for r in measured):.1f} s.",
+            (
+                f"Rows measured at 50 ms or more that decided two orders or more: {len(deciding)}; "
+                f"estimate/time from {ratios[0]:.2f} to {ratios[-1]:.2f}; slowest "
+                f"{max(r['seconds'] for r in measured):.1f} s."
+            ),
         ]
     rest = [r for r in measured if r["depth"] < 2]
     if rest:
@@ -212,8 +233,7 @@ def write(
             "(huge common denominators, where flint's FFT products cost less than words^1.5), "
             "so such files are refused sooner than the clock requires, never later."
         )
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    return lines
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ def stability_cases() -> dict[str, str]:
         ("implicit_rationals", lambda d: dense(16, d)),
         ("implicit_sqrt2", lambda d: dense(8, d, True)),
     ]:
-        digits = _largest_under(range(1, 40, 2), lambda d: _stability_fits(make(d)))
+        digits = _largest_under(range(1, 40, 2), lambda d, make=make: _stability_fits(make(d)))
         out[f"under_stability_{name}"] = make(digits)
     out["under_stability_implicit_small_rationals"] = _largest_implicit()
     return out
@@ -94,7 +94,7 @@ def ssp_cases() -> dict[str, str]:
     for digits in (2, 12):
         bits = 2 * 4 * digits  # numerator and denominator of a coordinate, about
         stages = _largest_under(range(2, 25),
-                                lambda s: ssp_work(s, 2, bits) <= limits.MAX_SSP_ALGEBRAIC_WORK)  # fmt: skip
+                                lambda s, bits=bits: ssp_work(s, 2, bits) <= limits.MAX_SSP_ALGEBRAIC_WORK)  # fmt: skip
         out[f"under_ssp_sqrt2_{digits}_digits"] = radical(stages, digits)
     rng = random.Random(3)
     s = limits.MAX_SSP_STAGES
@@ -112,11 +112,11 @@ def symmetry_cases() -> dict[str, str]:
     for stages in (24, 64):
         digits = _largest_under(
             range(1, 2500, 10),
-            lambda d: lumping_work(stages, int(d * 3.33) + 1) <= limits.MAX_LUMPED_WORK,
+            lambda d, stages=stages: lumping_work(stages, int(d * 3.33) + 1) <= limits.MAX_LUMPED_WORK,
         )
         rng = random.Random(stages)
         out[f"under_symmetry_{stages}_stages"] = explicit(
-            stages, 1, lambda i, j: f"{rng.randrange(10 ** (digits - 1), 10**digits)}/7"
+            stages, 1, lambda i, j, rng=rng, digits=digits: f"{rng.randrange(10 ** (digits - 1), 10**digits)}/7"
         )
     return out
 
@@ -132,7 +132,7 @@ def multistep_cases() -> dict[str, str]:
         for steps in (8, 16):
             digits = _largest_under(
                 range(1, 60),
-                lambda d: root_condition_work(steps, degree, 7 * d) <= limits.MAX_ALGEBRAIC_ROOT_WORK,
+                lambda d, steps=steps, degree=degree: root_condition_work(steps, degree, 7 * d) <= limits.MAX_ALGEBRAIC_ROOT_WORK,
             )  # fmt: skip
             rng = random.Random(steps + roots)
             alpha = ["+".join(f"{r}*{_rational(rng, digits)}" for r in radicals)
