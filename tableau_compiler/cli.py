@@ -212,6 +212,7 @@ def _compile_command(path: str, output: str | None, force: bool = False) -> str:
 def command_compile(args: argparse.Namespace) -> int:
     from .compiler import (
         compile_file,
+        compile_runtime,
         current_text,
         hand_edit_reason,
         header_only_difference,
@@ -260,18 +261,44 @@ def command_compile(args: argparse.Namespace) -> int:
                 print(f"STALE {result.target}: {reason} (run `{hint}`)")
                 status = max(status, EXIT_FAILED)
         else:
+            if result.runtime_written:
+                print(f"wrote {compile_runtime(output, write=False).target}")
             print(f"{'wrote' if result.written else 'unchanged'} {result.target}")
+    count = len(expected)  # the scheme modules, not the support module they import
+    if args.check and expected:
+        status = max(status, _check_runtime(output, args.output))
     if args.check and judges_library and output.is_dir():
-        for extra in sorted(set(output.glob("*.py")) - expected):
+        support = compile_runtime(output, write=False).target
+        for extra in sorted(set(output.glob("*.py")) - expected - {support}):
             if extra.name != "__init__.py":
                 print(
                     f"STALE {extra}: no scheme file compiles to it (delete it, or restore its scheme)"
                 )
                 status = max(status, EXIT_FAILED)
     if args.check and status == EXIT_OK:
-        count = len(expected)
         print(f"{output}: up to date ({count} module{'' if count == 1 else 's'})")
     return status
+
+
+def _check_runtime(output: Path, given: str | None) -> int:
+    """``tabc compile --check``'s verdict on the support module the compiled modules import:
+    EXIT_OK when ``output`` holds what tabc writes, else a STALE line and EXIT_FAILED."""
+    import shlex
+
+    from .compiler import compile_runtime, current_text, hand_edit_reason, is_hand_edited
+
+    runtime = compile_runtime(output, write=False)
+    current = current_text(runtime.target)
+    if current == runtime.text:
+        return EXIT_OK
+    reason = "missing" if current is None else "differs from what tabc would write"
+    force = current is not None and is_hand_edited(current)
+    if force:
+        reason = hand_edit_reason(current)
+    target = f" -o {shlex.quote(given)}" if given is not None else ""
+    hint = f"tabc compile{' --force' if force else ''}{target} SCHEME"
+    print(f"STALE {runtime.target}: {reason} (run `{hint}` for any scheme compiled there)")
+    return EXIT_FAILED
 
 
 def _name_clashes(paths: Sequence[str]) -> dict[str, str]:

@@ -27,6 +27,7 @@ __all__ = [
     "CompileResult",
     "HandEditedError",
     "compile_file",
+    "compile_runtime",
     "current_text",
     "generated_text",
     "header_only_difference",
@@ -50,6 +51,8 @@ class CompileResult:
     """The generated source, or None when the scheme failed its check."""
     written: bool = False
     """Whether ``target`` was (re)written; False when its bytes already were ``text``."""
+    runtime_written: bool = False
+    """Whether the support module beside ``target`` (:func:`compile_runtime`) was (re)written."""
 
 
 def header_source(path: Path, output: Path | None) -> str:
@@ -141,28 +144,56 @@ def compile_file(
     path: str | Path, output: Path, *, force: bool = False, write: bool = True,
     strict: bool = False,
 ) -> CompileResult:  # fmt: skip
-    """Check and render one scheme; write ``output/<name>.py`` unless ``write`` is False.
+    """Check and render one scheme; write ``output/<name>.py`` unless ``write`` is False,
+    with the support module it imports beside it (:func:`compile_runtime`).
 
     A target whose bytes already are the generated text is left alone (not even touched),
     so ``written`` tells a caller whether anything changed on disk.  Raises
-    :class:`HandEditedError` when the target was edited by hand and ``force`` is not set.
+    :class:`HandEditedError` when the target (or the support module) was edited by hand and
+    ``force`` is not set.
     """
     scheme, analysis, text = generated_text(path, output, strict=strict)
     target = output / f"{scheme.name}.py"
-    written = False
+    written = runtime_written = False
     if text is not None and write:
-        try:
-            existing = current_text(target)
-            if existing != text:
-                if existing is not None and not force and is_hand_edited(existing):
-                    raise HandEditedError(
-                        f"{target}: {hand_edit_reason(existing)}; use --force to overwrite"
-                    )
-                write_atomically(target, text)
-                written = True
-        except OSError as error:
-            raise TabcError(f"{target}: cannot write: {error.strerror or error}") from None
-    return CompileResult(str(path), target, analysis, text, written)
+        runtime_written = compile_runtime(output, force=force).written
+        written = _write(target, text, force)
+    return CompileResult(str(path), target, analysis, text, written, runtime_written)
+
+
+def runtime_target(output: Path) -> Path:
+    """Where the support module of the modules compiled into ``output`` lies."""
+    from .codegen.imports import RUNTIME_MODULE
+
+    return output / f"{RUNTIME_MODULE}.py"
+
+
+def compile_runtime(output: Path, *, force: bool = False, write: bool = True) -> CompileResult:
+    """The support module every compiled module imports (``output/_tabc_runtime.py``: the
+    network frame and the RevNet algorithm), written unless ``write`` is False or its bytes
+    already are the text; :class:`HandEditedError` as for a module."""
+    from .codegen.render import render_runtime
+
+    target = runtime_target(output)
+    text = render_runtime()
+    written = _write(target, text, force) if write else False
+    return CompileResult("tabc", target, None, text, written)
+
+
+def _write(target: Path, text: str, force: bool) -> bool:
+    """Write ``text`` to ``target`` atomically unless it already holds it; whether it wrote."""
+    try:
+        existing = current_text(target)
+        if existing == text:
+            return False
+        if existing is not None and not force and is_hand_edited(existing):
+            raise HandEditedError(
+                f"{target}: {hand_edit_reason(existing)}; use --force to overwrite"
+            )
+        write_atomically(target, text)
+    except OSError as error:
+        raise TabcError(f"{target}: cannot write: {error.strerror or error}") from None
+    return True
 
 
 def current_text(target: Path) -> str | None:

@@ -127,7 +127,8 @@ def export_model(
     import warnings
 
     from .atomic import atomic_path
-    from .compiler import generated_text
+    from .compiled import import_compiled, package_for
+    from .compiler import compile_runtime, generated_text
     from .report import verdict_line
 
     if archive_format not in ("torchscript", "pt2"):
@@ -145,15 +146,11 @@ def export_model(
         work_path = Path(work).resolve()
         source = work_path / f"tabc_export_{scheme.name}.py"
         source.write_text(text, encoding="utf-8")
-        sys.path.insert(0, str(work_path))
-        try:
-            import importlib
-
-            module = importlib.import_module(source.stem)
-            torch.manual_seed(0)
-            model = module.build_model(**(model_options or {})).eval()
-        finally:
-            sys.path.remove(str(work_path))
+        runtime = compile_runtime(work_path, write=False)
+        runtime.target.write_text(runtime.text or "", encoding="utf-8")
+        module = import_compiled(source)  # TorchScript reads the class sources from disk
+        torch.manual_seed(0)
+        model = module.build_model(**(model_options or {})).eval()
         channels = model.stem.in_channels
         inputs = [torch.randn(batch, channels, 32, 32) for batch in (2, 3)]
         with torch.no_grad():
@@ -181,8 +178,10 @@ def export_model(
         except BaseException:
             _remove_empty(created)
             raise
-        finally:  # TorchScript read the class sources through this entry; a next export
-            sys.modules.pop(source.stem, None)  # of another file of that name must not reuse it
+        finally:  # the temporary directory's modules (TorchScript read their sources) go with it
+            package = package_for(work_path)
+            for name in [n for n in sys.modules if n.split(".")[0] == package]:
+                del sys.modules[name]
     return verdict
 
 

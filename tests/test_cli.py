@@ -527,14 +527,14 @@ def test_a_tableau_with_many_distinct_radicals_is_decided_or_refused_promptly(wo
 def test_compile_writes_once_then_says_unchanged_and_leaves_the_file_alone(capsys, workdir):
     source = str(TABLEAUS / "rk4.toml")
     code, out, _ = tabc(capsys, "compile", source, "-o", "out")
-    assert (code, out) == (0, "wrote out/rk4.py\n")
+    assert (code, out) == (0, "wrote out/_tabc_runtime.py\nwrote out/rk4.py\n")
     module = workdir / "out" / "rk4.py"
     before = module.stat()
     code, out, _ = tabc(capsys, "compile", source, "-o", "out")
     assert (code, out) == (0, "unchanged out/rk4.py\n")
     after = module.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
-    assert sorted(p.name for p in (workdir / "out").iterdir()) == ["rk4.py"]
+    assert sorted(p.name for p in (workdir / "out").iterdir()) == ["_tabc_runtime.py", "rk4.py"]
 
 
 def test_compile_check_of_the_repository_judges_the_named_file_alone(capsys, monkeypatch):
@@ -691,7 +691,7 @@ def test_info_and_compile_take_library_names(capsys, with_library):
     assert code == 0 and "  file: tableaus/bdf2.toml\n" in out
     assert "using the library's tableaus/bdf2.toml" in err
     code, out, err = tabc(capsys, "compile", "rk4.toml", "-o", "out")
-    assert (code, out) == (0, "wrote out/rk4.py\n")
+    assert (code, out) == (0, "wrote out/_tabc_runtime.py\nwrote out/rk4.py\n")
     assert "using the library's tableaus/rk4.toml" in err
     assert "tableaus/rk4.toml" in (with_library / "out" / "rk4.py").read_text(encoding="utf-8")
 
@@ -844,7 +844,9 @@ def test_compiled_modules_get_the_mode_a_plain_write_gives(capsys, workdir):
         assert stat.S_IMODE(module.stat().st_mode) == 0o664
     finally:
         os.umask(previous)
-    assert capsys.readouterr().out == "wrote out/euler.py\nwrote out/euler.py\n"
+    assert capsys.readouterr().out == (
+        "wrote out/_tabc_runtime.py\nwrote out/euler.py\nwrote out/euler.py\n"
+    )
 
 
 # --------------------------------------------------------------------------- files from strangers
@@ -978,7 +980,7 @@ def test_a_file_named_twice_is_compiled_and_checked_once(tmp_path, capsys, given
     (library / "rk4.toml").write_text(RK4_TEXT, encoding="utf-8")
     paths = [p.format(lib=library) for p in given]
     code, out, _ = tabc(capsys, "compile", "-o", str(tmp_path / "out"), *paths)
-    assert code == 0 and out.count("wrote ") == 1 and "ERROR" not in out
+    assert code == 0 and out.count(".py\n") == 2 and "ERROR" not in out  # rk4 and the runtime
     code, out, _ = tabc(capsys, "check", *paths)
     assert code == 0 and out.count("ok    ") == 1
 

@@ -131,7 +131,7 @@ def test_a_compiled_module_imports_from_where_tabc_compile_wrote_it(installed, w
     bin_dir, _ = installed
     (workdir / "my_ralston3.toml").write_text(MY_RALSTON3, encoding="utf-8")
     done = run([str(bin_dir / "tabc"), "compile", "my_ralston3.toml"], workdir)
-    assert done.stdout == "wrote generated/my_ralston3.py\n"
+    assert done.stdout == "wrote generated/_tabc_runtime.py\nwrote generated/my_ralston3.py\n"
     done = run(
         [str(bin_dir / "python"), "-c",
          "import generated.my_ralston3 as m; print(m.__file__); print(m.MyRalston3Step.__name__)"],

@@ -9,7 +9,6 @@ of the library scheme, pass ``tabc check`` at its order, and compile to the same
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -59,15 +58,12 @@ def test_a_pasted_table_passes_tabc_check_at_its_order(pasted, capsys):
 
 def test_the_fortran_paste_compiles_to_the_floats_of_the_library_module(tmp_path, capsys):
     pytest.importorskip("torch")
+    from tableau_compiler.compiled import import_compiled
+
     assert main(["compile", str(PASTED / "dopri5_fortran.toml"), "-o", str(tmp_path)]) == 0
     capsys.readouterr()
     path = tmp_path / "dopri5_fortran.py"
-    spec = importlib.util.spec_from_file_location("pasted_dopri5_fortran", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    library = ROOT / "generated" / "dopri5.py"
-    spec = importlib.util.spec_from_file_location("library_dopri5", library)
-    reference = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(reference)
+    module = import_compiled(path, "pasted_dopri5_fortran")
+    reference = import_compiled(ROOT / "generated" / "dopri5.py", "library_dopri5")
     assert module.SCHEME["floats"] == reference.SCHEME["floats"]
     assert module.SCHEME["a"][2][:3] == ["3.D0/40.D0", "9.D0/40.D0", "0.D0"]  # as written

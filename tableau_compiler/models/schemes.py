@@ -62,9 +62,11 @@ def scheme_data(name: str) -> dict[str, Any]:
 
 @cache
 def generated_names() -> tuple[str, ...]:
-    """The stems of every module in ``generated/``, sorted."""
+    """The stems of every compiled module in ``generated/``, sorted (not the support module
+    ``_tabc_runtime`` they import: scheme names start with a letter)."""
     package = importlib.import_module(PACKAGE)
-    return tuple(sorted(m.name for m in pkgutil.iter_modules(package.__path__)))
+    names = (m.name for m in pkgutil.iter_modules(package.__path__))
+    return tuple(sorted(name for name in names if not name.startswith("_")))
 
 
 def step_class(module: ModuleType) -> type:

@@ -9,7 +9,6 @@ that file by path (it stays on disk, next to the checkpoint it explains) and tra
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,19 +109,14 @@ def _scheme_source(path: Path, compile_into: Path, *, write: bool) -> ModelSourc
 
 
 def import_module_file(path: Path) -> Any:
-    """Import a Python file by path under a private module name."""
-    module_name = f"tabc_trained_{path.stem}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise TrainingError(f"{path}: cannot be imported")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module  # classes pickle and print with a module that exists
+    """Import a compiled module by path under a private module name (as a module of its
+    directory's package, so that it imports the support module beside it)."""
+    from ..compiled import import_compiled
+
     try:
-        spec.loader.exec_module(module)
+        return import_compiled(path, f"tabc_trained_{path.stem}")
     except Exception as error:
-        del sys.modules[module_name]
         raise TrainingError(f"{path}: importing it failed: {error}") from error
-    return module
 
 
 def build_model(

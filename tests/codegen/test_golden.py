@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tableau_compiler.codegen.render import render_runtime
 from tableau_compiler.compiler import generated_text
 
 from .conftest import ROOT, load_module, torch
@@ -43,7 +44,15 @@ def test_generated_text_matches_its_golden_file(path: Path):
     # to the repository, whatever the working directory
     text = generated_text(path, ROOT / "generated")[2]
     assert text is not None, f"{path.name} fails its check"
-    golden = path.with_suffix(".py")
+    _compare(text, path.with_suffix(".py"))
+
+
+def test_the_support_module_matches_its_golden_file():
+    # the network frame and the RevNet algorithm, written once beside the modules above
+    _compare(render_runtime(), GOLDEN / "_tabc_runtime.py")
+
+
+def _compare(text: str, golden: Path) -> None:
     if os.environ.get("TABC_UPDATE_GOLDEN") == "1":
         golden.write_text(text, encoding="utf-8")
     expected = golden.read_text(encoding="utf-8")

@@ -235,10 +235,9 @@ def test_importing_a_reversible_module_does_not_import_torchs_compiler_stack():
     import sys
 
     code = (
-        "import sys, importlib.util\n"
-        "spec = importlib.util.spec_from_file_location('revnet_module', sys.argv[1])\n"
-        "module = importlib.util.module_from_spec(spec)\n"
-        "spec.loader.exec_module(module)\n"
+        "import sys\n"
+        "from tableau_compiler.compiled import import_compiled\n"
+        "module = import_compiled(sys.argv[1])\n"
         "print(callable(module.run_reversibly), 'torch._dynamo' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", code, str(GENERATED / "revnet.py")],
